@@ -1,0 +1,181 @@
+//! The canonical form of a definition: one fixed, logical key order and one layout per format.
+//!
+//! Known keys come first in the order below (the same order the typed model serializes in),
+//! unknown keys follow in their original order; nothing else changes, so canonicalising is
+//! lossless by construction. JSON is written with 2-space indentation; YAML with 2-space
+//! indentation and multi-line strings (scripts, queries) as literal block scalars (`|`) where YAML
+//! allows it. Both end with exactly one newline. The ordering works on any object, even one that
+//! is not a valid meter, so `fmt` can format files that `validate` would reject.
+
+use serde_json::{Map, Value};
+
+use crate::load::Format;
+
+const TOP: &[&str] = &[
+    "globalId",
+    "name",
+    "description",
+    "type",
+    "typeDefinition",
+    "latestVersion",
+    "versions",
+    "schemas",
+];
+const TYPE_DEFINITION: &[&str] = &["sourceType", "schemaId", "fieldMappings", "configs"];
+const FIELD_MAPPING: &[&str] = &["name", "field", "required", "dateFormat"];
+const VERSION: &[&str] = &["version", "versionDetail", "metadata", "tasks"];
+const TASK: &[&str] = &[
+    "id",
+    "name",
+    "nodeType",
+    "operatorType",
+    "metadata",
+    "predecessors",
+    "extraConfig",
+    "setting",
+];
+const PREDECESSOR: &[&str] = &["id"];
+const SCHEMA: &[&str] = &["name", "type", "schema"];
+
+/// Reorders the keys of a definition in place into canonical order.
+pub fn canonicalize(value: &mut Value) {
+    let Some(top) = value.as_object_mut() else {
+        return;
+    };
+    reorder(top, TOP);
+    if let Some(td) = top.get_mut("typeDefinition").and_then(Value::as_object_mut) {
+        reorder(td, TYPE_DEFINITION);
+        for_each_object(td.get_mut("fieldMappings"), |m| reorder(m, FIELD_MAPPING));
+    }
+    for_each_object(top.get_mut("versions"), |v| {
+        reorder(v, VERSION);
+        for_each_object(v.get_mut("tasks"), |t| {
+            reorder(t, TASK);
+            for_each_object(t.get_mut("predecessors"), |p| reorder(p, PREDECESSOR));
+        });
+    });
+    for_each_object(top.get_mut("schemas"), |s| reorder(s, SCHEMA));
+}
+
+fn for_each_object(list: Option<&mut Value>, mut f: impl FnMut(&mut Map<String, Value>)) {
+    if let Some(items) = list.and_then(Value::as_array_mut) {
+        items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(&mut f);
+    }
+}
+
+fn reorder(map: &mut Map<String, Value>, order: &[&str]) {
+    let in_order = {
+        let mut rank = map
+            .keys()
+            .map(|k| order.iter().position(|o| o == k).unwrap_or(order.len()));
+        let mut prev = 0;
+        rank.all(|r| {
+            let ok = r >= prev;
+            prev = r;
+            ok
+        })
+    };
+    if in_order {
+        return;
+    }
+    let mut old = std::mem::take(map);
+    for key in order {
+        if let Some((k, v)) = old.shift_remove_entry(*key) {
+            map.insert(k, v);
+        }
+    }
+    map.extend(old);
+}
+
+/// Renders a value (already canonicalized) in a format, ending with one newline.
+pub fn render(value: &Value, format: Format) -> String {
+    let mut out = match format {
+        Format::Json => serde_json::to_string_pretty(value).expect("JSON values always serialize"),
+        Format::Yaml => {
+            serde_norway::to_string(value).expect("JSON values always serialize as YAML")
+        }
+    };
+    while out.ends_with('\n') {
+        out.pop();
+    }
+    out.push('\n');
+    out
+}
+
+/// Canonicalizes a copy of `value` and renders it.
+pub fn to_canonical_string(value: &Value, format: Format) -> String {
+    let mut v = value.clone();
+    canonicalize(&mut v);
+    render(&v, format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Meter;
+    use serde_json::json;
+
+    fn messy() -> Value {
+        json!({
+            "zz": 1, "versions": [{"tasks": [{"setting": {"b": 1, "a": 2}, "zt": 0, "predecessors": [{"x": 1, "id": "a"}], "name": "n", "id": "i"}], "version": "0.0.1"}],
+            "schemas": [{"schema": {}, "name": "s(1)"}], "name": "M", "typeDefinition": {"fieldMappings": [{"dateFormat": null, "name": "a"}], "sourceType": "S3"},
+            "globalId": "g"
+        })
+    }
+
+    #[test]
+    fn known_first_unknown_after_in_original_order() {
+        let mut v = messy();
+        canonicalize(&mut v);
+        let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            keys(&v),
+            [
+                "globalId",
+                "name",
+                "typeDefinition",
+                "versions",
+                "schemas",
+                "zz"
+            ]
+        );
+        let task = &v["versions"][0]["tasks"][0];
+        assert_eq!(keys(task), ["id", "name", "predecessors", "setting", "zt"]);
+        assert_eq!(
+            keys(&task["setting"]),
+            ["b", "a"],
+            "open objects keep their order"
+        );
+        assert_eq!(keys(&task["predecessors"][0]), ["id", "x"]);
+        assert_eq!(
+            keys(&v["typeDefinition"]["fieldMappings"][0]),
+            ["name", "dateFormat"]
+        );
+        assert_eq!(v, messy(), "only order changes");
+    }
+
+    #[test]
+    fn model_serializes_in_canonical_order() {
+        let mut v = messy();
+        canonicalize(&mut v);
+        let m = Meter::from_value(&v).unwrap();
+        assert_eq!(
+            render(&m.to_value(), Format::Json),
+            render(&v, Format::Json)
+        );
+    }
+
+    #[test]
+    fn yaml_uses_block_scalars_and_is_idempotent() {
+        let v = json!({"name": "x", "code": "a\nb\n"});
+        let y = to_canonical_string(&v, Format::Yaml);
+        assert_eq!(y, "name: x\ncode: |\n  a\n  b\n");
+        let back: Value = serde_norway::from_str(&y).unwrap();
+        assert_eq!(to_canonical_string(&back, Format::Yaml), y);
+        let j = to_canonical_string(&v, Format::Json);
+        assert!(j.ends_with("}\n") && j.contains("\n  \"name\": \"x\""));
+    }
+}

@@ -1,0 +1,36 @@
+//! `meterctl convert`: export JSON ↔ repository YAML, in canonical form, losslessly.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::{Outcome, Output};
+use crate::canonical;
+use crate::cli::{ConvertArgs, DocFormat};
+use crate::fsutil::{display, write_atomic};
+use crate::load::{self, Format};
+
+pub(super) fn run(args: ConvertArgs, _out: Output) -> anyhow::Result<Outcome> {
+    let doc = if args.file == Path::new("-") {
+        load::load_stdin(None)
+    } else {
+        load::load_file(&args.file)
+    }
+    .map_err(|d| anyhow::anyhow!("{d}"))?;
+    let to = match args.to {
+        DocFormat::Json => Format::Json,
+        DocFormat::Yaml => Format::Yaml,
+    };
+    let text = canonical::to_canonical_string(&doc.value, to);
+    match &args.output {
+        Some(out) if out != Path::new("-") => write_atomic(out, text.as_bytes())
+            .with_context(|| format!("cannot write {}", display(out)))?,
+        _ => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,147 @@
+//! `meterctl fmt`: rewrite files in canonical form, or check/diff without writing.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rayon::prelude::*;
+
+use super::{eprint_line, AlreadyReported, Outcome, Output};
+use crate::canonical;
+use crate::cli::FmtArgs;
+use crate::diagnostic::Diagnostic;
+use crate::fsutil::{display, write_atomic};
+use crate::load;
+
+enum FileResult {
+    Canonical,
+    /// Not canonical: the canonical text (and a diff when asked for).
+    Changed(Option<String>),
+    Failed(Diagnostic),
+    WriteFailed(String),
+}
+
+pub(super) fn run(args: FmtArgs, out: Output) -> anyhow::Result<Outcome> {
+    if args.paths.iter().any(|p| p == Path::new("-")) {
+        if args.paths.len() > 1 {
+            anyhow::bail!("`-` (stdin) cannot be combined with other paths");
+        }
+        return stdin(&args);
+    }
+    let files = load::discover(&args.paths)?;
+    let write = !args.check && !args.diff;
+    let results: Vec<(PathBuf, FileResult)> = files
+        .into_par_iter()
+        .map(|path| {
+            let r = format_file(&path, write, args.diff);
+            (path, r)
+        })
+        .collect();
+
+    let stdout = io::stdout();
+    let mut stdout = stdout.lock();
+    let (mut changed, mut failed) = (0usize, 0usize);
+    for (path, result) in &results {
+        match result {
+            FileResult::Canonical => {}
+            FileResult::Changed(diff) => {
+                changed += 1;
+                if let Some(diff) = diff {
+                    stdout.write_all(diff.as_bytes())?;
+                } else if !out.quiet {
+                    writeln!(stdout, "{}", display(path))?;
+                }
+            }
+            FileResult::Failed(d) => {
+                failed += 1;
+                eprint_line(&format!("error: {d}"));
+            }
+            FileResult::WriteFailed(e) => {
+                failed += 1;
+                eprint_line(&format!(
+                    "error: {}: cannot write the file: {e}",
+                    display(path)
+                ));
+            }
+        }
+    }
+    stdout.flush()?;
+    if out.verbose {
+        let verb = if write {
+            "reformatted"
+        } else {
+            "would be reformatted"
+        };
+        eprint_line(&format!(
+            "{} files, {changed} {verb}, {failed} failed",
+            results.len()
+        ));
+    }
+    if failed > 0 {
+        return Err(AlreadyReported(format!("{failed} files could not be formatted")).into());
+    }
+    Ok(if changed > 0 && !write {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn format_file(path: &Path, write: bool, want_diff: bool) -> FileResult {
+    let doc = match load::load_file(path) {
+        Ok(doc) => doc,
+        Err(d) => return FileResult::Failed(d),
+    };
+    let canonical = canonical::to_canonical_string(&doc.value, doc.format);
+    // The loader strips a byte-order mark; its presence alone makes the file non-canonical.
+    if canonical == doc.text && !has_bom(path) {
+        return FileResult::Canonical;
+    }
+    if write {
+        if let Err(e) = write_atomic(path, canonical.as_bytes()) {
+            return FileResult::WriteFailed(e.to_string());
+        }
+        return FileResult::Changed(None);
+    }
+    FileResult::Changed(want_diff.then(|| unified_diff(path, &doc.text, &canonical)))
+}
+
+fn has_bom(path: &Path) -> bool {
+    let mut head = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == [0xEF, 0xBB, 0xBF]
+}
+
+/// A unified diff in `git diff` style, `a/` and `b/` prefixes included.
+pub(crate) fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = display(path);
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("a/{}", name.trim_start_matches('/')),
+            &format!("b/{}", name.trim_start_matches('/')),
+        )
+        .to_string()
+}
+
+fn stdin(args: &FmtArgs) -> anyhow::Result<Outcome> {
+    let doc = load::load_stdin(None).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let canonical = canonical::to_canonical_string(&doc.value, doc.format);
+    let mut stdout = io::stdout().lock();
+    if args.diff {
+        stdout.write_all(unified_diff(Path::new("-"), &doc.text, &canonical).as_bytes())?;
+    } else if !args.check {
+        stdout
+            .write_all(canonical.as_bytes())
+            .context("cannot write to stdout")?;
+    }
+    stdout.flush()?;
+    Ok(if (args.check || args.diff) && canonical != doc.text {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}

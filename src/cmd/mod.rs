@@ -1,0 +1,51 @@
+//! Subcommands: each turns parsed flags into one library call and hands the result to a reporter.
+//!
+//! A command returns `Ok(Outcome)` when the job ran (clean or with findings) and `Err` when it
+//! could not run; `main` maps these to exit codes 0, 1 and 2.
+
+mod convert;
+mod fmt;
+
+use std::io::{self, Write};
+
+use crate::cli::{Cli, Command};
+
+/// What a job that ran found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report: exit 0.
+    Clean,
+    /// Findings (invalid files, differences, pending changes): exit 1.
+    Findings,
+}
+
+/// An error whose message was already printed (per-file errors); `main` exits 2 quietly.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct AlreadyReported(pub String);
+
+/// Global output settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// `-q`.
+    pub quiet: bool,
+    /// `-v`.
+    pub verbose: bool,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let out = Output {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    match cli.command {
+        Command::Fmt(args) => fmt::run(args, out),
+        Command::Convert(args) => convert::run(args, out),
+    }
+}
+
+/// Prints one line to stderr.
+pub(crate) fn eprint_line(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}

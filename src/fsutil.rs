@@ -1,0 +1,83 @@
+//! File-system helpers every command shares: how paths are shown and how files are written.
+//!
+//! Paths are shown relative to the current directory when they lie under it (the UX conventions).
+//! Files are never half-written: [`write_atomic`] writes a temporary file in the target's own folder
+//! and renames it over the target, so a crash leaves either the old or the new file.
+
+use std::borrow::Cow;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+fn cwd() -> Option<&'static Path> {
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
+}
+
+/// The path as users should read it: relative to the current directory when under it.
+pub fn display(path: &Path) -> Cow<'_, str> {
+    if path.is_absolute() {
+        if let Some(rel) = cwd().and_then(|c| path.strip_prefix(c).ok()) {
+            if !rel.as_os_str().is_empty() {
+                return Cow::Owned(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let s = path.to_string_lossy();
+    match s.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => Cow::Owned(rest.to_string()),
+        _ => s,
+    }
+}
+
+/// Writes `contents` to `path` atomically: a temporary file in the same folder, flushed to disk,
+/// then renamed over `path`. Keeps the permissions of an existing file.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
+    let tmp = dir.join(format!(
+        ".{}.meterctl-{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        if let Ok(meta) = fs::metadata(path) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.yaml");
+        fs::write(&p, "old").unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn relative_paths_lose_dot_slash() {
+        assert_eq!(display(Path::new("./x/y.json")), "x/y.json");
+        assert_eq!(display(Path::new("x/y.json")), "x/y.json");
+    }
+}

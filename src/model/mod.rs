@@ -1,0 +1,393 @@
+//! The typed, lossless meter definition: what `GET /meters/export/{meterId}` returns, plus the
+//! repository's `globalId`.
+//!
+//! Every documented field has a typed slot; every field Zuora may add that we do not know lands in
+//! the `extra` map of its object (in its original order) and is written back after the known
+//! ones. A field that is absent stays absent and a field that is `null` stays `null`
+//! ([`Field`] is `Option<Option<T>>`); numbers keep their integer/float identity because open
+//! objects (`setting`, `metadata`, `extraConfig`, `configs`) are kept as `serde_json::Value`.
+//! Serializing a [`Meter`] writes the known keys in canonical order (see `canonical`).
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or set (`Some(Some(v))`).
+pub type Field<T> = Option<Option<T>>;
+
+/// Deserializes a present field, keeping `null` apart from absent.
+fn present<'de, D, T>(d: D) -> Result<Field<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn get<T>(f: &Field<T>) -> Option<&T> {
+    f.as_ref().and_then(Option::as_ref)
+}
+
+macro_rules! model_struct {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty = $key:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct $name {
+            $(
+                $(#[$fm])*
+                #[serde(rename = $key, default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+                pub $field: Field<$ty>,
+            )*
+            /// Fields this version of meterctl does not know, in their original order.
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+    };
+}
+
+model_struct!(
+    /// A meter definition file.
+    Meter {
+        /// Repository identity, sent as the import's `globalId` part (not part of Zuora's export).
+        global_id: String = "globalId",
+        /// Meter name (import requires it).
+        name: String = "name",
+        /// Free text.
+        description: String = "description",
+        /// Meter type, e.g. `CUSTOM` (import requires it).
+        meter_type: String = "type",
+        /// Template source, schema id, field mappings.
+        type_definition: TypeDefinition = "typeDefinition",
+        /// The version imports and runs use, e.g. `0.0.1`.
+        latest_version: String = "latestVersion",
+        /// Versions with their task graphs.
+        versions: Vec<Version> = "versions",
+        /// Event definitions the meter uses.
+        schemas: Vec<EventSchema> = "schemas",
+    }
+);
+
+model_struct!(
+    /// `typeDefinition`.
+    TypeDefinition {
+        /// Template source, e.g. `STREAMING_API`.
+        source_type: String = "sourceType",
+        /// Event definition id (tenant-specific).
+        schema_id: String = "schemaId",
+        /// Event field to Usage Record field mappings.
+        field_mappings: Vec<FieldMapping> = "fieldMappings",
+        /// Undocumented configuration object.
+        configs: Value = "configs",
+    }
+);
+
+model_struct!(
+    /// One entry of `typeDefinition.fieldMappings`.
+    FieldMapping {
+        /// Target field.
+        name: String = "name",
+        /// Event field.
+        field: String = "field",
+        /// Whether the target requires it.
+        required: bool = "required",
+        /// Java date pattern.
+        date_format: String = "dateFormat",
+    }
+);
+
+model_struct!(
+    /// One meter version.
+    Version {
+        /// Version string, e.g. `0.0.1`.
+        version: String = "version",
+        /// Undocumented detail text.
+        version_detail: String = "versionDetail",
+        /// A string (possibly serialized JSON).
+        metadata: String = "metadata",
+        /// The operator graph.
+        tasks: Vec<Task> = "tasks",
+    }
+);
+
+model_struct!(
+    /// One operator (source, processor or sink) of a version.
+    Task {
+        /// Operator id (tenant-specific).
+        id: String = "id",
+        /// Display name; diffs match tasks by it.
+        name: String = "name",
+        /// `SOURCE`, `PROCESSOR` or `SINK`.
+        node_type: String = "nodeType",
+        /// Operator kind, e.g. `FILTER`.
+        operator_type: String = "operatorType",
+        /// Operator metadata (open object).
+        metadata: Value = "metadata",
+        /// Upstream tasks.
+        predecessors: Vec<Predecessor> = "predecessors",
+        /// Open object.
+        extra_config: Value = "extraConfig",
+        /// Operator settings (open object).
+        setting: Value = "setting",
+    }
+);
+
+model_struct!(
+    /// A reference to an upstream task.
+    Predecessor {
+        /// The upstream task's id.
+        id: String = "id",
+    }
+);
+
+model_struct!(
+    /// One entry of `schemas`: an event definition.
+    EventSchema {
+        /// Name, e.g. `source(97)`; the suffix is tenant-specific.
+        name: String = "name",
+        /// Undocumented integer kind.
+        schema_type: Value = "type",
+        /// The event's JSON Schema.
+        schema: Value = "schema",
+    }
+);
+
+model_struct!(
+    /// The `data` of a successful `POST /meters/import` (reference section 3.2).
+    ImportResult {
+        /// The tenant's meter id.
+        id: Value = "id",
+        /// The portable identity.
+        global_id: String = "globalId",
+        /// Streaming upload URL.
+        unique_upload_url: String = "uniqueUploadUrl",
+        /// Integer status code (undocumented table).
+        active_version_run_status: Value = "activeVersionRunStatus",
+        /// Status text.
+        active_version_run_status_description: String = "activeVersionRunStatusDescription",
+        /// Integer status code (undocumented table).
+        latest_version_run_status: Value = "latestVersionRunStatus",
+        /// Status text.
+        latest_version_run_status_description: String = "latestVersionRunStatusDescription",
+        /// Creation time.
+        created_at: Value = "createdAt",
+        /// Update time.
+        updated_at: Value = "updatedAt",
+        /// Meter name.
+        name: String = "name",
+    }
+);
+
+/// Why a document is not shaped like a meter definition.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ShapeError {
+    /// JSON Pointer of the offending value.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Meter {
+    /// Builds the model from a parsed document.
+    pub fn from_value(value: &Value) -> Result<Meter, ShapeError> {
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let mut pointer = String::new();
+            for seg in e.path().iter() {
+                pointer.push('/');
+                match seg {
+                    serde_path_to_error::Segment::Seq { index } => {
+                        pointer.push_str(&index.to_string())
+                    }
+                    serde_path_to_error::Segment::Map { key } => {
+                        pointer.push_str(&crate::load::locate::escape_token(key))
+                    }
+                    _ => {}
+                }
+            }
+            ShapeError {
+                pointer,
+                message: e.into_inner().to_string(),
+            }
+        })
+    }
+
+    /// The model as a JSON value, known keys in canonical order.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a meter always serializes to JSON")
+    }
+
+    /// Meter name, when set.
+    pub fn name(&self) -> Option<&str> {
+        get(&self.name).map(String::as_str)
+    }
+
+    /// Repository identity, when set.
+    pub fn global_id(&self) -> Option<&str> {
+        get(&self.global_id).map(String::as_str)
+    }
+
+    /// `latestVersion`, when set.
+    pub fn latest_version(&self) -> Option<&str> {
+        get(&self.latest_version).map(String::as_str)
+    }
+
+    /// All versions (empty when absent).
+    pub fn versions(&self) -> &[Version] {
+        get(&self.versions).map_or(&[], Vec::as_slice)
+    }
+
+    /// All event schemas (empty when absent).
+    pub fn schemas(&self) -> &[EventSchema] {
+        get(&self.schemas).map_or(&[], Vec::as_slice)
+    }
+
+    /// The version with this version string.
+    pub fn version(&self, version: &str) -> Option<&Version> {
+        self.versions()
+            .iter()
+            .find(|v| v.version() == Some(version))
+    }
+}
+
+impl Version {
+    /// The version string, when set.
+    pub fn version(&self) -> Option<&str> {
+        get(&self.version).map(String::as_str)
+    }
+
+    /// The tasks (empty when absent).
+    pub fn tasks(&self) -> &[Task] {
+        get(&self.tasks).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Task {
+    /// Task id, when set.
+    pub fn id(&self) -> Option<&str> {
+        get(&self.id).map(String::as_str)
+    }
+
+    /// Task name, when set.
+    pub fn name(&self) -> Option<&str> {
+        get(&self.name).map(String::as_str)
+    }
+
+    /// `nodeType`, when set.
+    pub fn node_type(&self) -> Option<&str> {
+        get(&self.node_type).map(String::as_str)
+    }
+
+    /// `operatorType`, when set.
+    pub fn operator_type(&self) -> Option<&str> {
+        get(&self.operator_type).map(String::as_str)
+    }
+
+    /// Ids of the upstream tasks that are set.
+    pub fn predecessor_ids(&self) -> impl Iterator<Item = &str> {
+        get(&self.predecessors)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|p| get(&p.id).map(String::as_str))
+    }
+
+    /// `setting`, when set.
+    pub fn setting(&self) -> Option<&Value> {
+        get(&self.setting)
+    }
+}
+
+impl EventSchema {
+    /// Name, when set.
+    pub fn name(&self) -> Option<&str> {
+        get(&self.name).map(String::as_str)
+    }
+
+    /// Name without Zuora's tenant-specific `(N)` suffix: `source(97)` → `source`.
+    pub fn base_name(&self) -> Option<&str> {
+        self.name().map(strip_id_suffix)
+    }
+}
+
+/// Removes a trailing `(digits)` from an event definition name.
+pub fn strip_id_suffix(name: &str) -> &str {
+    if let Some(open) = name.rfind('(') {
+        let inner = &name[open + 1..];
+        if let Some(digits) = inner.strip_suffix(')') {
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                return name[..open].trim_end();
+            }
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Value {
+        json!({
+            "name": "API Calls",
+            "zFutureTop": {"b": 1, "a": [1.5, null]},
+            "description": null,
+            "type": "CUSTOM",
+            "typeDefinition": {"sourceType": "STREAMING_API", "fieldMappings": [
+                {"name": "Quantity", "field": "q", "required": true, "dateFormat": null, "xMap": 7}
+            ], "configs": {}, "xTd": "kept"},
+            "latestVersion": "0.0.1",
+            "versions": [{"version": "0.0.1", "metadata": "{}", "xVer": 1.0, "tasks": [
+                {"id": "a", "name": "Src", "nodeType": "SOURCE", "metadata": {"n": 1, "f": 2.0},
+                 "predecessors": [], "xTask": {"deep": [{"z": 1}]}},
+                {"id": "b", "name": "Sink", "predecessors": [{"id": "a", "xPred": true}], "metadata": {}}
+            ]}],
+            "schemas": [{"name": "source(97)", "type": 1, "schema": {"type": "object"}, "xSchema": "s"}]
+        })
+    }
+
+    #[test]
+    fn round_trip_is_lossless() {
+        let v = sample();
+        let m = Meter::from_value(&v).unwrap();
+        assert_eq!(m.to_value(), v);
+        assert!(m.to_value()["versions"][0]["xVer"].is_f64());
+        assert_eq!(m.to_value()["description"], Value::Null);
+        assert!(!m.to_value().as_object().unwrap().contains_key("globalId"));
+    }
+
+    #[test]
+    fn known_keys_come_first_then_unknown_in_order() {
+        let m = Meter::from_value(&sample()).unwrap();
+        let v = m.to_value();
+        let keys: Vec<_> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "name",
+                "description",
+                "type",
+                "typeDefinition",
+                "latestVersion",
+                "versions",
+                "schemas",
+                "zFutureTop"
+            ]
+        );
+    }
+
+    #[test]
+    fn accessors() {
+        let m = Meter::from_value(&sample()).unwrap();
+        assert_eq!(m.name(), Some("API Calls"));
+        let v = m.version("0.0.1").unwrap();
+        assert_eq!(v.tasks()[1].predecessor_ids().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(m.schemas()[0].base_name(), Some("source"));
+        assert_eq!(strip_id_suffix("a (x)"), "a (x)");
+    }
+
+    #[test]
+    fn wrong_shape_names_the_pointer() {
+        let e = Meter::from_value(&json!({"versions": [{"tasks": [{"name": 5}]}]})).unwrap_err();
+        assert_eq!(e.pointer, "/versions/0/tasks/0/name");
+        assert!(e.message.contains("expected a string"), "{}", e.message);
+    }
+}

@@ -7,6 +7,7 @@
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
 //! - [`diagnostic`]: one finding about one file, with code and location.
 //! - [`fsutil`]: how paths are shown and how files are written (atomically).
+//! - [`report`]: renders diagnostics and diffs in every output format.
 //! - [`cli`]: clap flag definitions only.
 //! - [`cmd`]: one file per subcommand: flags → library call → output → exit outcome.
 #![warn(missing_docs)]
@@ -20,3 +21,4 @@ pub mod diagnostic;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod report;

@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(short, long, global = true, env = "METERCTL_VERBOSE")]
     pub verbose: bool,
 
+    /// Use this configuration file instead of the nearest meterctl.yaml above the current folder.
+    #[arg(long, global = true, env = "METERCTL_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -49,6 +53,86 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Convert a definition between the export JSON and the repository YAML, losslessly.
     Convert(ConvertArgs),
+    /// Validate definitions against the meter JSON Schema and the meter rules.
+    ///
+    /// Every diagnostic names its rule code, file, line, column and JSON Pointer. Exit 0 when all
+    /// files are valid (warnings allowed unless --deny-warnings), 1 when any has an error, 2 when
+    /// validation could not run.
+    Validate(ValidateArgs),
+    /// List every validation rule with its code, default severity and a one-line summary.
+    Rules,
+    /// Explain one validation rule: what it finds, why, and how to fix it.
+    Explain {
+        /// Rule code (e.g. MC0104) or name (e.g. unknown-predecessor).
+        code: String,
+    },
+    /// Print or list the JSON Schemas embedded in meterctl (for editors and other tools).
+    Schema {
+        /// What to do.
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+}
+
+/// `meterctl schema` actions.
+#[derive(Debug, Subcommand)]
+pub enum SchemaAction {
+    /// List the embedded schemas.
+    List,
+    /// Print an embedded schema (default: meter-definition).
+    Print {
+        /// Schema name, as `schema list` shows it.
+        #[arg(default_value = "meter-definition")]
+        name: String,
+    },
+}
+
+/// Flags of `meterctl validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files or folders to validate (`-` reads one definition from stdin). Default: the `meters`
+    /// folder of meterctl.yaml, else the current folder.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text", env = "METERCTL_FORMAT")]
+    pub format: crate::report::validate::ValidateFormat,
+
+    /// Also write a report in another format to a file: FORMAT=PATH (repeatable), e.g.
+    /// `--report junit=validate.xml --report sarif=meterctl.sarif`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub report: Vec<(crate::report::validate::ValidateFormat, PathBuf)>,
+
+    /// An extra JSON Schema every definition must also satisfy (repeatable; adds to
+    /// meterctl.yaml's validate.schemas).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Vec<PathBuf>,
+
+    /// Unknown top-level and task fields are errors, not warnings.
+    #[arg(long, env = "METERCTL_STRICT")]
+    pub strict: bool,
+
+    /// Exit 1 when there are warnings, too.
+    #[arg(long, env = "METERCTL_DENY_WARNINGS")]
+    pub deny_warnings: bool,
+
+    /// Turn a rule off (repeatable; code or name).
+    #[arg(long, value_name = "CODE")]
+    pub allow: Vec<String>,
+
+    /// Make a rule an error (repeatable; code or name).
+    #[arg(long, value_name = "CODE")]
+    pub deny: Vec<String>,
+}
+
+fn parse_report(s: &str) -> Result<(crate::report::validate::ValidateFormat, PathBuf), String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
+    if path.is_empty() {
+        return Err(format!("missing PATH in {s:?}"));
+    }
+    Ok((format.parse()?, PathBuf::from(path)))
 }
 
 /// Flags of `meterctl fmt`.

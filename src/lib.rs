@@ -4,7 +4,9 @@
 //!
 //! - [`load`]: files, folders and stdin → [`load::Document`]s (text + value), with positions on demand.
 //! - [`model`]: the typed, lossless meter definition ([`model::Meter`]).
+//! - [`validate`]: JSON Schemas plus meter rules → diagnostics with file, line, column.
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
+//! - [`config`]: `meterctl.yaml`, found by walking up from the current folder.
 //! - [`diagnostic`]: one finding about one file, with code and location.
 //! - [`fsutil`]: how paths are shown and how files are written (atomically).
 //! - [`report`]: renders diagnostics and diffs in every output format.
@@ -17,8 +19,10 @@
 pub mod canonical;
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod diagnostic;
 pub mod fsutil;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod validate;

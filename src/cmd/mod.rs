@@ -5,6 +5,8 @@
 
 mod convert;
 mod fmt;
+mod rules;
+mod validate;
 
 use std::io::{self, Write};
 
@@ -25,12 +27,14 @@ pub enum Outcome {
 pub struct AlreadyReported(pub String);
 
 /// Global output settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Output {
     /// `-q`.
     pub quiet: bool,
     /// `-v`.
     pub verbose: bool,
+    /// `--config`.
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Runs the parsed command line.
@@ -38,10 +42,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let out = Output {
         quiet: cli.quiet,
         verbose: cli.verbose,
+        config: cli.config,
     };
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),
+        Command::Validate(args) => validate::run(args, out),
+        Command::Rules => rules::list(),
+        Command::Explain { code } => rules::explain(&code),
+        Command::Schema { action } => rules::schema(action),
     }
 }
 

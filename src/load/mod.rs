@@ -244,7 +244,10 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
             );
             match e.location() {
                 Some(l) => d.at(l.line().max(1), l.column().max(1)),
-                None => d,
+                None => {
+                    let p = locate::second_document(&text).unwrap_or(Pos { line: 1, column: 1 });
+                    d.at(p.line, p.column)
+                }
             }
         })?,
     };

@@ -1,0 +1,120 @@
+//! Validation reports: one renderer per format, all fed the same file reports and summary.
+//! [`write`] is the only place formats are named.
+
+mod github;
+mod json;
+mod junit;
+mod sarif;
+mod text;
+
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+
+use crate::validate::{FileReport, Summary};
+
+/// Output formats of `meterctl validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// Human-readable, rustc-style, with code frames (colour on a TTY only).
+    Text,
+    /// A stable JSON document (`format_version: 1`).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one testcase per file.
+    Junit,
+    /// GitHub Actions workflow commands (`::error file=...`).
+    Github,
+}
+
+impl std::str::FromStr for ValidateFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        <ValidateFormat as ValueEnum>::from_str(s, true).map_err(|_| {
+            format!("unknown report format {s:?}; use text, json, sarif, junit or github")
+        })
+    }
+}
+
+/// Options that only the text renderer reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// ANSI colour.
+    pub color: bool,
+    /// `-q`: diagnostics only, no summary line.
+    pub quiet: bool,
+}
+
+/// Renders a whole validation run in one format.
+pub fn write(
+    format: ValidateFormat,
+    files: &[FileReport],
+    summary: &Summary,
+    text: TextOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        ValidateFormat::Text => text::write(files, summary, text, w),
+        ValidateFormat::Json => json::write(files, summary, w),
+        ValidateFormat::Sarif => sarif::write(files, w),
+        ValidateFormat::Junit => junit::write(files, summary, w),
+        ValidateFormat::Github => github::write(files, w),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `3 files, 1 invalid: 2 errors, 1 warning`.
+pub fn summary_line(s: &Summary) -> String {
+    format!(
+        "{}, {} invalid: {}, {}",
+        plural(s.files, "file", "files"),
+        s.invalid,
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings")
+    )
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! One fixed set of reports that every renderer's tests use.
+    use std::path::PathBuf;
+
+    use crate::diagnostic::{Diagnostic, Severity};
+    use crate::validate::{FileReport, Summary};
+
+    pub fn reports() -> (Vec<FileReport>, Summary) {
+        let bad = FileReport::for_tests(
+            PathBuf::from("meters/bad.yaml"),
+            vec![
+                Diagnostic {
+                    severity: Severity::Error,
+                    code: "MC0104",
+                    message: "task \"Sink\" lists predecessor \"x\", but no task has that id"
+                        .into(),
+                    path: PathBuf::from("meters/bad.yaml"),
+                    pointer: Some("/versions/0/tasks/1/predecessors/0/id".into()),
+                    line: Some(3),
+                    column: Some(9),
+                },
+                Diagnostic {
+                    severity: Severity::Warning,
+                    code: "MC0011",
+                    message: "unknown field `nmae` at the top level; did you mean `name`?".into(),
+                    path: PathBuf::from("meters/bad.yaml"),
+                    pointer: Some("/nmae".into()),
+                    line: Some(1),
+                    column: Some(1),
+                },
+            ],
+            Some("nmae: x\ntasks:\n  - id: \"x\" # <&>\n".into()),
+        );
+        let good = FileReport::for_tests(PathBuf::from("meters/good.json"), vec![], None);
+        let files = vec![bad, good];
+        let summary = Summary::of(&files);
+        (files, summary)
+    }
+}

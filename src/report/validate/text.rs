@@ -1,0 +1,116 @@
+//! rustc-style text: a header per diagnostic, the location, a code frame with a caret, then one
+//! summary line.
+
+use std::io::{self, Write};
+
+use super::{summary_line, TextOptions};
+use crate::diagnostic::Severity;
+use crate::fsutil::display;
+use crate::report::Style;
+use crate::validate::{FileReport, Summary};
+
+pub(super) fn write(
+    files: &[FileReport],
+    summary: &Summary,
+    opts: TextOptions,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let st = Style::new(opts.color);
+    for f in files {
+        let lines: Vec<&str> = f
+            .text
+            .as_deref()
+            .map(|t| t.lines().collect())
+            .unwrap_or_default();
+        for d in &f.diagnostics {
+            let label = match d.severity {
+                Severity::Error => st.red(&format!("error[{}]", d.code)),
+                Severity::Warning => st.yellow(&format!("warning[{}]", d.code)),
+            };
+            writeln!(w, "{label}{} {}", st.bold(":"), st.bold(&d.message))?;
+            let mut loc = display(&f.path).into_owned();
+            if let (Some(l), Some(c)) = (d.line, d.column) {
+                loc.push_str(&format!(":{l}:{c}"));
+            }
+            match (
+                d.line,
+                d.column,
+                d.line.and_then(|l| lines.get(l.saturating_sub(1))),
+            ) {
+                (Some(l), Some(c), Some(src)) => {
+                    let gutter = l.to_string().len();
+                    let pad = " ".repeat(gutter);
+                    writeln!(w, "{pad}{} {loc}", st.blue("-->"))?;
+                    writeln!(w, "{pad} {}", st.blue("|"))?;
+                    let shown: String = src.chars().take(200).collect();
+                    writeln!(w, "{} {} {shown}", st.blue(&l.to_string()), st.blue("|"))?;
+                    // Keep tabs so the caret lines up under the offending character.
+                    let indent: String = src
+                        .chars()
+                        .take(c.saturating_sub(1).min(200))
+                        .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+                        .collect();
+                    let caret = match d.severity {
+                        Severity::Error => st.red("^"),
+                        Severity::Warning => st.yellow("^"),
+                    };
+                    writeln!(w, "{pad} {} {indent}{caret}", st.blue("|"))?;
+                    if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
+                        writeln!(w, "{pad} {} pointer: {p}", st.blue("="))?;
+                    }
+                }
+                _ => {
+                    writeln!(w, " {} {loc}", st.blue("-->"))?;
+                    if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
+                        writeln!(w, "  {} pointer: {p}", st.blue("="))?;
+                    }
+                }
+            }
+            writeln!(w)?;
+        }
+    }
+    if !opts.quiet {
+        let line = summary_line(summary);
+        let line = if summary.errors > 0 {
+            st.red(&line)
+        } else if summary.warnings > 0 {
+            st.yellow(&line)
+        } else {
+            st.green(&line)
+        };
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::reports;
+    use super::*;
+
+    #[test]
+    fn renders_frames_and_summary() {
+        let (files, summary) = reports();
+        let mut out = Vec::new();
+        write(&files, &summary, TextOptions::default(), &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let expected = "\
+error[MC0104]: task \"Sink\" lists predecessor \"x\", but no task has that id
+ --> meters/bad.yaml:3:9
+  |
+3 |   - id: \"x\" # <&>
+  |         ^
+  = pointer: /versions/0/tasks/1/predecessors/0/id
+
+warning[MC0011]: unknown field `nmae` at the top level; did you mean `name`?
+ --> meters/bad.yaml:1:1
+  |
+1 | nmae: x
+  | ^
+  = pointer: /nmae
+
+2 files, 1 invalid: 1 error, 1 warning
+";
+        assert_eq!(out, expected);
+    }
+}

@@ -5,6 +5,8 @@
 
 mod convert;
 mod fmt;
+pub mod meter;
+mod sandbox;
 
 use std::io::{self, Write};
 
@@ -42,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),
+        Command::Meter { command } => meter::run(*command, out),
+        Command::Sandbox { command } => sandbox::run(command, out),
     }
 }
 

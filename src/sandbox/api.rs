@@ -848,7 +848,7 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
             .iter()
             .filter(|c| operators.is_empty() || operators.contains(&c.processor_id))
         {
-            let output = if by("processorId") || c.sink {
+            let output = if by("processorId") || c.source {
                 c.output
             } else {
                 0
@@ -875,6 +875,10 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
                 e.1 += errs;
             }
         }
+    }
+    if by("errorCode") {
+        // An error-code row with nothing in it says nothing.
+        groups.retain(|_, (out, errs)| *out > 0 || *errs > 0);
     }
     let output: Vec<Value> = groups
         .into_iter()

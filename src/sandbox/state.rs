@@ -57,8 +57,9 @@ pub struct TaskCount {
     pub errors: u64,
     /// Error code of the rejected records.
     pub error_code: Option<String>,
-    /// Whether it is a sink (no task lists it as predecessor).
-    pub sink: bool,
+    /// Whether it is a source (no predecessors): a summary that is not per operator counts the
+    /// records the sources passed on, so branching pipelines are not counted twice.
+    pub source: bool,
 }
 
 /// One run (NORMAL) or test session (DEBUG).
@@ -330,7 +331,8 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
 }
 
 /// Runs the events through a meter version: records missing a field the event schema requires
-/// (or that are not objects) are errors at the source operators, the rest pass every operator.
+/// (absent, `null`, or the empty string an empty CSV cell gives), and records that are not
+/// objects, are errors at the source operators, the rest pass every operator.
 /// Returns the per-operator counts.
 pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Vec<TaskCount> {
     let required: Vec<&str> = definition["schemas"]
@@ -344,7 +346,7 @@ pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Ve
             e.as_object().is_none_or(|o| {
                 required
                     .iter()
-                    .any(|f| o.get(*f).is_none_or(Value::is_null))
+                    .any(|f| o.get(*f).is_none_or(|v| v.is_null() || v == ""))
             })
         })
         .count() as u64;
@@ -355,19 +357,13 @@ pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Ve
         .and_then(|v| v["tasks"].as_array())
         .cloned()
         .unwrap_or_default();
-    let preds: Vec<&str> = tasks
-        .iter()
-        .filter_map(|t| t["predecessors"].as_array())
-        .flatten()
-        .filter_map(|p| p["id"].as_str())
-        .collect();
     tasks
         .iter()
         .map(|t| {
             let id = t["id"].as_str().unwrap_or_default().to_string();
             let source = t["predecessors"].as_array().is_none_or(Vec::is_empty);
             TaskCount {
-                sink: !preds.contains(&id.as_str()),
+                source,
                 processor_id: id,
                 output: good,
                 errors: if source { bad } else { 0 },
@@ -406,8 +402,8 @@ mod tests {
         let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
             {"id": "s", "predecessors": []}, {"id": "k", "predecessors": [{"id": "s"}]}]}]});
         let c = process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
-        assert_eq!((c[0].output, c[0].errors, c[0].sink), (1, 2, false));
-        assert_eq!((c[1].output, c[1].errors, c[1].sink), (1, 0, true));
+        assert_eq!((c[0].output, c[0].errors, c[0].source), (1, 2, true));
+        assert_eq!((c[1].output, c[1].errors, c[1].source), (1, 0, false));
     }
 
     #[test]

@@ -147,6 +147,11 @@ impl Client {
         })
     }
 
+    /// The configuration in force.
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
     /// The base URL in use.
     pub fn base_url(&self) -> &str {
         &self.cfg.base_url

@@ -1,0 +1,348 @@
+//! The sandbox and the client as libraries: token refresh on 401, rate limiting, concurrency,
+//! persistence, Zuora's error shapes and gzip, without going through the binary.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use meterctl::sandbox::{Config, Server};
+use meterctl::zuora::types::{RunRequest, SummaryQuery};
+use meterctl::zuora::{Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
+use serde_json::{json, Value};
+
+fn client(server: &Server) -> Client {
+    client_with(server, "sandbox")
+}
+
+fn client_with(server: &Server, secret: &str) -> Client {
+    Client::new(ClientConfig {
+        base_url: server.base_url().to_string(),
+        credentials: Credentials {
+            client_id: "sandbox".into(),
+            client_secret: Secret::new(secret),
+        },
+        entity_ids: None,
+        org_ids: None,
+        track_id: "test-track".into(),
+        request_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+            max_elapsed: Duration::from_secs(10),
+        },
+        verbose: false,
+    })
+    .unwrap()
+}
+
+fn definition(name: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "name": name,
+        "type": "CUSTOM",
+        "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "src", "name": "Source", "nodeType": "SOURCE", "metadata": {}, "predecessors": []},
+            {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "src"}]}
+        ]}],
+        "schemas": [{"name": "e(1)", "type": 1, "schema": {"type": "object", "required": ["q"], "description": "x".repeat(2000)}}]
+    }))
+    .unwrap()
+}
+
+/// One raw HTTP exchange: (status, lowercase headers, body).
+fn raw(server: &Server, request: &str) -> (u16, String, Vec<u8>) {
+    let addr = server.base_url().trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    (status, head, buf[split + 4..].to_vec())
+}
+
+#[test]
+fn a_revoked_token_is_refreshed_once_on_401() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    let data = c.import("m.json", &definition("M"), Some("g-1")).unwrap();
+    assert_eq!(data["id"], 101);
+    server.revoke_tokens();
+    // The cached token is now refused; the client fetches a new one and succeeds.
+    let exported = c.export("101").unwrap();
+    assert_eq!(exported["name"], "M");
+    let status = c.run_status("101", "0.0.1").unwrap();
+    assert_eq!(status.description(), "NEVER_RUN");
+}
+
+#[test]
+fn wrong_secret_is_an_auth_error_that_hides_the_secret() {
+    let server = Server::start(Config::default()).unwrap();
+    let e = client_with(&server, "not-the-secret-123")
+        .export("1")
+        .unwrap_err();
+    assert!(matches!(e, ZuoraError::Auth { status: 401, .. }), "{e:?}");
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains("not-the-secret-123"), "{text}");
+    assert!(e.codes().contains(&"70002006"));
+}
+
+#[test]
+fn unauthenticated_calls_get_zuoras_401_shapes() {
+    let server = Server::start(Config::default()).unwrap();
+    let (status, _, body) = raw(
+        &server,
+        "GET /meters/export/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n",
+    );
+    assert_eq!(status, 401);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["success"], false);
+    assert_eq!(v["errors"][0]["code"], "70002006");
+    // Upload answers the bare {message} shape.
+    let (status, _, body) = raw(
+        &server,
+        "POST /meters/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(status, 401);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["message"].is_string() && v.get("errors").is_none(), "{v}");
+    // The token endpoint: wrong grant type.
+    let form = "grant_type=password&client_id=sandbox&client_secret=sandbox";
+    let (status, _, _) = raw(
+        &server,
+        &format!("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}", form.len()),
+    );
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn large_answers_are_gzipped_and_track_ids_echoed() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    c.import("m.json", &definition("Big"), Some("g")).unwrap();
+    let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
+    let (_, _, body) = raw(
+        &server,
+        &format!(
+            "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    let token: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(token["token_type"], "bearer");
+    assert!(token["expires_in"].as_u64().unwrap() > 3000);
+    let (status, head, body) = raw(
+        &server,
+        &format!(
+            "GET /meters/export/101 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nAccept-Encoding: gzip\r\nZuora-Track-Id: t-1\r\n\r\n",
+            token["access_token"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("zuora-track-id: t-1"), "{head}");
+    assert!(head.contains("zuora-request-id: "), "{head}");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("\"Big\""));
+    // And the client decompresses transparently.
+    assert_eq!(c.export("101").unwrap()["name"], "Big");
+}
+
+#[test]
+fn rpm_limits_each_tenant_with_ratelimit_headers() {
+    let server = Server::start(Config {
+        rpm: Some(3),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = Client::new(ClientConfig {
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..client(&server).config().clone()
+    })
+    .unwrap();
+    for _ in 0..3 {
+        let e = c.export("999").unwrap_err();
+        assert_eq!(e.status(), Some(404));
+    }
+    let e = c.export("999").unwrap_err();
+    assert_eq!(e.status(), Some(429), "{e}");
+    assert!(e.codes().contains(&"70002005"), "{e}");
+    assert!(e.to_string().contains("rate limit"), "{e}");
+}
+
+#[test]
+fn concurrent_imports_and_runs_lose_nothing() {
+    let server = Server::start(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let c = &c;
+            s.spawn(move || {
+                c.import(
+                    "m.json",
+                    &definition(&format!("M{i}")),
+                    Some(&format!("g-{i}")),
+                )
+                .unwrap();
+            });
+        }
+    });
+    let mut ids: Vec<u64> = (101..109)
+        .filter(|id| server.meter("sandbox", *id).is_some())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 8);
+    // Eight concurrent starts of one run with one key: exactly one run, the rest see the key.
+    let started: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let c = &c;
+                s.spawn(move || {
+                    c.run(
+                        "101",
+                        "0.0.1",
+                        &RunRequest {
+                            unique_key: "same".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap()
+                    .already_started
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(started.iter().filter(|a| !**a).count(), 1);
+    assert_eq!(server.runs("sandbox").len(), 1);
+}
+
+#[test]
+fn state_dir_keeps_meters_runs_and_ids_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        run_duration: Duration::from_millis(50),
+        ..Config::default()
+    };
+    {
+        let server = Server::start(cfg.clone()).unwrap();
+        let c = client(&server);
+        c.import("m.json", &definition("Kept"), Some("g-kept"))
+            .unwrap();
+        c.run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "k1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sandbox/meters/101.json")).unwrap())
+            .unwrap();
+    assert_eq!(stored["name"], "Kept");
+    let server = Server::start(cfg).unwrap();
+    let c = client(&server);
+    assert_eq!(c.export("101").unwrap()["name"], "Kept");
+    std::thread::sleep(Duration::from_millis(60));
+    assert_eq!(
+        c.run_status("101", "0.0.1").unwrap().description(),
+        "COMPLETED"
+    );
+    // The key is remembered across the restart.
+    let again = c
+        .run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "k1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(again.already_started);
+    // Updating by globalId keeps the id.
+    let data = c
+        .import("m.json", &definition("Kept v2"), Some("g-kept"))
+        .unwrap();
+    assert_eq!(data["id"], 101);
+    let summary = c
+        .summary(
+            "101",
+            &SummaryQuery {
+                group_by: vec!["sessionId".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(summary["output"][0]["dimensions"]["sessionId"], "R-000001");
+}
+
+#[test]
+fn success_false_with_http_200_is_an_error() {
+    // A hand-made server that answers 200 with success:false.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap();
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = if req.starts_with("POST /oauth/token") {
+                r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#
+            } else {
+                r#"{"success":false,"errors":[{"code":"70002004","message":"TENANT_MEDIATION_NOT_ENABLED"}]}"#
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let c = Client::new(ClientConfig {
+        base_url: format!("http://{addr}"),
+        ..client_config_template()
+    })
+    .unwrap();
+    let e = c.run_status("1", "0.0.1").unwrap_err();
+    handle.join().unwrap();
+    assert!(e.is_refusal());
+    let s = e.to_string();
+    assert!(s.contains("HTTP 200 but success: false"), "{s}");
+    assert!(s.contains("Mediation is not enabled"), "{s}");
+}
+
+fn client_config_template() -> ClientConfig {
+    ClientConfig {
+        base_url: String::new(),
+        credentials: Credentials {
+            client_id: "id".into(),
+            client_secret: Secret::new("secret"),
+        },
+        entity_ids: None,
+        org_ids: None,
+        track_id: "t".into(),
+        request_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        retry: RetryPolicy::default(),
+        verbose: false,
+    }
+}

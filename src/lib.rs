@@ -10,6 +10,11 @@
 //! - [`report`]: renders diagnostics and diffs in every output format.
 //! - [`cli`]: clap flag definitions only.
 //! - [`cmd`]: one file per subcommand: flags → library call → output → exit outcome.
+//! - [`zuora`]: the Zuora Mediation client (OAuth, headers, retries, typed calls and errors).
+//! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
+//! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
+//! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
+//! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]

@@ -695,7 +695,8 @@ pub fn summary_table(group_by: &[String], data: &Value) -> String {
     if rows.is_empty() {
         return "no runs match\n".into();
     }
-    if !dims.is_empty() && rows.len() > 1 {
+    // Per-operator counts overlap (each record passes several operators): no total then.
+    if !dims.is_empty() && rows.len() > 1 && !dims.iter().any(|d| d == "processorId") {
         let mut line = vec![String::new(); dims.len()];
         line[0] = "total".into();
         line.push(total_out.to_string());

@@ -18,7 +18,7 @@ use super::clock::now_ms;
 use crate::fsutil::write_atomic;
 
 /// One tenant's credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TenantSpec {
     /// Tenant name (also its state folder name).
     pub name: String,
@@ -26,6 +26,16 @@ pub struct TenantSpec {
     pub client_id: String,
     /// OAuth client secret.
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for TenantSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantSpec")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
 }
 
 /// A stored meter.

@@ -208,7 +208,7 @@ pub struct MeterExportArgs {
 /// Flags of `meter import`.
 #[derive(Debug, Args)]
 pub struct MeterImportArgs {
-    /// The definition file (.json, .yaml or .yml).
+    /// The definition file (.json, .yaml or .yml; `-` reads stdin).
     pub file: PathBuf,
     /// The globalId to import under (overrides the file's `globalId` field).
     #[arg(long, value_name = "ID")]
@@ -245,6 +245,13 @@ pub struct MeterRunArgs {
     /// The source operator that reads the file (default: the meter's only SOURCE task).
     #[arg(long, value_name = "ID")]
     pub processor_id: Option<String>,
+    /// For an Event Store source: read events from this date on (legacy
+    /// eventStoreSourceOptions), e.g. 2026-01-01.
+    #[arg(long, value_name = "DATE")]
+    pub start_date: Option<String>,
+    /// For an Event Store source: read events up to this date.
+    #[arg(long, value_name = "DATE")]
+    pub end_date: Option<String>,
     /// A JSON file holding the run's runtimeSourceConfigs array, sent as is.
     #[arg(long, value_name = "FILE")]
     pub runtime_config: Option<PathBuf>,

@@ -118,6 +118,48 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, String> {
     Ok(rows)
 }
 
+/// Gives CSV values the types the event schema declares (`integer`, `number`, `boolean`) and
+/// drops empty cells, so events read from a CSV file look like those from JSON. Values that do
+/// not parse as the declared type are left as they are, for Zuora to judge.
+pub fn coerce_to_schema(events: &mut [Value], schema: &Value) {
+    let Some(props) = schema["properties"].as_object() else {
+        return;
+    };
+    for event in events.iter_mut().filter_map(Value::as_object_mut) {
+        event.retain(|_, v| v != "");
+        for (key, value) in event.iter_mut() {
+            let (Some(text), Some(ty)) = (value.as_str(), props.get(key).map(|p| &p["type"]))
+            else {
+                continue;
+            };
+            let typed = match ty.as_str() {
+                Some("integer") => text.trim().parse::<i64>().ok().map(Value::from),
+                Some("number") => text
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .ok()
+                    .or_else(|| {
+                        text.trim()
+                            .parse::<f64>()
+                            .ok()
+                            .and_then(serde_json::Number::from_f64)
+                            .map(Value::Number)
+                    }),
+                Some("boolean") => match text.trim() {
+                    "true" | "TRUE" | "True" => Some(Value::Bool(true)),
+                    "false" | "FALSE" | "False" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(t) = typed {
+                *value = t;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

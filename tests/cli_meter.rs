@@ -121,12 +121,22 @@ fn import_then_export_round_trips_and_global_id_updates() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v, stored);
 
+    // From stdin.
+    let (code, stdout, stderr) = out(meterctl(&server)
+        .args(["meter", "import", "-", "--global-id", "mtr-stdin"])
+        .write_stdin(fs::read(SMS).unwrap()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("imported -: meter 102, globalId mtr-stdin"),
+        "{stdout}"
+    );
+
     // --global-id overrides the file: a new meter.
     let (code, stdout, _) =
         out(meterctl(&server).args(["meter", "import", SMS, "--global-id", "mtr-sms-copy"]));
     assert_eq!(code, 0);
     assert!(
-        stdout.contains("meter 102, globalId mtr-sms-copy"),
+        stdout.contains("meter 103, globalId mtr-sms-copy"),
         "{stdout}"
     );
 }

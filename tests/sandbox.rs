@@ -300,11 +300,13 @@ fn success_false_with_http_200_is_an_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = std::thread::spawn(move || {
+        let mut requests = Vec::new();
         for _ in 0..2 {
             let (mut s, _) = listener.accept().unwrap();
             let mut buf = [0u8; 4096];
             let n = s.read(&mut buf).unwrap();
             let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            requests.push(req.to_ascii_lowercase());
             let body = if req.starts_with("POST /oauth/token") {
                 r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#
             } else {
@@ -316,14 +318,38 @@ fn success_false_with_http_200_is_an_error() {
                 body.len()
             );
         }
+        requests
     });
     let c = Client::new(ClientConfig {
         base_url: format!("http://{addr}"),
+        entity_ids: Some("11111111-2222-3333-4444-555555555555".into()),
+        org_ids: Some("org-1,org-2".into()),
         ..client_config_template()
     })
     .unwrap();
     let e = c.run_status("1", "0.0.1").unwrap_err();
-    handle.join().unwrap();
+    let requests = handle.join().unwrap();
+    // The token request: a form body, no Authorization header.
+    assert!(
+        requests[0].starts_with("post /oauth/token "),
+        "{}",
+        requests[0]
+    );
+    assert!(requests[0].contains("grant_type=client_credentials"));
+    assert!(!requests[0].contains("authorization:"));
+    // Every Meters call: JSON content type even on GET, gzip accepted, our track id, the token.
+    let get = &requests[1];
+    assert!(get.starts_with("get /meters/1/0.0.1/runstatus "), "{get}");
+    for h in [
+        "content-type: application/json",
+        "accept-encoding: gzip",
+        "zuora-track-id: t\r\n",
+        "authorization: bearer tok",
+        "zuora-entity-ids: 11111111-2222-3333-4444-555555555555",
+        "zuora-org-ids: org-1,org-2",
+    ] {
+        assert!(get.contains(h), "{h} missing in {get}");
+    }
     assert!(e.is_refusal());
     let s = e.to_string();
     assert!(s.contains("HTTP 200 but success: false"), "{s}");
@@ -345,4 +371,33 @@ fn client_config_template() -> ClientConfig {
         retry: RetryPolicy::default(),
         verbose: false,
     }
+}
+
+#[test]
+fn latency_beyond_the_request_timeout_is_a_timeout_error() {
+    let server = Server::start(Config {
+        latency: Duration::from_millis(400),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = Client::new(ClientConfig {
+        request_timeout: Duration::from_millis(150),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+        ..client(&server).config().clone()
+    })
+    .unwrap();
+    let e = c.export("1").unwrap_err();
+    assert!(
+        matches!(e, ZuoraError::Timeout { attempts: 2, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("no answer within 150ms after 2 attempt(s)"),
+        "{e}"
+    );
 }

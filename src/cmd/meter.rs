@@ -22,7 +22,8 @@ use crate::cli::{
 use crate::fsutil::{display, write_atomic};
 use crate::load::{self, Format};
 use crate::zuora::types::{
-    DebugRequest, DebugSourceOption, RunRequest, RunStatus, SourceOption, SummaryQuery, Upload,
+    DebugRequest, DebugSourceOption, EventStoreSourceOption, RunRequest, RunStatus, SourceOption,
+    SummaryQuery, Upload,
 };
 use crate::zuora::{self, Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
 
@@ -209,7 +210,12 @@ pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
 }
 
 fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
-    let doc = load::load_file(&args.file).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let doc = if args.file == Path::new("-") {
+        load::load_stdin(None)
+    } else {
+        load::load_file(&args.file)
+    }
+    .map_err(|d| anyhow::anyhow!("{d}"))?;
     let shown = display(&args.file).into_owned();
     let placeholders = find_placeholders(&doc.value);
     if !placeholders.is_empty() {
@@ -252,10 +258,10 @@ fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
     canonical::canonicalize(&mut value);
     let mut body = serde_json::to_vec_pretty(&value)?;
     body.push(b'\n');
-    let stem = args
-        .file
-        .file_stem()
-        .map_or("meter".into(), |s| s.to_string_lossy().into_owned());
+    let stem = match args.file.file_stem() {
+        Some(s) if args.file != Path::new("-") => s.to_string_lossy().into_owned(),
+        _ => "meter".into(),
+    };
     let client = connect(&args.zuora, out)?;
     let data = client.import(&format!("{stem}.json"), &body, global_id.as_deref())?;
     match args.format {
@@ -376,12 +382,13 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
         None => None,
     };
     let client = connect(&args.zuora, out)?;
-    let needs_file = upload.is_some() || args.file_id.is_some();
+    let window = args.start_date.is_some() || args.end_date.is_some();
+    let needs_source = upload.is_some() || args.file_id.is_some() || window;
     let (version, definition) = resolve_version(
         &client,
         &args.meter_id,
         args.meter_version.as_deref(),
-        needs_file && args.processor_id.is_none(),
+        needs_source && args.processor_id.is_none(),
     )?;
     let (unique_key, generated) = match &args.unique_key {
         Some(k) => (k.clone(), false),
@@ -416,6 +423,17 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
             processor_id: processor,
             local_file_id: id,
         });
+    }
+    if window {
+        let processor =
+            source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
+        request
+            .event_store_source_options
+            .push(EventStoreSourceOption {
+                processor_id: processor,
+                start_date: args.start_date.clone(),
+                end_date: args.end_date.clone(),
+            });
     }
     let started = client.run(&args.meter_id, &version, &request)?;
     if !out.quiet && !json_out {
@@ -550,13 +568,13 @@ fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
     let events = crate::events::parse_events(&name, &bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.data)))?;
     let client = connect(&args.zuora, out)?;
-    let (version, definition) = resolve_version(
-        &client,
-        &args.meter_id,
-        args.meter_version.as_deref(),
-        args.processor_id.is_none(),
-    )?;
+    let (version, definition) =
+        resolve_version(&client, &args.meter_id, args.meter_version.as_deref(), true)?;
     let processor = source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
+    let mut events = events;
+    if let Some(schema) = definition.as_ref().and_then(|d| d["schemas"].get(0)) {
+        crate::events::coerce_to_schema(&mut events, &schema["schema"]);
+    }
     let session = client.debug(
         &args.meter_id,
         &version,

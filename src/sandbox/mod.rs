@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use self::api::Handled;
 use self::faults::{Fault, Faults};
-use self::http::{read_request, write_response, ReadError, Response};
+use self::http::{read_request, write_response, ReadError};
 pub use self::state::TenantSpec;
 use self::state::{RunRecord, State};
 use crate::rng::Rng;
@@ -301,11 +301,4 @@ fn log(shared: &Shared, method: &str, path: &str, outcome: &str, started: Instan
             started.elapsed().as_millis()
         );
     }
-}
-
-/// A response to send as is (used by tests of the HTTP layer).
-pub fn respond(resp: &Response) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = write_response(&mut out, resp, false);
-    out
 }

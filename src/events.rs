@@ -193,4 +193,18 @@ mod tests {
             2
         );
     }
+
+    #[test]
+    fn csv_values_take_the_schema_types() {
+        let mut events =
+            parse_events("a.csv", b"n,x,ok,s,e\n3,1.5,true,7,\nz,2,maybe,8,\n").unwrap();
+        let schema = json!({"properties": {"n": {"type": "integer"}, "x": {"type": "number"},
+            "ok": {"type": "boolean"}, "s": {"type": "string"}, "e": {"type": "string"}}});
+        coerce_to_schema(&mut events, &schema);
+        assert_eq!(events[0], json!({"n": 3, "x": 1.5, "ok": true, "s": "7"}));
+        assert_eq!(
+            events[1],
+            json!({"n": "z", "x": 2, "ok": "maybe", "s": "8"})
+        );
+    }
 }

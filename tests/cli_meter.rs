@@ -636,3 +636,82 @@ fn sandbox_default_tenant_is_sandbox_sandbox() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("meter 101"));
 }
+
+/// A scripted Zuora: answers the token, export and run calls, and the given runStatus
+/// descriptions in order (the last one repeats).
+fn scripted_zuora(statuses: &'static [&'static str]) -> String {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let polls = AtomicUsize::new(0);
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = vec![0u8; 65536];
+            let mut n = 0;
+            // Read the head and the body (Content-Length).
+            loop {
+                let m = s.read(&mut buf[n..]).unwrap_or(0);
+                n += m;
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if n >= end + 4 + len || m == 0 {
+                        break;
+                    }
+                }
+                if m == 0 {
+                    break;
+                }
+            }
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = if req.starts_with("POST /oauth/token") {
+                r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#.to_string()
+            } else if req.starts_with("GET /meters/export/") {
+                r#"{"name":"M","type":"CUSTOM","latestVersion":"0.0.1","versions":[{"version":"0.0.1","tasks":[]}]}"#.to_string()
+            } else if req.starts_with("POST /meters/run/") {
+                r#"{"success":true}"#.to_string()
+            } else {
+                let i = polls.fetch_add(1, Ordering::SeqCst).min(statuses.len() - 1);
+                format!(
+                    r#"{{"success":true,"data":{{"runStatus":9,"runStatusDescription":"{}"}}}}"#,
+                    statuses[i]
+                )
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn wait_does_not_take_the_previous_runs_status_for_the_new_one() {
+    // Before the start: COMPLETED (the last run). Just after: still COMPLETED (stale). Then the
+    // new run shows up and fails.
+    let url = scripted_zuora(&["COMPLETED", "COMPLETED", "RUNNING", "FAILED"]);
+    let (code, stdout, stderr) = out(cli_for(&url, "id", "secret").args([
+        "meter",
+        "run",
+        "1",
+        "--wait",
+        "--poll-interval",
+        "50ms",
+    ]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("meter 1 version 0.0.1: FAILED (runStatus 9)\n"),
+        "{stdout}"
+    );
+}

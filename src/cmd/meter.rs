@@ -435,6 +435,12 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
                 end_date: args.end_date.clone(),
             });
     }
+    // Just after a start Zuora may still report the previous run's final status; remember it.
+    let before = if args.wait {
+        Some(client.run_status(&args.meter_id, &version)?)
+    } else {
+        None
+    };
     let started = client.run(&args.meter_id, &version, &request)?;
     if !out.quiet && !json_out {
         if started.already_started {
@@ -450,7 +456,8 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     }
     let mut status = client.run_status(&args.meter_id, &version)?;
     if args.wait {
-        status = wait_for(&client, &args, &version, status, out)?;
+        let stale = before.filter(|b| !started.already_started && b.is_terminal());
+        status = wait_for(&client, &args, &version, status, stale, out)?;
     }
     if json_out {
         print_json(&json!({
@@ -509,12 +516,16 @@ fn status_line(meter_id: &str, version: &str, status: &RunStatus) -> String {
     )
 }
 
+/// How long `--wait` takes an unchanged final status for the previous run's, not the new one's.
+const STALE_GRACE: Duration = Duration::from_secs(10);
+
 /// Polls runStatus until a terminal status, with a spinner on a terminal.
 fn wait_for(
     client: &Client,
     args: &MeterRunArgs,
     version: &str,
     mut status: RunStatus,
+    previous: Option<RunStatus>,
     out: Output,
 ) -> anyhow::Result<RunStatus> {
     let start = Instant::now();
@@ -522,7 +533,16 @@ fn wait_for(
     let frames = ['|', '/', '-', '\\'];
     let mut i = 0usize;
     let mut last = String::new();
-    while !status.is_terminal() {
+    // The previous run's final status, until the new run shows up (at most STALE_GRACE).
+    let mut previous = previous.map(|p| p.description().to_string());
+    loop {
+        if previous.as_deref() != Some(status.description()) {
+            previous = None;
+        }
+        let stale = previous.is_some() && start.elapsed() < STALE_GRACE;
+        if status.is_terminal() && !stale {
+            break;
+        }
         if start.elapsed() >= args.timeout {
             if spinner {
                 eprint!("\r\x1b[2K");

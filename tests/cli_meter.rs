@@ -539,8 +539,12 @@ fn could_not_run_cases_exit_2() {
         "{stderr}"
     );
     // A --wait that runs out of time.
-    import(&server, SMS);
-    let (code, _, stderr) = out(meterctl(&server).args([
+    let slow = sandbox(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    });
+    import(&slow, SMS);
+    let (code, _, stderr) = out(meterctl(&slow).args([
         "meter",
         "run",
         "101",

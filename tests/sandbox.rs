@@ -303,9 +303,7 @@ fn success_false_with_http_200_is_an_error() {
         let mut requests = Vec::new();
         for _ in 0..2 {
             let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 4096];
-            let n = s.read(&mut buf).unwrap();
-            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let req = read_request(&mut s);
             requests.push(req.to_ascii_lowercase());
             let body = if req.starts_with("POST /oauth/token") {
                 r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#
@@ -400,4 +398,31 @@ fn latency_beyond_the_request_timeout_is_a_timeout_error() {
             .contains("no answer within 150ms after 2 attempt(s)"),
         "{e}"
     );
+}
+
+/// Reads one whole HTTP request (head and Content-Length body) as text.
+fn read_request(s: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk).unwrap_or(0);
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return text;
+            }
+        }
+        if n == 0 {
+            return text;
+        }
+    }
 }

@@ -426,3 +426,30 @@ fn read_request(s: &mut TcpStream) -> String {
         }
     }
 }
+
+#[test]
+fn invalid_imports_get_zuoras_codes() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    let code = |bytes: &[u8]| {
+        let e = c.import("m.json", bytes, Some("g")).unwrap_err();
+        assert!(e.is_refusal(), "{e}");
+        assert_eq!(e.status(), Some(400));
+        e.codes()[0].to_string()
+    };
+    assert_eq!(code(b"{not json"), "70002106");
+    assert_eq!(code(b"[1]"), "70002106");
+    assert_eq!(code(br#"{"type": "CUSTOM"}"#), "70002217");
+    let dangling = json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
+        {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "nowhere"}]}]}]});
+    assert_eq!(code(&serde_json::to_vec(&dangling).unwrap()), "70002108");
+    // Nothing was stored, and a later valid import still gets the first id.
+    assert_eq!(
+        c.import("m.json", &definition("ok"), None).unwrap()["id"],
+        101
+    );
+    // A version the meter does not have.
+    let e = c.run_status("101", "9.9.9").unwrap_err();
+    assert_eq!(e.codes(), ["70002104"]);
+    assert!(e.to_string().contains("only 0.0.1"), "{e}");
+}

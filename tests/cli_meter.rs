@@ -538,6 +538,26 @@ fn could_not_run_cases_exit_2() {
         stderr.contains("could not get an answer from Zuora after 2 attempt(s)"),
         "{stderr}"
     );
+    // A run that cannot be confirmed says how to retry safely.
+    let (code, _, stderr) = out(meterctl(&server)
+        .env("ZUORA_URL", format!("http://127.0.0.1:{port}"))
+        .args([
+            "meter",
+            "run",
+            "101",
+            "0.0.1",
+            "--unique-key",
+            "k-9",
+            "--max-attempts",
+            "1",
+        ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("run the same command with --unique-key k-9"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Caused by:"), "{stderr}");
+
     // A --wait that runs out of time.
     let slow = sandbox(Config {
         run_duration: Duration::from_secs(30),

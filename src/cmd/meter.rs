@@ -441,7 +441,20 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     } else {
         None
     };
-    let started = client.run(&args.meter_id, &version, &request)?;
+    let started = client
+        .run(&args.meter_id, &version, &request)
+        .map_err(|e| {
+            let refusal = e.is_refusal();
+            let e = anyhow::Error::new(e);
+            if refusal {
+                e
+            } else {
+                e.context(format!(
+                    "meter {} version {version}: the run may or may not have started; run the same command with --unique-key {unique_key} to find out without starting a second run",
+                    args.meter_id
+                ))
+            }
+        })?;
     if !out.quiet && !json_out {
         if started.already_started {
             println(&format!(

@@ -453,3 +453,58 @@ fn invalid_imports_get_zuoras_codes() {
     assert_eq!(e.codes(), ["70002104"]);
     assert!(e.to_string().contains("only 0.0.1"), "{e}");
 }
+
+/// A server that answers each connection with the next body (HTTP 200), and returns the
+/// requests it saw.
+fn script_server(bodies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for body in bodies {
+            let (mut s, _) = listener.accept().unwrap();
+            seen.push(read_request(&mut s));
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        seen
+    });
+    (url, handle)
+}
+
+#[test]
+fn v1_lock_reasons_are_retried_other_reasons_are_not() {
+    let token = r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#;
+    let locked =
+        r#"{"success":false,"reasons":[{"code":53100050,"message":"the object is locked"}]}"#;
+    let ok = r#"{"success":true,"data":{"runStatus":3,"runStatusDescription":"COMPLETED"}}"#;
+    let (url, handle) = script_server(vec![token, locked, ok]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        retry: RetryPolicy {
+            base_delay: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        },
+        ..client_config_template()
+    })
+    .unwrap();
+    assert_eq!(
+        c.run_status("1", "0.0.1").unwrap().description(),
+        "COMPLETED"
+    );
+    assert_eq!(handle.join().unwrap().len(), 3);
+
+    let invalid = r#"{"success":false,"reasons":[{"code":53100020,"message":"invalid value"}]}"#;
+    let (url, handle) = script_server(vec![token, invalid]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        ..client_config_template()
+    })
+    .unwrap();
+    let e = c.run_status("1", "0.0.1").unwrap_err();
+    assert_eq!(e.codes(), ["53100020"]);
+    assert_eq!(handle.join().unwrap().len(), 2, "not retried");
+}

@@ -229,6 +229,22 @@ pub struct State {
 impl State {
     /// Creates the tenants, loading what a state folder holds for them.
     pub fn open(specs: &[TenantSpec], dir: Option<&Path>) -> std::io::Result<State> {
+        for (i, a) in specs.iter().enumerate() {
+            if let Some(b) = specs[..i]
+                .iter()
+                .find(|b| b.name == a.name || b.client_id == a.client_id)
+            {
+                let what = if b.name == a.name {
+                    format!("tenant name {:?}", a.name)
+                } else {
+                    format!("client id {:?}", a.client_id)
+                };
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("two tenants share the {what}: each tenant needs its own name and OAuth client"),
+                ));
+            }
+        }
         let mut tenants = BTreeMap::new();
         for spec in specs {
             let data = match dir {
@@ -438,7 +454,9 @@ mod tests {
         );
         st.persist("t", Some(101), None).unwrap();
         assert!(dir.path().join("t/meters/101.json").is_file());
-        let st2 = State::open(&[spec], Some(dir.path())).unwrap();
+        let st2 = State::open(std::slice::from_ref(&spec), Some(dir.path())).unwrap();
+        let e = State::open(&[spec.clone(), spec], None).unwrap_err();
+        assert!(e.to_string().contains("tenant name \"t\""), "{e}");
         assert_eq!(st2.tenants["t"].data.meters[&101].definition["name"], "M");
     }
 }

@@ -472,37 +472,44 @@ impl Client {
                             .unwrap_or_default()
                     ));
                     if (200..300).contains(&a.status) {
-                        if let Some(errors) = envelope_failure(&a.body) {
-                            return Err(ZuoraError::Api {
-                                req: self.info(call, a.request_id),
-                                status: a.status,
-                                errors: self.redact_all(errors),
-                                attempts: attempt,
-                            });
+                        let Some(errors) = envelope_failure(&a.body) else {
+                            return Ok(a);
+                        };
+                        let err = ZuoraError::Api {
+                            req: self.info(call, a.request_id.clone()),
+                            status: a.status,
+                            errors: self.redact_all(errors),
+                            attempts: attempt,
+                        };
+                        // v1 `reasons` codes ending in 50 (lock), 61 (temporary), 70
+                        // (concurrency) or 99 (external) are worth another try.
+                        if !v1_retryable(&a.body) {
+                            return Err(err);
                         }
-                        return Ok(a);
+                        (err, a.retry_after)
+                    } else {
+                        if a.status == 401 && call.auth && !refreshed {
+                            refreshed = true;
+                            attempt -= 1;
+                            self.log("the access token was refused (401): fetching a new one");
+                            *self.token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                            continue;
+                        }
+                        let retryable = match call.idempotency {
+                            Idempotency::Safe => matches!(a.status, 429 | 500 | 502 | 503 | 504),
+                            Idempotency::Unsafe => matches!(a.status, 429 | 503),
+                        };
+                        let err = ZuoraError::Api {
+                            req: self.info(call, a.request_id.clone()),
+                            status: a.status,
+                            errors: self.redact_all(parse_errors(&a.body)),
+                            attempts: attempt,
+                        };
+                        if !retryable {
+                            return Err(err);
+                        }
+                        (err, a.retry_after)
                     }
-                    if a.status == 401 && call.auth && !refreshed {
-                        refreshed = true;
-                        attempt -= 1;
-                        self.log("the access token was refused (401): fetching a new one");
-                        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = None;
-                        continue;
-                    }
-                    let retryable = match call.idempotency {
-                        Idempotency::Safe => matches!(a.status, 429 | 500 | 502 | 503 | 504),
-                        Idempotency::Unsafe => matches!(a.status, 429 | 503),
-                    };
-                    let err = ZuoraError::Api {
-                        req: self.info(call, a.request_id.clone()),
-                        status: a.status,
-                        errors: self.redact_all(parse_errors(&a.body)),
-                        attempts: attempt,
-                    };
-                    if !retryable {
-                        return Err(err);
-                    }
-                    (err, a.retry_after)
                 }
                 Err(f) => {
                     let req = self.info(call, None);
@@ -693,6 +700,25 @@ fn envelope_failure(body: &[u8]) -> Option<Vec<ApiMessage>> {
     (v.get("success") == Some(&Value::Bool(false))).then(|| parse_errors(body))
 }
 
+/// Whether a `success: false` body uses the v1 `reasons` shape with a retryable category (the
+/// last two digits of the code: 50 lock, 61 temporary, 70 concurrency, 99 external).
+fn v1_retryable(body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    let codes: Vec<u64> = v["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| match &r["code"] {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    !codes.is_empty() && codes.iter().all(|c| matches!(c % 100, 50 | 61 | 70 | 99))
+}
+
 /// Zuora's error list from a body: `errors[{code, message}]` (Meters), `reasons[{code,
 /// message}]` (v1), or `{message}` (upload 401).
 pub fn parse_errors(body: &[u8]) -> Vec<ApiMessage> {
@@ -806,6 +832,18 @@ mod tests {
         assert!(envelope_failure(br#"{"success":false,"errors":[]}"#).is_some());
         assert!(envelope_failure(br#"{"success":true}"#).is_none());
         assert!(envelope_failure(br#"{"id":1}"#).is_none());
+        assert!(v1_retryable(
+            br#"{"success":false,"reasons":[{"code":53100050,"message":"locked"}]}"#
+        ));
+        assert!(v1_retryable(
+            br#"{"success":false,"reasons":[{"code":"53100061","message":"x"}]}"#
+        ));
+        assert!(!v1_retryable(
+            br#"{"success":false,"reasons":[{"code":53100020,"message":"bad"}]}"#
+        ));
+        assert!(!v1_retryable(
+            br#"{"success":false,"errors":[{"code":"70002150","message":"x"}]}"#
+        ));
     }
 
     #[test]

@@ -508,3 +508,20 @@ fn v1_lock_reasons_are_retried_other_reasons_are_not() {
     assert_eq!(e.codes(), ["53100020"]);
     assert_eq!(handle.join().unwrap().len(), 2, "not retried");
 }
+
+#[test]
+fn an_enveloped_export_and_a_string_expires_in_are_accepted() {
+    let token = r#"{"access_token":"tok","token_type":"bearer","expires_in":"3599"}"#;
+    let export = r#"{"success":true,"data":{"name":"Wrapped","versions":[]}}"#;
+    let (url, handle) = script_server(vec![token, export]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        ..client_config_template()
+    })
+    .unwrap();
+    assert_eq!(
+        c.export("1").unwrap(),
+        json!({"name": "Wrapped", "versions": []})
+    );
+    handle.join().unwrap();
+}

@@ -203,7 +203,7 @@ impl Client {
             auth: true,
             idempotency: Idempotency::Safe,
         };
-        self.json(&call)
+        self.bare(&call)
     }
 
     /// `POST /meters/import`: `file` is the definition JSON (export format, no `globalId`
@@ -299,7 +299,7 @@ impl Client {
             auth: true,
             idempotency: Idempotency::Safe,
         };
-        self.json(&call)
+        self.bare(&call)
     }
 
     /// `GET /meters/{meterId}/{version}/runStatus`.
@@ -354,13 +354,22 @@ impl Client {
             auth: true,
             idempotency: Idempotency::Safe,
         };
-        self.json(&call)
+        self.bare(&call)
     }
 
     // ----- plumbing -----
 
     fn random_hex(&self, n: usize) -> String {
         self.rng.lock().map(|mut r| r.hex(n)).unwrap_or_default()
+    }
+
+    /// A body documented as bare (export, debug, upload); should Zuora wrap it in the usual
+    /// `{success, data}` envelope after all, the `data` is taken.
+    fn bare(&self, call: &Call) -> Result<Value, ZuoraError> {
+        let mut v = self.json(call)?;
+        let wrapped = v.get("success") == Some(&Value::Bool(true))
+            && v.get("data").is_some_and(Value::is_object);
+        Ok(if wrapped { v["data"].take() } else { v })
     }
 
     /// The answer's JSON body.
@@ -430,7 +439,12 @@ impl Client {
                 detail: "no access_token in the token response".into(),
             });
         };
-        let expires_in = Duration::from_secs(v["expires_in"].as_u64().unwrap_or(3600));
+        let expires_in = Duration::from_secs(
+            v["expires_in"]
+                .as_u64()
+                .or_else(|| v["expires_in"].as_str()?.trim().parse().ok())
+                .unwrap_or(3600),
+        );
         let token = Token::new(token.to_string(), expires_in, Instant::now());
         let value = token.value.expose().to_string();
         *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);

@@ -177,6 +177,32 @@ fn rpm_limits_each_tenant_with_ratelimit_headers() {
     assert_eq!(e.status(), Some(429), "{e}");
     assert!(e.codes().contains(&"70002005"), "{e}");
     assert!(e.to_string().contains("rate limit"), "{e}");
+    // The raw answer carries Retry-After and the ratelimit-* headers.
+    let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
+    let (_, _, body) = raw(
+        &server,
+        &format!(
+            "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    let token: Value = serde_json::from_slice(&body).unwrap();
+    let (status, head, _) = raw(
+        &server,
+        &format!(
+            "GET /meters/export/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+            token["access_token"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(status, 429);
+    for h in [
+        "retry-after: ",
+        "ratelimit-limit: 3, 3;w=60",
+        "ratelimit-remaining: 0",
+        "ratelimit-reset: ",
+    ] {
+        assert!(head.contains(h), "{h} missing in {head}");
+    }
 }
 
 #[test]

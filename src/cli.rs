@@ -1,6 +1,7 @@
 //! Command-line flags, and nothing else: clap derive types that `cmd` turns into library calls.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -71,6 +72,23 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: SchemaAction,
+    },
+    /// Work with meters in a Zuora tenant: export, import, run, test, status, summary.
+    ///
+    /// The tenant is `--url` (or ZUORA_URL); credentials are read only from the environment
+    /// variables ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET. Exit codes: 0 success, 1 Zuora said no
+    /// (meter not found, definition refused, run failed), 2 could not run (bad flags, network,
+    /// authentication).
+    Meter {
+        /// The meter command.
+        #[command(subcommand)]
+        command: Box<MeterCommand>,
+    },
+    /// A local Zuora Mediation server for tests, demos and CI dry runs.
+    Sandbox {
+        /// The sandbox command.
+        #[command(subcommand)]
+        command: SandboxCommand,
     },
 }
 
@@ -176,6 +194,344 @@ pub struct ConvertArgs {
     /// Write here instead of stdout (atomically; `-` is stdout).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+/// Parses a duration written with a unit (`500ms`, `30s`, `2m`, `1h`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::duration::parse(s)
+}
+
+/// Output format of a reporting command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// The `data` of Zuora's answer, as it came.
+    Json,
+}
+
+/// How to reach a Zuora tenant (flags shared by every `meter` command).
+#[derive(Debug, Clone, Args)]
+pub struct ZuoraArgs {
+    /// Base URL of the tenant's REST API, e.g. https://rest.test.zuora.com or the URL that
+    /// `meterctl sandbox serve` prints. https:// only (http:// only for loopback addresses).
+    #[arg(long, env = "ZUORA_URL", value_name = "URL")]
+    pub url: String,
+
+    /// Timeout of each request to Zuora (connect, send, answer).
+    #[arg(long, env = "METERCTL_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Timeout for opening a connection.
+    #[arg(long, env = "METERCTL_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Attempts per request, the first included, for what is safe to retry (429, 5xx,
+    /// timeouts, dropped connections).
+    #[arg(long, env = "METERCTL_MAX_ATTEMPTS", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+
+    /// Stop retrying a request once this much time has passed since its first attempt.
+    #[arg(long, env = "METERCTL_MAX_RETRY_TIME", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub max_retry_time: Duration,
+
+    /// Base of the exponential backoff between retries (full jitter, capped at 60s; a 429's
+    /// Retry-After is always honoured).
+    #[arg(long, env = "METERCTL_RETRY_DELAY", value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub retry_delay: Duration,
+
+    /// Zuora-Entity-Ids header, for multi-entity tenants whose OAuth client covers several
+    /// entities.
+    #[arg(long, env = "ZUORA_ENTITY_IDS", value_name = "UUID")]
+    pub entity_ids: Option<String>,
+
+    /// Zuora-Org-Ids header (comma-separated), for multi-org tenants.
+    #[arg(long, env = "ZUORA_ORG_IDS", value_name = "IDS")]
+    pub org_ids: Option<String>,
+}
+
+/// The `meter` commands.
+#[derive(Debug, Subcommand)]
+pub enum MeterCommand {
+    /// Export a meter's definition (canonical form; JSON by default, YAML with --format yaml or
+    /// an -o FILE.yaml).
+    Export(MeterExportArgs),
+    /// Import a definition file: validate it locally, then create or update the meter.
+    ///
+    /// The file's `globalId` field (or --global-id) is sent as the import's globalId, so a
+    /// meter with that globalId is updated instead of duplicated; the field itself is removed
+    /// from the uploaded JSON. Files with `${{ ... }}` placeholders left are refused.
+    Import(MeterImportArgs),
+    /// Start a run (idempotent: a retry with the same --unique-key never starts a second one).
+    Run(MeterRunArgs),
+    /// Test a meter with sample events (a DEBUG run) and print the session and its status.
+    Test(MeterTestArgs),
+    /// Print the status of a meter's latest run (exit 1 when it failed or was canceled).
+    Status(MeterStatusArgs),
+    /// Print output and error counts of a meter's runs, per group.
+    Summary(MeterSummaryArgs),
+}
+
+/// Flags of `meter export`.
+#[derive(Debug, Args)]
+pub struct MeterExportArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// Write here (atomically) instead of stdout; `-` is stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Document format (default: from the -o extension, else json).
+    #[arg(long, value_enum)]
+    pub format: Option<DocFormat>,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// Flags of `meter import`.
+#[derive(Debug, Args)]
+pub struct MeterImportArgs {
+    /// The definition file (.json, .yaml or .yml; `-` reads stdin).
+    pub file: PathBuf,
+    /// The globalId to import under (overrides the file's `globalId` field).
+    #[arg(long, value_name = "ID")]
+    pub global_id: Option<String>,
+    /// Import even when local validation finds problems.
+    #[arg(long)]
+    pub no_validate: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// Flags of `meter run`.
+#[derive(Debug, Args)]
+pub struct MeterRunArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// The version to run (default: the meter's latestVersion, else 0.0.1).
+    #[arg(value_name = "VERSION")]
+    pub meter_version: Option<String>,
+    /// Idempotency key; generated and printed first when not given. Re-running with the same
+    /// key never starts a second run.
+    #[arg(long, value_name = "KEY")]
+    pub unique_key: Option<String>,
+    /// Upload this input file (CSV, JSON, NDJSON) first and run on it.
+    #[arg(long, value_name = "FILE", conflicts_with = "file_id")]
+    pub upload: Option<PathBuf>,
+    /// Run on a file uploaded before (its id from POST /meters/files).
+    #[arg(long, value_name = "ID")]
+    pub file_id: Option<String>,
+    /// The source operator that reads the file (default: the meter's only SOURCE task).
+    #[arg(long, value_name = "ID")]
+    pub processor_id: Option<String>,
+    /// For an Event Store source: read events from this date on (legacy
+    /// eventStoreSourceOptions), e.g. 2026-01-01.
+    #[arg(long, value_name = "DATE")]
+    pub start_date: Option<String>,
+    /// For an Event Store source: read events up to this date.
+    #[arg(long, value_name = "DATE")]
+    pub end_date: Option<String>,
+    /// A JSON file holding the run's runtimeSourceConfigs array, sent as is.
+    #[arg(long, value_name = "FILE")]
+    pub runtime_config: Option<PathBuf>,
+    /// Wait for the run to end (exit 0 on COMPLETED, 1 on FAILED or CANCELED).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this long (the run goes on; exit 2).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// With --wait: time between status checks.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// Flags of `meter test`.
+#[derive(Debug, Args)]
+pub struct MeterTestArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// The version to test (default: the meter's latestVersion, else 0.0.1).
+    #[arg(value_name = "VERSION")]
+    pub meter_version: Option<String>,
+    /// Sample events: .json (an array or one object), .ndjson, or .csv with a header row.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// The source operator to feed (default: the meter's only SOURCE task).
+    #[arg(long, value_name = "ID")]
+    pub processor_id: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// Flags of `meter status`.
+#[derive(Debug, Args)]
+pub struct MeterStatusArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// The version (default: the meter's latestVersion, else 0.0.1).
+    #[arg(value_name = "VERSION")]
+    pub meter_version: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// A summary dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    /// Per run session.
+    #[value(name = "sessionId")]
+    SessionId,
+    /// Per operator.
+    #[value(name = "processorId")]
+    ProcessorId,
+    /// Per error code.
+    #[value(name = "errorCode")]
+    ErrorCode,
+}
+
+impl GroupBy {
+    /// Zuora's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::SessionId => "sessionId",
+            GroupBy::ProcessorId => "processorId",
+            GroupBy::ErrorCode => "errorCode",
+        }
+    }
+}
+
+/// A run type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunType {
+    /// Live runs.
+    #[value(name = "NORMAL")]
+    Normal,
+    /// Test runs.
+    #[value(name = "DEBUG")]
+    Debug,
+}
+
+/// Flags of `meter summary`.
+#[derive(Debug, Args)]
+pub struct MeterSummaryArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// Group counts by this dimension (repeatable).
+    #[arg(long, value_enum, value_name = "DIM")]
+    pub group_by: Vec<GroupBy>,
+    /// Only runs from this time on (e.g. 2025-10-01T00:00:00+0000).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only runs up to this time.
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Only this session (repeatable), e.g. R-00002247.
+    #[arg(long, value_name = "ID")]
+    pub session: Vec<String>,
+    /// Only this operator (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub operator: Vec<String>,
+    /// Only live (NORMAL) or test (DEBUG) runs.
+    #[arg(long, value_enum)]
+    pub run_type: Option<RunType>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// The `sandbox` commands.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the Zuora Mediation API locally; prints the base URL as the first line on stdout,
+    /// then serves until interrupted.
+    ///
+    /// Without --tenant there is one tenant `sandbox` with client id `sandbox` and secret
+    /// `sandbox`. Plain HTTP: bind it to a loopback address.
+    Serve(SandboxServeArgs),
+}
+
+/// Flags of `sandbox serve`.
+#[derive(Debug, Args)]
+pub struct SandboxServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// Keep every tenant's state in this folder (DIR/<tenant>/meters/<id>.json, ...) so a
+    /// restart loses nothing; without it, state lives in memory.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// A tenant and its OAuth client, as NAME:CLIENT_ID:CLIENT_SECRET (repeatable).
+    #[arg(long, value_name = "NAME:ID:SECRET", value_parser = parse_tenant)]
+    pub tenant: Vec<crate::sandbox::TenantSpec>,
+    /// Lifetime of access tokens.
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub token_lifetime: Duration,
+    /// How long a run takes from INITIALIZING to COMPLETED.
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub run_duration: Duration,
+    /// Share of requests (0 to 1) that fail on purpose: 429 with Retry-After, 500, 503, or a
+    /// dropped connection.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_rate)]
+    pub fail_rate: f64,
+    /// Seed of the fault injection, to replay a failing sequence.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// Delay every answer by this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// A run with a new uniqueKey starts at once but answers only after this many milliseconds
+    /// (to test client timeouts; a known key answers the duplicate-key 400 at once).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub slow_run_ms: u64,
+    /// Requests per minute per tenant; beyond it, 429 with Retry-After and ratelimit-* headers.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rpm: Option<u32>,
+}
+
+fn parse_tenant(s: &str) -> Result<crate::sandbox::TenantSpec, String> {
+    let mut parts = s.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(i), Some(sec)) if !n.is_empty() && !i.is_empty() && !sec.is_empty() => {
+            if n.contains(['/', '\\']) || n.starts_with('.') {
+                return Err(format!("tenant name {n:?} must be a plain folder name"));
+            }
+            Ok(crate::sandbox::TenantSpec {
+                name: n.into(),
+                client_id: i.into(),
+                client_secret: sec.into(),
+            })
+        }
+        _ => Err("expected NAME:CLIENT_ID:CLIENT_SECRET".into()),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("{s:?} is not a share between 0 and 1 (e.g. 0.3)")),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,11 @@
 //! - [`report`]: renders diagnostics and diffs in every output format.
 //! - [`cli`]: clap flag definitions only.
 //! - [`cmd`]: one file per subcommand: flags → library call → output → exit outcome.
+//! - [`zuora`]: the Zuora Mediation client (OAuth, headers, retries, typed calls and errors).
+//! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
+//! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
+//! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
+//! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -21,8 +26,13 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diagnostic;
+pub mod duration;
+pub mod events;
 pub mod fsutil;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod rng;
+pub mod sandbox;
 pub mod validate;
+pub mod zuora;

@@ -5,7 +5,9 @@
 
 mod convert;
 mod fmt;
+pub mod meter;
 mod rules;
+mod sandbox;
 mod validate;
 
 use std::io::{self, Write};
@@ -51,6 +53,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Rules => rules::list(),
         Command::Explain { code } => rules::explain(&code),
         Command::Schema { action } => rules::schema(action),
+        Command::Meter { command } => meter::run(*command, out),
+        Command::Sandbox { command } => sandbox::run(command, out),
     }
 }
 

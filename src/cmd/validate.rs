@@ -17,7 +17,7 @@ use crate::validate::{rules, Options, Summary, Validator};
 
 pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
-    let options = options(&args, config.as_ref())?;
+    let options = options_from(config.as_ref(), &Flags::from(&args))?;
     let validator = Validator::new(options)?;
 
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
@@ -68,7 +68,28 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     })
 }
 
-fn options(args: &ValidateArgs, config: Option<&Config>) -> anyhow::Result<Options> {
+/// The validation flags that shape [`Options`] (also used by `meter import`).
+#[derive(Debug, Default)]
+pub(super) struct Flags {
+    strict: bool,
+    schema: Vec<PathBuf>,
+    allow: Vec<String>,
+    deny: Vec<String>,
+}
+
+impl From<&ValidateArgs> for Flags {
+    fn from(a: &ValidateArgs) -> Self {
+        Flags {
+            strict: a.strict,
+            schema: a.schema.clone(),
+            allow: a.allow.clone(),
+            deny: a.deny.clone(),
+        }
+    }
+}
+
+/// Validation options from meterctl.yaml and flags (flags win).
+pub(super) fn options_from(config: Option<&Config>, args: &Flags) -> anyhow::Result<Options> {
     let mut overrides: HashMap<String, Option<Severity>> = HashMap::new();
     let mut extra_schemas = Vec::new();
     let mut strict = args.strict;

@@ -1,0 +1,65 @@
+//! `meterctl sandbox serve`: start the local Zuora Mediation server and serve until interrupted.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::{eprint_line, Outcome, Output};
+use crate::cli::{SandboxCommand, SandboxServeArgs};
+use crate::sandbox::{Config, Server};
+
+pub(super) fn run(command: SandboxCommand, out: Output) -> anyhow::Result<Outcome> {
+    match command {
+        SandboxCommand::Serve(args) => serve(args, out),
+    }
+}
+
+fn serve(args: SandboxServeArgs, out: Output) -> anyhow::Result<Outcome> {
+    let config = Config {
+        addr: args.addr.clone(),
+        state_dir: args.state.clone(),
+        tenants: args.tenant.clone(),
+        token_lifetime: args.token_lifetime,
+        run_duration: args.run_duration,
+        fail_rate: args.fail_rate,
+        seed: args.seed,
+        latency: Duration::from_millis(args.latency_ms),
+        slow_run: Duration::from_millis(args.slow_run_ms),
+        rpm: args.rpm,
+        log: out.verbose,
+    };
+    let tenants = config.effective_tenants();
+    let server = Server::start(config)
+        .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", server.base_url())?;
+        stdout.flush()?;
+    }
+    if !out.quiet {
+        let names: Vec<String> = tenants
+            .iter()
+            .map(|t| format!("{} (client id {})", t.name, t.client_id))
+            .collect();
+        let state = match &args.state {
+            Some(d) => format!("state in {}", crate::fsutil::display(d)),
+            None => "state in memory".into(),
+        };
+        eprint_line(&format!(
+            "meterctl sandbox: serving tenant(s) {}; {state}; Ctrl-C stops it",
+            names.join(", ")
+        ));
+        if let Some(host) = server
+            .base_url()
+            .strip_prefix("http://")
+            .and_then(|h| h.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']'])))
+        {
+            if !crate::zuora::is_loopback(host) {
+                eprint_line("warning: the sandbox speaks plain HTTP on a non-loopback address; meterctl's client only talks plain HTTP to loopback addresses");
+            }
+        }
+    }
+    server.wait();
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,960 @@
+//! The Meters endpoints the client uses, with Zuora's paths, status codes, envelopes and error
+//! codes (reference sections 1, 2, 3.2 and 5). Every handler locks the state once, so a request
+//! sees and leaves a consistent tenant.
+//!
+//! Error codes the reference documents are Zuora's (70002005, 70002006, 70002011, 70002103,
+//! 70002104, 70002105, 70002106, 70002108, 70002217–70002224, 70000000). Where it leaves a code open
+//! (a duplicate `uniqueKey`, the running-meter limit, a malformed body, an unknown file, an
+//! injected fault) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
+//! one for a documented code; clients should key on the message, as they must with Zuora.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::clock::{format_ms, parse_time};
+use super::http::{parse_form, parse_multipart, Request, Response};
+use super::state::{process_events, FileRecord, MeterRecord, RunRecord, State, Tenant};
+use super::Shared;
+
+/// Malformed request body (sandbox pick).
+pub const BAD_BODY: &str = "70002190";
+/// An uploaded file id that does not exist (sandbox pick).
+pub const FILE_NOT_EXISTING: &str = "70002191";
+/// A sixth running meter (sandbox pick; Zuora's message is documented).
+pub const MAX_RUNNING: &str = "70002192";
+/// A `uniqueKey` that was used before (sandbox pick).
+pub const DUPLICATE_UNIQUE_KEY: &str = "70002193";
+/// An injected 500 or 503 (sandbox pick).
+pub const INJECTED_FAULT: &str = "70002194";
+/// A path the sandbox does not serve (sandbox pick).
+pub const UNKNOWN_PATH: &str = "70002195";
+
+/// How a handler answers: now, or after a delay (the slow run).
+pub enum Handled {
+    /// Answer at once.
+    Now(Response),
+    /// Answer after this long (the state lock is released meanwhile).
+    After(Response, Duration),
+}
+
+/// A Meters error response.
+pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
+    Response::json(
+        status,
+        &json!({"success": false, "errors": [{"code": code, "message": message.into()}]}),
+    )
+}
+
+fn ok(data: Value) -> Response {
+    Response::json(200, &json!({"success": true, "data": data}))
+}
+
+/// Integer codes for run statuses. Zuora does not document its table; these are the sandbox's.
+pub fn status_code(description: &str) -> i64 {
+    match description {
+        "NEVER_RUN" => 0,
+        "INITIALIZING" => 1,
+        "RUNNING" => 2,
+        "COMPLETED" => 3,
+        "FAILED" => 4,
+        "CANCELED" => 5,
+        "TESTING" => 6,
+        "TESTING_PASSED" => 7,
+        "TESTING_FAILED" => 8,
+        _ => 9,
+    }
+}
+
+/// Routes a request.
+pub fn handle(shared: &Shared, req: &Request) -> Handled {
+    let segs = req.segments();
+    let m = req.method.as_str();
+    if segs == ["oauth", "token"] {
+        return Handled::Now(if m == "POST" {
+            token(shared, req)
+        } else {
+            method_not_allowed()
+        });
+    }
+    if segs.first() != Some(&"meters") {
+        return Handled::Now(error(
+            404,
+            UNKNOWN_PATH,
+            format!("no such endpoint: {} {}", req.method, req.path),
+        ));
+    }
+    let is_files = segs == ["meters", "files"];
+    let mut state = shared.lock();
+    // Authentication.
+    let bearer = req
+        .header("authorization")
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let tenant = match bearer.and_then(|t| state.tenant_by_token(t)) {
+        Some(t) => t,
+        None => {
+            let msg = if bearer.is_none() {
+                "UNAUTHORIZED: no bearer token; get one from POST /oauth/token"
+            } else {
+                "UNAUTHORIZED: the access token is invalid or expired"
+            };
+            return Handled::Now(if is_files {
+                Response::json(401, &json!({"message": msg}))
+            } else {
+                error(401, "70002006", msg)
+            });
+        }
+    };
+    // Rate limit.
+    let mut rate_headers = Vec::new();
+    if let Some(rpm) = shared.config.rpm {
+        let t = state.tenants.get_mut(&tenant).expect("token tenants exist");
+        let info = super::faults::check_rate(&mut t.recent, rpm, std::time::Instant::now());
+        rate_headers = info.headers();
+        if info.exceeded {
+            let mut r = error(
+                429,
+                "70002005",
+                format!("RATE_LIMITED: more than {rpm} requests per minute for this tenant"),
+            );
+            r.headers.extend(rate_headers);
+            return Handled::Now(r);
+        }
+    }
+    let handled = match (m, segs.as_slice()) {
+        ("GET", ["meters", "export", id]) => Handled::Now(export(&state, &tenant, id)),
+        ("POST", ["meters", "import"]) => Handled::Now(import(shared, &mut state, &tenant, req)),
+        ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
+        ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
+        ("POST", ["meters", "debug", id, v]) => {
+            Handled::Now(debug(&mut state, &tenant, id, v, req))
+        }
+        ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
+        ("POST", ["meters", id, "summary"]) => Handled::Now(summary(&state, &tenant, id, req)),
+        (
+            _,
+            ["meters", "export", _]
+            | ["meters", "import"]
+            | ["meters", "files"]
+            | ["meters", "run", _, _]
+            | ["meters", "debug", _, _]
+            | ["meters", _, _, "runStatus"]
+            | ["meters", _, "summary"],
+        ) => Handled::Now(method_not_allowed()),
+        _ => Handled::Now(error(
+            404,
+            UNKNOWN_PATH,
+            format!("no such endpoint: {} {}", req.method, req.path),
+        )),
+    };
+    match handled {
+        Handled::Now(mut r) => {
+            r.headers.extend(rate_headers);
+            Handled::Now(r)
+        }
+        Handled::After(mut r, d) => {
+            r.headers.extend(rate_headers);
+            Handled::After(r, d)
+        }
+    }
+}
+
+fn method_not_allowed() -> Response {
+    error(405, UNKNOWN_PATH, "method not allowed on this endpoint")
+}
+
+fn token(shared: &Shared, req: &Request) -> Response {
+    let form: BTreeMap<String, String> = parse_form(&req.body).into_iter().collect();
+    let reasons = |status: u16, code: i64, msg: &str| {
+        Response::json(
+            status,
+            &json!({"success": false, "reasons": [{"code": code, "message": msg}]}),
+        )
+    };
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return reasons(400, 70002190, "grant_type must be client_credentials");
+    }
+    let (Some(id), Some(secret)) = (form.get("client_id"), form.get("client_secret")) else {
+        return reasons(400, 70002190, "client_id and client_secret are required");
+    };
+    let mut state = shared.lock();
+    let Some(tenant) = state.tenant_by_client(id, secret).map(str::to_string) else {
+        return reasons(
+            401,
+            70002006,
+            "UNAUTHORIZED: invalid client_id or client_secret",
+        );
+    };
+    let (value, jti) = {
+        let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
+        (rng.hex(40), rng.hex(32))
+    };
+    let lifetime = shared.config.token_lifetime;
+    state.issue_token(&tenant, value.clone(), lifetime);
+    let n = state.tenants.keys().position(|k| *k == tenant).unwrap_or(0) + 1;
+    Response::json(
+        200,
+        &json!({
+            "access_token": value,
+            "token_type": "bearer",
+            "expires_in": lifetime.as_secs().max(1),
+            "scope": format!("user.sandbox entity.00000000-0000-0000-0000-{n:012} tenant.{n} service.mediation"),
+            "jti": jti,
+        }),
+    )
+}
+
+fn tenant<'a>(state: &'a State, name: &str) -> &'a Tenant {
+    &state.tenants[name]
+}
+
+fn tenant_mut<'a>(state: &'a mut State, name: &str) -> &'a mut Tenant {
+    state.tenants.get_mut(name).expect("token tenants exist")
+}
+
+fn not_existing(status: u16, id: &str) -> Response {
+    error(
+        status,
+        "70002103",
+        format!("METER_NOT_EXISTING: meter {id} does not exist in this tenant"),
+    )
+}
+
+fn export(state: &State, t: &str, id: &str) -> Response {
+    match tenant(state, t).meter(id) {
+        Some(m) => Response::json(200, &m.definition),
+        None => not_existing(404, id),
+    }
+}
+
+fn persist_failed(e: std::io::Error) -> Response {
+    error(
+        500,
+        INJECTED_FAULT,
+        format!("the sandbox could not save its state: {e}"),
+    )
+}
+
+/// Checks an imported definition the way Zuora's import does (reference section 2.11).
+pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
+    let Some(o) = v.as_object() else {
+        return Err((
+            "70002106",
+            "INVALID_METER_FILE: the file is not a JSON object".into(),
+        ));
+    };
+    let missing = |k: &str| o.get(k).is_none_or(|x| x.is_null() || x == "");
+    if missing("name") {
+        return Err((
+            "70002217",
+            "IMPORT_METER_MISSING_NAME: the meter has no name".into(),
+        ));
+    }
+    if missing("latestVersion") {
+        return Err((
+            "70002218",
+            "IMPORT_METER_MISSING_LATEST_VERSION: the meter has no latestVersion".into(),
+        ));
+    }
+    let versions = o.get("versions").and_then(Value::as_array);
+    if versions.is_none_or(Vec::is_empty) {
+        return Err((
+            "70002219",
+            "IMPORT_METER_MISSING_VERSIONS: the meter has no versions".into(),
+        ));
+    }
+    if missing("type") {
+        return Err((
+            "70002220",
+            "IMPORT_METER_MISSING_METER_TYPE: the meter has no type".into(),
+        ));
+    }
+    for ver in versions.into_iter().flatten() {
+        let vname = ver["version"].as_str().unwrap_or("?");
+        let tasks = ver["tasks"].as_array().cloned().unwrap_or_default();
+        let ids: Vec<&str> = tasks.iter().filter_map(|t| t["id"].as_str()).collect();
+        for (i, t) in tasks.iter().enumerate() {
+            let at = format!("version {vname}, task {}", i + 1);
+            if t["id"].as_str().is_none_or(str::is_empty) {
+                return Err((
+                    "70002221",
+                    format!("METER_DEFINITION_MISSING_PROCESSOR_ID: {at} has no id"),
+                ));
+            }
+            if t["name"].as_str().is_none_or(str::is_empty) {
+                return Err((
+                    "70002222",
+                    format!("METER_DEFINITION_MISSING_NAME: {at} has no name"),
+                ));
+            }
+            if !t["metadata"].is_object() {
+                return Err((
+                    "70002223",
+                    format!("METER_DEFINITION_MISSING_METADATA: {at} has no metadata"),
+                ));
+            }
+            let preds: Vec<&str> = t["predecessors"]
+                .as_array()
+                .map(|p| p.iter().filter_map(|p| p["id"].as_str()).collect())
+                .unwrap_or_default();
+            let is_source = t["nodeType"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("SOURCE"));
+            if !is_source && preds.is_empty() {
+                return Err((
+                    "70002224",
+                    format!("METER_DEFINITION_MISSING_PREDECESSORS: {at} ({}) is not a source and has no predecessors", t["name"].as_str().unwrap_or_default()),
+                ));
+            }
+            if let Some(p) = preds.iter().find(|p| !ids.contains(p)) {
+                return Err((
+                    "70002108",
+                    format!("INVALID_METER_VERSION_CONTENT: {at} has predecessor {p}, which is not a task of version {vname}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn import_data(base: &str, t: &Tenant, m: &MeterRecord, now: i64) -> Value {
+    let d = &m.definition;
+    let latest = d["latestVersion"].as_str().unwrap_or("0.0.1");
+    let status = latest_status(t, m.id, latest, now);
+    let mut data = Map::new();
+    data.insert("id".into(), json!(m.id));
+    data.insert("globalId".into(), json!(m.global_id));
+    data.insert(
+        "uniqueUploadUrl".into(),
+        json!(format!("{base}/usage/bulk/{}", m.global_id)),
+    );
+    data.insert("activeVersionRunStatus".into(), json!(status_code(&status)));
+    data.insert("activeVersionRunStatusDescription".into(), json!(status));
+    data.insert("latestVersionRunStatus".into(), json!(status_code(&status)));
+    data.insert("latestVersionRunStatusDescription".into(), json!(status));
+    data.insert("createdAt".into(), json!(format_ms(m.created_at)));
+    data.insert("updatedAt".into(), json!(format_ms(m.updated_at)));
+    for k in [
+        "name",
+        "description",
+        "type",
+        "typeDefinition",
+        "latestVersion",
+    ] {
+        if let Some(v) = d.get(k) {
+            data.insert(k.into(), v.clone());
+        }
+    }
+    Value::Object(data)
+}
+
+fn latest_status(t: &Tenant, meter: u64, version: &str, now: i64) -> String {
+    t.data
+        .runs
+        .iter()
+        .rev()
+        .find(|r| r.meter_id == meter && r.version == version)
+        .map_or("NEVER_RUN".to_string(), |r| r.status_at(now).to_string())
+}
+
+fn multipart(req: &Request) -> Result<Vec<super::http::Part>, Response> {
+    let ct = req.header("content-type").unwrap_or_default();
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(error(400, BAD_BODY, "expected a multipart/form-data body"));
+    }
+    parse_multipart(ct, &req.body).map_err(|e| error(400, BAD_BODY, e))
+}
+
+fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Response {
+    let parts = match multipart(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+        return error(
+            400,
+            "70002106",
+            "INVALID_METER_FILE: the multipart part `file` is required",
+        );
+    };
+    let definition: Value = match serde_json::from_slice(&file.data) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                400,
+                "70002106",
+                format!("INVALID_METER_FILE: the file is not valid JSON: {e}"),
+            )
+        }
+    };
+    if let Err((code, msg)) = check_definition(&definition) {
+        return error(400, code, msg);
+    }
+    let global_id = parts
+        .iter()
+        .find(|p| p.name == "globalId")
+        .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
+        .filter(|g| !g.is_empty());
+    let now = super::state::now();
+    let new_gid = {
+        let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let h = rng.hex(32);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
+    };
+    let ten = tenant_mut(state, t);
+    let existing = global_id.as_ref().and_then(|g| {
+        ten.data
+            .meters
+            .values()
+            .find(|m| &m.global_id == g)
+            .map(|m| m.id)
+    });
+    let id = match existing {
+        Some(id) => {
+            let m = ten.data.meters.get_mut(&id).expect("found above");
+            m.definition = definition;
+            m.updated_at = now;
+            id
+        }
+        None => {
+            let id = ten.data.next_meter_id;
+            ten.data.next_meter_id += 1;
+            ten.data.meters.insert(
+                id,
+                MeterRecord {
+                    id,
+                    global_id: global_id.unwrap_or(new_gid),
+                    created_at: now,
+                    updated_at: now,
+                    definition,
+                },
+            );
+            id
+        }
+    };
+    if let Err(e) = state.persist(t, Some(id), None) {
+        return persist_failed(e);
+    }
+    let ten = tenant(state, t);
+    ok(import_data(
+        &shared.base_url,
+        ten,
+        &ten.data.meters[&id],
+        now,
+    ))
+}
+
+fn upload(state: &mut State, t: &str, req: &Request) -> Response {
+    let parts = match multipart(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+        return error(400, BAD_BODY, "the multipart part `file` is required");
+    };
+    let opt = |k: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == k)
+            .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
+    };
+    let name = file.filename.clone().unwrap_or_else(|| "upload".into());
+    let lower = name.to_ascii_lowercase();
+    let format = if lower.ends_with(".csv") {
+        "CSV"
+    } else if lower.ends_with(".xls") || lower.ends_with(".xlsx") {
+        "EXCEL"
+    } else {
+        "JSON"
+    };
+    let has_header = opt("hasHeader").map_or(format == "CSV", |v| v == "true");
+    let now = super::state::now();
+    let ten = tenant_mut(state, t);
+    let id = ten.data.next_file_id;
+    ten.data.next_file_id += 1;
+    let lines = file
+        .data
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    ten.data.files.insert(
+        id,
+        FileRecord {
+            id,
+            name: name.clone(),
+            format: format.into(),
+            has_header,
+            lines,
+            created_at: now,
+            content: file.data.clone(),
+        },
+    );
+    if let Err(e) = state.persist(t, None, Some(id)) {
+        return persist_failed(e);
+    }
+    Response::json(
+        200,
+        &json!({
+            "id": id,
+            "name": name,
+            "resourceId": format!("files/{id}/{name}"),
+            "format": format,
+            "hasHeader": has_header,
+            "firstRow": opt("firstRow").and_then(|v| v.parse::<i64>().ok()).unwrap_or(1),
+            "delimiter": opt("delimiter").unwrap_or_else(|| ",".into()),
+            "sheet": opt("sheet"),
+            "dataRange": opt("dataRange"),
+            "lines": lines,
+            "createdAt": format_ms(now),
+            "updatedAt": format_ms(now),
+        }),
+    )
+}
+
+fn body_json(req: &Request, required: bool) -> Result<Value, Response> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return if required {
+            Err(error(400, BAD_BODY, "a JSON request body is required"))
+        } else {
+            Ok(json!({}))
+        };
+    }
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err(error(
+            400,
+            BAD_BODY,
+            "the request body must be a JSON object",
+        )),
+        Err(e) => Err(error(
+            400,
+            BAD_BODY,
+            format!("the request body is not valid JSON: {e}"),
+        )),
+    }
+}
+
+fn check_meter_version<'a>(
+    t: &'a Tenant,
+    id: &str,
+    version: &str,
+    missing_status: u16,
+) -> Result<&'a MeterRecord, Response> {
+    let m = t
+        .meter(id)
+        .ok_or_else(|| not_existing(missing_status, id))?;
+    let has = m.definition["versions"]
+        .as_array()
+        .is_some_and(|vs| vs.iter().any(|v| v["version"] == version));
+    if !has {
+        return Err(error(
+            400,
+            "70002104",
+            format!("METER_VERSION_NOT_EXISTING: meter {id} has no version {version}"),
+        ));
+    }
+    Ok(m)
+}
+
+/// Events of the files a run or test names (`localFileId`, `sampleFileId`, `fileId`), plus inline
+/// `testData`.
+fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
+    let mut events = Vec::new();
+    let lists = ["sourceOptions", "runtimeSourceConfigs"];
+    for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
+        for key in ["localFileId", "sampleFileId", "fileId"] {
+            let id = match &item[key] {
+                Value::String(s) => s.parse::<u64>().ok().or(Some(u64::MAX)),
+                Value::Number(n) => n.as_u64().or(Some(u64::MAX)),
+                _ => None,
+            };
+            let Some(id) = id else { continue };
+            let Some(f) = t.data.files.get(&id) else {
+                return Err(error(
+                    400,
+                    FILE_NOT_EXISTING,
+                    format!("FILE_NOT_EXISTING: no uploaded file has id {}", item[key]),
+                ));
+            };
+            match crate::events::parse_events(&f.name, &f.content) {
+                Ok(mut e) => events.append(&mut e),
+                Err(_) => events.push(Value::Null), // unreadable: one bad record
+            }
+        }
+        if let Some(data) = item["testData"].as_array() {
+            events.extend(data.iter().cloned());
+        }
+    }
+    Ok(events)
+}
+
+fn run(
+    shared: &Shared,
+    state: &mut State,
+    t: &str,
+    id: &str,
+    version: &str,
+    req: &Request,
+) -> Handled {
+    let now = super::state::now();
+    let ten = tenant(state, t);
+    let meter = match check_meter_version(ten, id, version, 400) {
+        Ok(m) => m,
+        Err(r) => return Handled::Now(r),
+    };
+    let body = match body_json(req, false) {
+        Ok(b) => b,
+        Err(r) => return Handled::Now(r),
+    };
+    let key = body["uniqueKey"].as_str().map(str::to_string);
+    if let Some(k) = &key {
+        if ten
+            .data
+            .runs
+            .iter()
+            .any(|r| r.unique_key.as_ref() == Some(k))
+        {
+            return Handled::Now(error(
+                400,
+                DUPLICATE_UNIQUE_KEY,
+                format!("Duplicate uniqueKey: a run with uniqueKey '{k}' already exists"),
+            ));
+        }
+    }
+    let running = ten.running_meters(now);
+    if running.contains(&meter.id) {
+        return Handled::Now(error(
+            400,
+            "70002105",
+            format!("METER_ACTIVATE_ALREADY_ACTIVE: meter {id} is already running"),
+        ));
+    }
+    if running.len() >= 5 {
+        return Handled::Now(error(
+            400,
+            MAX_RUNNING,
+            "maximum running meter count exceeded (5 running meters per tenant)",
+        ));
+    }
+    let events = match input_events(ten, &body) {
+        Ok(e) => e,
+        Err(r) => return Handled::Now(r),
+    };
+    let counts = process_events(&meter.definition, version, &events);
+    let all_bad = !events.is_empty() && counts.iter().all(|c| c.output == 0);
+    let meter_id = meter.id;
+    let ten = tenant_mut(state, t);
+    let session = format!("R-{:06}", ten.data.next_session);
+    ten.data.next_session += 1;
+    ten.data.runs.push(RunRecord {
+        session_id: session.clone(),
+        meter_id,
+        version: version.to_string(),
+        run_type: "NORMAL".into(),
+        unique_key: key.clone(),
+        started_at: now,
+        duration_ms: shared.config.run_duration.as_millis() as u64,
+        final_status: if all_bad { "FAILED" } else { "COMPLETED" }.into(),
+        counts,
+    });
+    if let Err(e) = state.persist(t, None, None) {
+        return Handled::Now(persist_failed(e));
+    }
+    let resp = ok(json!({
+        "sessionId": session,
+        "uniqueKey": key,
+        "runStatus": status_code("INITIALIZING"),
+        "runStatusDescription": "INITIALIZING",
+    }));
+    match shared.config.slow_run {
+        d if d.is_zero() => Handled::Now(resp),
+        d => Handled::After(resp, d),
+    }
+}
+
+fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> Response {
+    let now = super::state::now();
+    let ten = tenant(state, t);
+    let meter = match check_meter_version(ten, id, version, 400) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let body = match body_json(req, true) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    if !body["sourceOptions"].is_array() && !body["eventStoreSourceOptions"].is_array() {
+        return error(
+            400,
+            BAD_BODY,
+            "the body needs sourceOptions or eventStoreSourceOptions",
+        );
+    }
+    let events = match input_events(ten, &body) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let counts = process_events(&meter.definition, version, &events);
+    let failed = counts.iter().any(|c| c.errors > 0);
+    let status = if failed {
+        "TESTING_FAILED"
+    } else {
+        "TESTING_PASSED"
+    };
+    let meter_id = meter.id;
+    let ten = tenant_mut(state, t);
+    let n = ten.data.next_session;
+    ten.data.next_session += 1;
+    let session = format!("R-{n:06}");
+    ten.data.runs.push(RunRecord {
+        session_id: session.clone(),
+        meter_id,
+        version: version.to_string(),
+        run_type: "DEBUG".into(),
+        unique_key: None,
+        started_at: now,
+        duration_ms: 0,
+        final_status: status.into(),
+        counts,
+    });
+    if let Err(e) = state.persist(t, None, None) {
+        return persist_failed(e);
+    }
+    Response::json(
+        200,
+        &json!({
+            "id": n,
+            "sessionId": session,
+            "jobId": n,
+            "meterId": meter_id,
+            "version": version,
+            "revision": 1,
+            "runType": 1,
+            "runTypeDescription": "DEBUG",
+            "startTime": format_ms(now),
+            "endTime": format_ms(now),
+            "runStatus": status,
+            "runStatusDescription": status,
+            "canExportSummary": true,
+            "hasLineageEnabled": false,
+        }),
+    )
+}
+
+fn run_status(state: &State, t: &str, id: &str, version: &str) -> Response {
+    let ten = tenant(state, t);
+    let meter = match check_meter_version(ten, id, version, 404) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let status = latest_status(ten, meter.id, version, super::state::now());
+    ok(json!({"runStatus": status_code(&status), "runStatusDescription": status}))
+}
+
+fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
+    let ten = tenant(state, t);
+    let Some(meter) = ten.meter(id) else {
+        return not_existing(400, id);
+    };
+    let body = match body_json(req, false) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let strings = |k: &str| -> Result<Vec<String>, Response> {
+        match &body[k] {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(a) => a
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        error(400, BAD_BODY, format!("{k} must be a list of strings"))
+                    })
+                })
+                .collect(),
+            _ => Err(error(
+                400,
+                BAD_BODY,
+                format!("{k} must be a list of strings"),
+            )),
+        }
+    };
+    let (sessions, operators, group_by) = match (
+        strings("sessionIds"),
+        strings("operatorIds"),
+        strings("groupBy"),
+    ) {
+        (Ok(s), Ok(o), Ok(g)) => (s, o, g),
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+    };
+    if let Some(g) = group_by
+        .iter()
+        .find(|g| !["sessionId", "processorId", "errorCode"].contains(&g.as_str()))
+    {
+        return error(
+            400,
+            BAD_BODY,
+            format!("groupBy {g:?} is not one of sessionId, processorId, errorCode"),
+        );
+    }
+    let run_type = body["runType"].as_str();
+    if let Some(rt) = run_type {
+        if rt != "NORMAL" && rt != "DEBUG" {
+            return error(
+                400,
+                BAD_BODY,
+                format!("runType {rt:?} is not NORMAL or DEBUG"),
+            );
+        }
+    }
+    let mut window = [None, None];
+    for (i, k) in ["queryFromTime", "queryToTime"].iter().enumerate() {
+        if let Some(s) = body[*k].as_str() {
+            match parse_time(s) {
+                Some(ms) => window[i] = Some(ms),
+                None => {
+                    return error(
+                        400,
+                        "70002011",
+                        format!("INVALID_DATE_STRING: {k} {s:?} is not a date-time such as 2025-11-17T23:59:59+0000"),
+                    )
+                }
+            }
+        }
+    }
+    let by = |d: &str| group_by.iter().any(|g| g == d);
+    let mut groups: BTreeMap<Vec<Option<String>>, (u64, u64)> = BTreeMap::new();
+    let runs = ten.data.runs.iter().filter(|r| {
+        r.meter_id == meter.id
+            && run_type.is_none_or(|rt| rt == r.run_type)
+            && (sessions.is_empty() || sessions.contains(&r.session_id))
+            && window[0].is_none_or(|f| r.started_at >= f)
+            && window[1].is_none_or(|to| r.started_at <= to)
+    });
+    for r in runs {
+        for c in r
+            .counts
+            .iter()
+            .filter(|c| operators.is_empty() || operators.contains(&c.processor_id))
+        {
+            let output = if by("processorId") || c.source {
+                c.output
+            } else {
+                0
+            };
+            let mut entries = vec![];
+            let code = c.error_code.clone();
+            if by("errorCode") && c.errors > 0 && output > 0 {
+                entries.push((None, output, 0));
+                entries.push((code, 0, c.errors));
+            } else {
+                entries.push((if c.errors > 0 { code } else { None }, output, c.errors));
+            }
+            for (code, out, errs) in entries {
+                let key: Vec<Option<String>> = group_by
+                    .iter()
+                    .map(|g| match g.as_str() {
+                        "sessionId" => Some(r.session_id.clone()),
+                        "processorId" => Some(c.processor_id.clone()),
+                        _ => code.clone(),
+                    })
+                    .collect();
+                let e = groups.entry(key).or_default();
+                e.0 += out;
+                e.1 += errs;
+            }
+        }
+    }
+    if by("errorCode") {
+        // An error-code row with nothing in it says nothing.
+        groups.retain(|_, (out, errs)| *out > 0 || *errs > 0);
+    }
+    let output: Vec<Value> = groups
+        .into_iter()
+        .map(|(key, (out, errs))| {
+            let dims: Map<String, Value> = group_by
+                .iter()
+                .cloned()
+                .zip(
+                    key.into_iter()
+                        .map(|k| k.map_or(Value::Null, Value::String)),
+                )
+                .collect();
+            json!({"dimensions": dims, "output": out, "totalErrorCount": errs})
+        })
+        .collect();
+    let now = super::state::now();
+    let echo = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
+    Response::json(
+        200,
+        &json!({
+            "success": true,
+            "data": {
+                "requestId": format!("{:x}", now),
+                "requestTime": format_ms(now),
+                "query": {
+                    "runType": echo("runType"),
+                    "sessionIds": echo("sessionIds"),
+                    "operatorIds": echo("operatorIds"),
+                    "groupBy": echo("groupBy"),
+                    "queryFromTime": echo("queryFromTime"),
+                    "queryToTime": echo("queryToTime"),
+                },
+                "output": output,
+            },
+            "previousPage": null,
+            "nextPage": null,
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_checks_follow_zuora_codes() {
+        let code = |v: Value| check_definition(&v).unwrap_err().0;
+        assert_eq!(code(json!([])), "70002106");
+        assert_eq!(code(json!({"type": "CUSTOM"})), "70002217");
+        assert_eq!(code(json!({"name": "m"})), "70002218");
+        assert_eq!(
+            code(json!({"name": "m", "latestVersion": "0.0.1", "versions": []})),
+            "70002219"
+        );
+        let base = |tasks: Value| json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": tasks}]});
+        assert_eq!(
+            code(base(json!([{"name": "a", "metadata": {}}]))),
+            "70002221"
+        );
+        assert_eq!(code(base(json!([{"id": "a", "metadata": {}}]))), "70002222");
+        assert_eq!(code(base(json!([{"id": "a", "name": "a"}]))), "70002223");
+        assert_eq!(
+            code(base(
+                json!([{"id": "a", "name": "a", "metadata": {}, "nodeType": "SINK"}])
+            )),
+            "70002224"
+        );
+        assert_eq!(
+            code(base(
+                json!([{"id": "a", "name": "a", "metadata": {}, "predecessors": [{"id": "zz"}]}])
+            )),
+            "70002108"
+        );
+        assert!(check_definition(&base(
+            json!([{"id": "a", "name": "a", "metadata": {}, "nodeType": "SOURCE"}])
+        ))
+        .is_ok());
+    }
+}

@@ -1,0 +1,462 @@
+//! The sandbox's tenants and everything they hold: meters (the stored definitions, exactly as
+//! imported), uploaded files, runs, and access tokens. One mutex guards it all (see `server`), so
+//! concurrent requests never lose an update.
+//!
+//! With a state folder every change is written through at once: `DIR/<tenant>/meters/<id>.json`
+//! (one file per meter, the stored definition), `DIR/<tenant>/files/<id>` (uploaded bytes) and
+//! `DIR/<tenant>/state.json` (ids, run history, file metadata). Tokens are never persisted: a
+//! restarted sandbox answers 401 to old tokens and clients fetch new ones, as with Zuora.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::clock::now_ms;
+use crate::fsutil::write_atomic;
+
+/// One tenant's credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TenantSpec {
+    /// Tenant name (also its state folder name).
+    pub name: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for TenantSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantSpec")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
+}
+
+/// A stored meter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeterRecord {
+    /// Numeric meter id.
+    pub id: u64,
+    /// Portable identity.
+    pub global_id: String,
+    /// Creation time (epoch ms).
+    pub created_at: i64,
+    /// Last import (epoch ms).
+    pub updated_at: i64,
+    /// The definition as imported; written to its own file, not into `state.json`.
+    #[serde(skip)]
+    pub definition: Value,
+}
+
+/// Counts for one operator of one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskCount {
+    /// The task (operator) id.
+    pub processor_id: String,
+    /// Records it output.
+    pub output: u64,
+    /// Records it rejected.
+    pub errors: u64,
+    /// Error code of the rejected records.
+    pub error_code: Option<String>,
+    /// Whether it is a source (no predecessors): a summary that is not per operator counts the
+    /// records the sources passed on, so branching pipelines are not counted twice.
+    pub source: bool,
+}
+
+/// One run (NORMAL) or test session (DEBUG).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecord {
+    /// `R-000001`.
+    pub session_id: String,
+    /// Meter id.
+    pub meter_id: u64,
+    /// Meter version.
+    pub version: String,
+    /// `NORMAL` or `DEBUG`.
+    pub run_type: String,
+    /// The client's idempotency key.
+    pub unique_key: Option<String>,
+    /// Start (epoch ms).
+    pub started_at: i64,
+    /// How long it takes to finish (ms).
+    pub duration_ms: u64,
+    /// The status it ends in.
+    pub final_status: String,
+    /// Per-operator counts.
+    pub counts: Vec<TaskCount>,
+}
+
+impl RunRecord {
+    /// The run's status at `now` (epoch ms): INITIALIZING for the first quarter of its
+    /// duration, RUNNING until it ends, then its final status.
+    pub fn status_at(&self, now: i64) -> &str {
+        if self.run_type == "DEBUG" {
+            return &self.final_status;
+        }
+        let elapsed = now.saturating_sub(self.started_at).max(0) as u64;
+        if elapsed >= self.duration_ms {
+            &self.final_status
+        } else if elapsed * 4 < self.duration_ms {
+            "INITIALIZING"
+        } else {
+            "RUNNING"
+        }
+    }
+
+    /// End time, once finished.
+    pub fn ended_at(&self, now: i64) -> Option<i64> {
+        let end = self.started_at + self.duration_ms as i64;
+        (self.run_type == "DEBUG" || now >= end).then_some(end)
+    }
+}
+
+/// An uploaded file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRecord {
+    /// Numeric id.
+    pub id: u64,
+    /// Name as uploaded.
+    pub name: String,
+    /// `CSV`, `JSON` or `EXCEL`.
+    pub format: String,
+    /// The upload's `hasHeader`.
+    pub has_header: bool,
+    /// Line count.
+    pub lines: u64,
+    /// Upload time (epoch ms).
+    pub created_at: i64,
+    /// The bytes; written to their own file, not into `state.json`.
+    #[serde(skip)]
+    pub content: Vec<u8>,
+}
+
+/// What a tenant holds that survives a restart.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantData {
+    /// Next meter id.
+    pub next_meter_id: u64,
+    /// Next session number.
+    pub next_session: u64,
+    /// Next file id.
+    pub next_file_id: u64,
+    /// Meters by id.
+    pub meters: BTreeMap<u64, MeterRecord>,
+    /// Every run and test session, oldest first.
+    pub runs: Vec<RunRecord>,
+    /// Uploaded files by id.
+    pub files: BTreeMap<u64, FileRecord>,
+}
+
+impl Default for TenantData {
+    fn default() -> Self {
+        TenantData {
+            next_meter_id: 101,
+            next_session: 1,
+            next_file_id: 1,
+            meters: BTreeMap::new(),
+            runs: Vec::new(),
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+/// One tenant.
+#[derive(Debug)]
+pub struct Tenant {
+    /// Credentials.
+    pub spec: TenantSpec,
+    /// Its data.
+    pub data: TenantData,
+    /// Request times within the last minute (for `--rpm`).
+    pub recent: std::collections::VecDeque<Instant>,
+}
+
+impl Tenant {
+    /// The meter with this id (as the path gives it).
+    pub fn meter(&self, id: &str) -> Option<&MeterRecord> {
+        id.parse()
+            .ok()
+            .and_then(|id: u64| self.data.meters.get(&id))
+    }
+
+    /// Meters whose runs have not finished at `now`.
+    pub fn running_meters(&self, now: i64) -> Vec<u64> {
+        let mut ids: Vec<u64> = self
+            .data
+            .runs
+            .iter()
+            .filter(|r| r.run_type == "NORMAL" && r.ended_at(now).is_none())
+            .map(|r| r.meter_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// Tenant name.
+    pub tenant: String,
+    /// When it stops working.
+    pub expires: Instant,
+}
+
+/// All tenants, and the tokens issued to them.
+#[derive(Debug)]
+pub struct State {
+    /// Tenants by name.
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Tokens by value.
+    pub tokens: HashMap<String, Token>,
+    /// Where to persist, if anywhere.
+    pub dir: Option<PathBuf>,
+}
+
+impl State {
+    /// Creates the tenants, loading what a state folder holds for them.
+    pub fn open(specs: &[TenantSpec], dir: Option<&Path>) -> std::io::Result<State> {
+        for (i, a) in specs.iter().enumerate() {
+            if let Some(b) = specs[..i]
+                .iter()
+                .find(|b| b.name == a.name || b.client_id == a.client_id)
+            {
+                let what = if b.name == a.name {
+                    format!("tenant name {:?}", a.name)
+                } else {
+                    format!("client id {:?}", a.client_id)
+                };
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("two tenants share the {what}: each tenant needs its own name and OAuth client"),
+                ));
+            }
+        }
+        let mut tenants = BTreeMap::new();
+        for spec in specs {
+            let data = match dir {
+                Some(dir) => load_tenant(&dir.join(&spec.name))?,
+                None => TenantData::default(),
+            };
+            tenants.insert(
+                spec.name.clone(),
+                Tenant {
+                    spec: spec.clone(),
+                    data,
+                    recent: Default::default(),
+                },
+            );
+        }
+        Ok(State {
+            tenants,
+            tokens: HashMap::new(),
+            dir: dir.map(Path::to_path_buf),
+        })
+    }
+
+    /// The tenant whose client credentials these are.
+    pub fn tenant_by_client(&self, id: &str, secret: &str) -> Option<&str> {
+        self.tenants
+            .values()
+            .find(|t| t.spec.client_id == id && t.spec.client_secret == secret)
+            .map(|t| t.spec.name.as_str())
+    }
+
+    /// The tenant a bearer token belongs to, if it is valid now.
+    pub fn tenant_by_token(&mut self, token: &str) -> Option<String> {
+        let now = Instant::now();
+        self.tokens.retain(|_, t| t.expires > now);
+        self.tokens.get(token).map(|t| t.tenant.clone())
+    }
+
+    /// Issues a token valid for `lifetime`.
+    pub fn issue_token(&mut self, tenant: &str, value: String, lifetime: Duration) {
+        self.tokens.insert(
+            value,
+            Token {
+                tenant: tenant.to_string(),
+                expires: Instant::now() + lifetime,
+            },
+        );
+    }
+
+    /// Persists a tenant's index (and, when given, one meter's definition and one file's bytes).
+    pub fn persist(
+        &self,
+        tenant: &str,
+        meter: Option<u64>,
+        file: Option<u64>,
+    ) -> std::io::Result<()> {
+        let (Some(dir), Some(t)) = (&self.dir, self.tenants.get(tenant)) else {
+            return Ok(());
+        };
+        let dir = dir.join(tenant);
+        if let Some(id) = meter {
+            let m = &t.data.meters[&id];
+            std::fs::create_dir_all(dir.join("meters"))?;
+            let mut text = serde_json::to_string_pretty(&m.definition)?;
+            text.push('\n');
+            write_atomic(
+                &dir.join("meters").join(format!("{id}.json")),
+                text.as_bytes(),
+            )?;
+        }
+        if let Some(id) = file {
+            std::fs::create_dir_all(dir.join("files"))?;
+            write_atomic(
+                &dir.join("files").join(id.to_string()),
+                &t.data.files[&id].content,
+            )?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let mut text = serde_json::to_string_pretty(&t.data)?;
+        text.push('\n');
+        write_atomic(&dir.join("state.json"), text.as_bytes())
+    }
+}
+
+fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
+    let index = dir.join("state.json");
+    let mut data: TenantData = match std::fs::read(&index) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", index.display()),
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => TenantData::default(),
+        Err(e) => return Err(e),
+    };
+    for (id, m) in data.meters.iter_mut() {
+        let path = dir.join("meters").join(format!("{id}.json"));
+        let bytes = std::fs::read(&path)?;
+        m.definition = serde_json::from_slice(&bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+    }
+    for (id, f) in data.files.iter_mut() {
+        f.content = std::fs::read(dir.join("files").join(id.to_string()))?;
+    }
+    Ok(data)
+}
+
+/// Runs the events through a meter version: records missing a field the event schema requires
+/// (absent, `null`, or the empty string an empty CSV cell gives), and records that are not
+/// objects, are errors at the source operators, the rest pass every operator.
+/// Returns the per-operator counts.
+pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Vec<TaskCount> {
+    let required: Vec<&str> = definition["schemas"]
+        .get(0)
+        .and_then(|s| s["schema"]["required"].as_array())
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let bad = events
+        .iter()
+        .filter(|e| {
+            e.as_object().is_none_or(|o| {
+                required
+                    .iter()
+                    .any(|f| o.get(*f).is_none_or(|v| v.is_null() || v == ""))
+            })
+        })
+        .count() as u64;
+    let good = events.len() as u64 - bad;
+    let tasks = definition["versions"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
+        .and_then(|v| v["tasks"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    tasks
+        .iter()
+        .map(|t| {
+            let id = t["id"].as_str().unwrap_or_default().to_string();
+            let source = t["predecessors"].as_array().is_none_or(Vec::is_empty);
+            TaskCount {
+                source,
+                processor_id: id,
+                output: good,
+                errors: if source { bad } else { 0 },
+                error_code: (source && bad > 0).then(|| "70000000".to_string()),
+            }
+        })
+        .collect()
+}
+
+/// The current time, for records.
+pub fn now() -> i64 {
+    now_ms()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn run_progresses_and_counts_split_by_operator() {
+        let r = RunRecord {
+            session_id: "R-000001".into(),
+            meter_id: 1,
+            version: "0.0.1".into(),
+            run_type: "NORMAL".into(),
+            unique_key: None,
+            started_at: 1000,
+            duration_ms: 2000,
+            final_status: "COMPLETED".into(),
+            counts: vec![],
+        };
+        assert_eq!(r.status_at(1100), "INITIALIZING");
+        assert_eq!(r.status_at(2000), "RUNNING");
+        assert_eq!(r.status_at(3000), "COMPLETED");
+        let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "s", "predecessors": []}, {"id": "k", "predecessors": [{"id": "s"}]}]}]});
+        let c = process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
+        assert_eq!((c[0].output, c[0].errors, c[0].source), (1, 2, true));
+        assert_eq!((c[1].output, c[1].errors, c[1].source), (1, 0, false));
+    }
+
+    #[test]
+    fn state_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = TenantSpec {
+            name: "t".into(),
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        };
+        let mut st = State::open(std::slice::from_ref(&spec), Some(dir.path())).unwrap();
+        let t = st.tenants.get_mut("t").unwrap();
+        t.data.meters.insert(
+            101,
+            MeterRecord {
+                id: 101,
+                global_id: "g".into(),
+                created_at: 1,
+                updated_at: 2,
+                definition: json!({"name": "M"}),
+            },
+        );
+        st.persist("t", Some(101), None).unwrap();
+        assert!(dir.path().join("t/meters/101.json").is_file());
+        let st2 = State::open(std::slice::from_ref(&spec), Some(dir.path())).unwrap();
+        let e = State::open(&[spec.clone(), spec], None).unwrap_err();
+        assert!(e.to_string().contains("tenant name \"t\""), "{e}");
+        assert_eq!(st2.tenants["t"].data.meters[&101].definition["name"], "M");
+    }
+}

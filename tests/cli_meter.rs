@@ -1,0 +1,743 @@
+//! `meterctl meter ...` and `meterctl sandbox serve`, driven through the real binary against the
+//! sandbox on an ephemeral loopback port.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use meterctl::sandbox::{Config, Server, TenantSpec};
+use serde_json::Value;
+
+const SECRET: &str = "s3cr3t-DO-NOT-PRINT-7f3a";
+
+fn sandbox(cfg: Config) -> Server {
+    Server::start(Config {
+        tenants: vec![TenantSpec {
+            name: "acme".into(),
+            client_id: "acme-client".into(),
+            client_secret: SECRET.into(),
+        }],
+        ..cfg
+    })
+    .unwrap()
+}
+
+fn quick() -> Config {
+    Config {
+        run_duration: Duration::from_millis(300),
+        ..Config::default()
+    }
+}
+
+/// `meterctl` pointed at the sandbox, with the tenant's credentials.
+fn meterctl(server: &Server) -> Command {
+    let mut c = Command::cargo_bin("meterctl").unwrap();
+    for v in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        c.env_remove(v);
+    }
+    c.env_remove("ZUORA_ENTITY_IDS").env_remove("ZUORA_ORG_IDS");
+    c.env("ZUORA_URL", server.base_url())
+        .env("ZUORA_CLIENT_ID", "acme-client")
+        .env("ZUORA_CLIENT_SECRET", SECRET)
+        .env("METERCTL_RETRY_DELAY", "10ms");
+    c
+}
+
+fn out(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn import(server: &Server, file: &str) -> Value {
+    let (code, stdout, stderr) =
+        out(meterctl(server).args(["meter", "import", file, "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+const SMS: &str = "examples/meters/sms-messages.yaml";
+const EVENTS: &str = "examples/events/sms-delivery-report.csv";
+
+#[test]
+fn import_then_export_round_trips_and_global_id_updates() {
+    let server = sandbox(quick());
+    let (code, stdout, stderr) = out(meterctl(&server).args(["meter", "import", SMS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        format!("imported {SMS}: meter 101, globalId mtr-sms-messages, status NEVER_RUN\n")
+    );
+    // The same globalId updates the meter instead of creating another one.
+    let data = import(&server, SMS);
+    assert_eq!(data["id"], 101);
+    assert_eq!(data["globalId"], "mtr-sms-messages");
+    for key in [
+        "uniqueUploadUrl",
+        "createdAt",
+        "updatedAt",
+        "latestVersionRunStatusDescription",
+    ] {
+        assert!(data.get(key).is_some(), "{key} in {data}");
+    }
+    // The stored definition has no globalId field: it travelled as the multipart part.
+    let stored = server.meter("acme", 101).unwrap();
+    assert!(stored.get("globalId").is_none());
+    assert_eq!(stored["name"], "SMS Messages");
+
+    // Export writes the canonical form: the repository file without its globalId line.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("sms.yaml");
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "export", "101", "-o", target.to_str().unwrap()]));
+    assert_eq!(code, 0, "{stderr}");
+    let original = fs::read_to_string(SMS).unwrap();
+    let expected = original
+        .strip_prefix("globalId: mtr-sms-messages\n")
+        .unwrap();
+    assert_eq!(fs::read_to_string(&target).unwrap(), expected);
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp files"
+    );
+
+    // To stdout as JSON (the default format), and `-` is stdout too.
+    let (code, stdout, _) = out(meterctl(&server).args(["meter", "export", "101", "-o", "-"]));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v, stored);
+
+    // From stdin.
+    let (code, stdout, stderr) = out(meterctl(&server)
+        .args(["meter", "import", "-", "--global-id", "mtr-stdin"])
+        .write_stdin(fs::read(SMS).unwrap()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("imported -: meter 102, globalId mtr-stdin"),
+        "{stdout}"
+    );
+
+    // --global-id overrides the file: a new meter.
+    let (code, stdout, _) =
+        out(meterctl(&server).args(["meter", "import", SMS, "--global-id", "mtr-sms-copy"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("meter 103, globalId mtr-sms-copy"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unknown_meter_is_exit_1_with_zuoras_code() {
+    let server = sandbox(quick());
+    for args in [
+        vec!["meter", "export", "999"],
+        vec!["meter", "status", "999", "0.0.1"],
+        vec!["meter", "run", "999", "0.0.1"],
+        vec!["meter", "summary", "999"],
+    ] {
+        let (code, stdout, stderr) = out(meterctl(&server).args(&args));
+        assert_eq!(code, 1, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains("70002103"), "{args:?}: {stderr}");
+        assert!(stderr.contains("Check the meter id"), "{stderr}");
+        assert!(stderr.contains("Zuora-Request-Id: "), "{stderr}");
+    }
+}
+
+#[test]
+fn import_refuses_placeholders_and_invalid_files() {
+    let server = sandbox(quick());
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "import", "tests/fixtures/zuora/placeholders.yaml"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("/versions/0/tasks/0/setting/connection"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("placeholder"), "{stderr}");
+
+    let bad = "tests/fixtures/zuora/missing-type.json";
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "import", bad]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("error[MC0010]: missing required field `type`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing-type.json:1:1"), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert!(server.meter("acme", 101).is_none(), "nothing was imported");
+
+    // --no-validate sends it; Zuora (the sandbox) refuses it with its own code.
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "import", bad, "--no-validate"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("70002220"), "{stderr}");
+    assert!(
+        stderr.contains("IMPORT_METER_MISSING_METER_TYPE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn test_run_wait_status_and_summary() {
+    let server = sandbox(quick());
+    import(&server, SMS);
+
+    let (code, stdout, stderr) =
+        out(meterctl(&server).args(["meter", "test", "101", "--data", EVENTS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("(5 events): TESTING_PASSED"), "{stdout}");
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "test",
+        "101",
+        "--data",
+        "tests/fixtures/zuora/events.ndjson",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    let session: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(session["runStatus"], "TESTING_PASSED");
+    assert_eq!(session["meterId"], 101);
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "test",
+        "101",
+        "--data",
+        "tests/fixtures/zuora/bad-events.csv",
+    ]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("TESTING_FAILED"), "{stdout}");
+
+    // A run on an uploaded file, waited for.
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "meter",
+        "run",
+        "101",
+        "--upload",
+        EVENTS,
+        "--wait",
+        "--poll-interval",
+        "100ms",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("uniqueKey: meterctl-101-"), "{stdout}");
+    assert_eq!(lines[1], "started meter 101 version 0.0.1");
+    assert_eq!(lines[2], "meter 101 version 0.0.1: COMPLETED (runStatus 3)");
+    assert!(
+        stderr.contains("uploaded sms-delivery-report.csv as file 1"),
+        "{stderr}"
+    );
+
+    let (code, stdout, _) = out(meterctl(&server).args(["meter", "status", "101"]));
+    assert_eq!(
+        (code, stdout.trim()),
+        (0, "meter 101 version 0.0.1: COMPLETED (runStatus 3)")
+    );
+    let (code, stdout, _) =
+        out(meterctl(&server).args(["meter", "status", "101", "--format", "json"]));
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["runStatusDescription"], "COMPLETED");
+
+    // A run whose every record is invalid fails: --wait exits 1, and so does status.
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "run",
+        "101",
+        "--upload",
+        "tests/fixtures/zuora/bad-events.csv",
+        "--wait",
+        "--poll-interval",
+        "100ms",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["runStatusDescription"], "FAILED");
+    assert_eq!(v["alreadyStarted"], false);
+    assert!(v["uniqueKey"]
+        .as_str()
+        .unwrap()
+        .starts_with("meterctl-101-"));
+    let (code, _, _) = out(meterctl(&server).args(["meter", "status", "101"]));
+    assert_eq!(code, 1);
+
+    // Summary: the table, and the data as it came.
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "summary",
+        "101",
+        "--group-by",
+        "sessionId",
+        "--run-type",
+        "NORMAL",
+    ]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout,
+        "SESSION_ID  OUTPUT  ERRORS\nR-000004         5       0\nR-000005         0       2\ntotal            5       2\n"
+    );
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "summary",
+        "101",
+        "--group-by",
+        "errorCode",
+        "--session",
+        "R-000005",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    let data: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(data["requestId"].is_string());
+    assert_eq!(data["query"]["sessionIds"][0], "R-000005");
+    assert_eq!(data["output"][0]["dimensions"]["errorCode"], "70000000");
+    assert_eq!(data["output"][0]["totalErrorCount"], 2);
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "summary", "101", "--from", "last week"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("70002011"), "{stderr}");
+}
+
+#[test]
+fn same_unique_key_twice_starts_one_run_and_exits_0() {
+    let server = sandbox(quick());
+    import(&server, SMS);
+    let run = |server: &Server| {
+        let (code, stdout, stderr) = out(meterctl(server).args([
+            "meter",
+            "run",
+            "101",
+            "--unique-key",
+            "deploy-42",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stderr, "", "a given key is not printed again");
+        serde_json::from_str::<Value>(&stdout).unwrap()
+    };
+    assert_eq!(run(&server)["alreadyStarted"], false);
+    let second = run(&server);
+    assert_eq!(second["alreadyStarted"], true);
+    assert_eq!(second["uniqueKey"], "deploy-42");
+    assert_eq!(server.runs("acme").len(), 1);
+}
+
+#[test]
+fn slow_run_beyond_the_client_timeout_starts_exactly_one_run() {
+    let server = sandbox(Config {
+        slow_run: Duration::from_millis(1500),
+        ..quick()
+    });
+    import(&server, SMS);
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "-v",
+        "meter",
+        "run",
+        "101",
+        "--request-timeout",
+        "400ms",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["alreadyStarted"], true, "{stderr}");
+    assert!(stderr.contains("no answer within 400ms"), "{stderr}");
+    assert!(stderr.contains("already started"), "{stderr}");
+    let runs = server.runs("acme");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].unique_key.as_deref(), v["uniqueKey"].as_str());
+}
+
+#[test]
+fn wrong_credentials_exit_2_without_printing_the_secret() {
+    let server = sandbox(quick());
+    let wrong = "wr0ng-s3cr3t-PLEASE-HIDE";
+    let (code, stdout, stderr) = out(meterctl(&server)
+        .env("ZUORA_CLIENT_SECRET", wrong)
+        .args(["-v", "meter", "export", "101"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(stderr.contains("ZUORA_CLIENT_SECRET"), "{stderr}");
+    for s in [&stdout, &stderr] {
+        assert!(!s.contains(wrong), "secret printed: {s}");
+        assert!(!s.contains("client_secret="), "{s}");
+    }
+}
+
+#[test]
+fn verbose_runs_never_print_the_secret_or_a_token() {
+    let server = sandbox(quick());
+    let (code, stdout, stderr) = out(meterctl(&server).args(["-v", "meter", "import", SMS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("POST "), "verbose logs requests: {stderr}");
+    assert!(stderr.contains("fetched an access token"), "{stderr}");
+    for s in [&stdout, &stderr] {
+        assert!(!s.contains(SECRET), "secret printed: {s}");
+        assert!(
+            !s.to_ascii_lowercase().contains("bearer"),
+            "token printed: {s}"
+        );
+    }
+}
+
+#[test]
+fn token_expiry_mid_run_is_refreshed_transparently() {
+    let server = sandbox(Config {
+        token_lifetime: Duration::from_secs(1),
+        run_duration: Duration::from_millis(2500),
+        ..Config::default()
+    });
+    import(&server, SMS);
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "-v",
+        "meter",
+        "run",
+        "101",
+        "--wait",
+        "--poll-interval",
+        "300ms",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("COMPLETED"), "{stdout}");
+    assert!(
+        stderr.matches("fetched an access token").count() >= 2,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fail_rate_0_3_export_and_import_still_succeed() {
+    let server = sandbox(Config {
+        fail_rate: 0.3,
+        seed: 7,
+        ..quick()
+    });
+    let mut ids = Vec::new();
+    for f in [
+        "api-calls",
+        "sms-messages",
+        "compute-minutes",
+        "active-seats",
+    ] {
+        let (code, stdout, stderr) = out(meterctl(&server).args([
+            "meter",
+            "import",
+            &format!("examples/meters/{f}.yaml"),
+            "--format",
+            "json",
+            "--max-attempts",
+            "10",
+        ]));
+        assert_eq!(code, 0, "{f}: {stderr}");
+        let v: Value = serde_json::from_str(&stdout).unwrap();
+        ids.push(v["id"].as_u64().unwrap());
+    }
+    assert_eq!(
+        ids,
+        [101, 102, 103, 104],
+        "no duplicate meters from retries"
+    );
+    for id in ids {
+        let (code, _, stderr) = out(meterctl(&server).args([
+            "meter",
+            "export",
+            &id.to_string(),
+            "--max-attempts",
+            "10",
+        ]));
+        assert_eq!(code, 0, "{stderr}");
+    }
+}
+
+#[test]
+fn a_sixth_running_meter_is_refused() {
+    let server = sandbox(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    });
+    let files: Vec<_> = fs::read_dir("examples/meters")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 6);
+    for f in &files {
+        import(&server, f.to_str().unwrap());
+    }
+    for id in 101..=105 {
+        let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", &id.to_string()]));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", "106"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("maximum running meter count exceeded"),
+        "{stderr}"
+    );
+    // And a meter that is running already cannot start again.
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", "101"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("70002105"), "{stderr}");
+}
+
+#[test]
+fn could_not_run_cases_exit_2() {
+    let server = sandbox(quick());
+    // No credentials.
+    let (code, _, stderr) = out(meterctl(&server)
+        .env_remove("ZUORA_CLIENT_SECRET")
+        .args(["meter", "export", "101"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("set ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET"),
+        "{stderr}"
+    );
+    // Plain http to a remote host.
+    let (code, _, stderr) = out(meterctl(&server)
+        .env("ZUORA_URL", "http://rest.test.zuora.com")
+        .args(["meter", "export", "101"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("refusing to call http://rest.test.zuora.com over plain http://"),
+        "{stderr}"
+    );
+    // A duration without a unit.
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "export", "101", "--request-timeout", "30"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no unit"), "{stderr}");
+    // Nothing listening.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (code, _, stderr) = out(meterctl(&server)
+        .env("ZUORA_URL", format!("http://127.0.0.1:{port}"))
+        .args(["meter", "export", "101", "--max-attempts", "2"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("could not get an answer from Zuora after 2 attempt(s)"),
+        "{stderr}"
+    );
+    // A run that cannot be confirmed says how to retry safely.
+    let (code, _, stderr) = out(meterctl(&server)
+        .env("ZUORA_URL", format!("http://127.0.0.1:{port}"))
+        .args([
+            "meter",
+            "run",
+            "101",
+            "0.0.1",
+            "--unique-key",
+            "k-9",
+            "--max-attempts",
+            "1",
+        ]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("run the same command with --unique-key k-9"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Caused by:"), "{stderr}");
+
+    // A --wait that runs out of time.
+    let slow = sandbox(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    });
+    import(&slow, SMS);
+    let (code, _, stderr) = out(meterctl(&slow).args([
+        "meter",
+        "run",
+        "101",
+        "--wait",
+        "--timeout",
+        "100ms",
+        "--poll-interval",
+        "50ms",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("gave up waiting after 100ms"), "{stderr}");
+}
+
+/// A `meterctl sandbox serve` child, killed on drop.
+struct Serve(Child, String);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Serve {
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("meterctl"))
+        .args(["sandbox", "serve"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    Serve(child, line.trim().to_string())
+}
+
+fn cli_for(url: &str, id: &str, secret: &str) -> Command {
+    let mut c = Command::cargo_bin("meterctl").unwrap();
+    c.env("ZUORA_URL", url)
+        .env("ZUORA_CLIENT_ID", id)
+        .env("ZUORA_CLIENT_SECRET", secret);
+    c
+}
+
+#[test]
+fn sandbox_serve_prints_its_url_first_and_state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let s = serve(&[
+        "--state",
+        state,
+        "--tenant",
+        "eu:eu-id:eu-secret",
+        "--tenant",
+        "us:us-id:us-secret",
+    ]);
+    assert!(s.1.starts_with("http://127.0.0.1:"), "{}", s.1);
+    let (code, stdout, stderr) =
+        out(cli_for(&s.1, "eu-id", "eu-secret").args(["meter", "import", SMS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("meter 101"));
+    // Tenants are separate: the other client does not see it.
+    let (code, _, _) = out(cli_for(&s.1, "us-id", "us-secret").args(["meter", "export", "101"]));
+    assert_eq!(code, 1);
+    drop(s);
+    assert!(Path::new(state).join("eu/meters/101.json").is_file());
+
+    let s = serve(&["--state", state, "--tenant", "eu:eu-id:eu-secret"]);
+    let (code, stdout, stderr) =
+        out(cli_for(&s.1, "eu-id", "eu-secret")
+            .args(["meter", "export", "101", "--format", "yaml"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("name: SMS Messages\n"), "{stdout}");
+    // The next import gets a new id, not a reused one.
+    let (code, stdout, _) = out(cli_for(&s.1, "eu-id", "eu-secret").args([
+        "meter",
+        "import",
+        SMS,
+        "--global-id",
+        "other",
+    ]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("meter 102"), "{stdout}");
+}
+
+#[test]
+fn sandbox_default_tenant_is_sandbox_sandbox() {
+    let s = serve(&[]);
+    let (code, stdout, stderr) =
+        out(cli_for(&s.1, "sandbox", "sandbox").args(["meter", "import", SMS]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("meter 101"));
+}
+
+/// A scripted Zuora: answers the token, export and run calls, and the given runStatus
+/// descriptions in order (the last one repeats).
+fn scripted_zuora(statuses: &'static [&'static str]) -> String {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let polls = AtomicUsize::new(0);
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = vec![0u8; 65536];
+            let mut n = 0;
+            // Read the head and the body (Content-Length).
+            loop {
+                let m = s.read(&mut buf[n..]).unwrap_or(0);
+                n += m;
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if n >= end + 4 + len || m == 0 {
+                        break;
+                    }
+                }
+                if m == 0 {
+                    break;
+                }
+            }
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = if req.starts_with("POST /oauth/token") {
+                r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#.to_string()
+            } else if req.starts_with("GET /meters/export/") {
+                r#"{"name":"M","type":"CUSTOM","latestVersion":"0.0.1","versions":[{"version":"0.0.1","tasks":[]}]}"#.to_string()
+            } else if req.starts_with("POST /meters/run/") {
+                r#"{"success":true}"#.to_string()
+            } else {
+                let i = polls.fetch_add(1, Ordering::SeqCst).min(statuses.len() - 1);
+                format!(
+                    r#"{{"success":true,"data":{{"runStatus":9,"runStatusDescription":"{}"}}}}"#,
+                    statuses[i]
+                )
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn wait_does_not_take_the_previous_runs_status_for_the_new_one() {
+    // Before the start: COMPLETED (the last run). Just after: still COMPLETED (stale). Then the
+    // new run shows up and fails.
+    let url = scripted_zuora(&["COMPLETED", "COMPLETED", "RUNNING", "FAILED"]);
+    let (code, stdout, stderr) = out(cli_for(&url, "id", "secret").args([
+        "meter",
+        "run",
+        "1",
+        "--wait",
+        "--poll-interval",
+        "50ms",
+    ]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("meter 1 version 0.0.1: FAILED (runStatus 9)\n"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,553 @@
+//! The sandbox and the client as libraries: token refresh on 401, rate limiting, concurrency,
+//! persistence, Zuora's error shapes and gzip, without going through the binary.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use meterctl::sandbox::{Config, Server};
+use meterctl::zuora::types::{RunRequest, SummaryQuery};
+use meterctl::zuora::{Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
+use serde_json::{json, Value};
+
+fn client(server: &Server) -> Client {
+    client_with(server, "sandbox")
+}
+
+fn client_with(server: &Server, secret: &str) -> Client {
+    Client::new(ClientConfig {
+        base_url: server.base_url().to_string(),
+        credentials: Credentials {
+            client_id: "sandbox".into(),
+            client_secret: Secret::new(secret),
+        },
+        entity_ids: None,
+        org_ids: None,
+        track_id: "test-track".into(),
+        request_timeout: Duration::from_secs(10),
+        connect_timeout: Duration::from_secs(2),
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(100),
+            max_elapsed: Duration::from_secs(10),
+        },
+        verbose: false,
+    })
+    .unwrap()
+}
+
+fn definition(name: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "name": name,
+        "type": "CUSTOM",
+        "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "src", "name": "Source", "nodeType": "SOURCE", "metadata": {}, "predecessors": []},
+            {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "src"}]}
+        ]}],
+        "schemas": [{"name": "e(1)", "type": 1, "schema": {"type": "object", "required": ["q"], "description": "x".repeat(2000)}}]
+    }))
+    .unwrap()
+}
+
+/// One raw HTTP exchange: (status, lowercase headers, body).
+fn raw(server: &Server, request: &str) -> (u16, String, Vec<u8>) {
+    let addr = server.base_url().trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&buf[..split]).to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    (status, head, buf[split + 4..].to_vec())
+}
+
+#[test]
+fn a_revoked_token_is_refreshed_once_on_401() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    let data = c.import("m.json", &definition("M"), Some("g-1")).unwrap();
+    assert_eq!(data["id"], 101);
+    server.revoke_tokens();
+    // The cached token is now refused; the client fetches a new one and succeeds.
+    let exported = c.export("101").unwrap();
+    assert_eq!(exported["name"], "M");
+    let status = c.run_status("101", "0.0.1").unwrap();
+    assert_eq!(status.description(), "NEVER_RUN");
+}
+
+#[test]
+fn wrong_secret_is_an_auth_error_that_hides_the_secret() {
+    let server = Server::start(Config::default()).unwrap();
+    let e = client_with(&server, "not-the-secret-123")
+        .export("1")
+        .unwrap_err();
+    assert!(matches!(e, ZuoraError::Auth { status: 401, .. }), "{e:?}");
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains("not-the-secret-123"), "{text}");
+    assert!(e.codes().contains(&"70002006"));
+}
+
+#[test]
+fn unauthenticated_calls_get_zuoras_401_shapes() {
+    let server = Server::start(Config::default()).unwrap();
+    let (status, _, body) = raw(
+        &server,
+        "GET /meters/export/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n",
+    );
+    assert_eq!(status, 401);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["success"], false);
+    assert_eq!(v["errors"][0]["code"], "70002006");
+    // Upload answers the bare {message} shape.
+    let (status, _, body) = raw(
+        &server,
+        "POST /meters/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer nope\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(status, 401);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["message"].is_string() && v.get("errors").is_none(), "{v}");
+    // The token endpoint: wrong grant type.
+    let form = "grant_type=password&client_id=sandbox&client_secret=sandbox";
+    let (status, _, _) = raw(
+        &server,
+        &format!("POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}", form.len()),
+    );
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn large_answers_are_gzipped_and_track_ids_echoed() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    c.import("m.json", &definition("Big"), Some("g")).unwrap();
+    let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
+    let (_, _, body) = raw(
+        &server,
+        &format!(
+            "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    let token: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(token["token_type"], "bearer");
+    assert!(token["expires_in"].as_u64().unwrap() > 3000);
+    let (status, head, body) = raw(
+        &server,
+        &format!(
+            "GET /meters/export/101 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nAccept-Encoding: gzip\r\nZuora-Track-Id: t-1\r\n\r\n",
+            token["access_token"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("zuora-track-id: t-1"), "{head}");
+    assert!(head.contains("zuora-request-id: "), "{head}");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("\"Big\""));
+    // And the client decompresses transparently.
+    assert_eq!(c.export("101").unwrap()["name"], "Big");
+}
+
+#[test]
+fn rpm_limits_each_tenant_with_ratelimit_headers() {
+    let server = Server::start(Config {
+        rpm: Some(3),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = Client::new(ClientConfig {
+        retry: RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        },
+        ..client(&server).config().clone()
+    })
+    .unwrap();
+    for _ in 0..3 {
+        let e = c.export("999").unwrap_err();
+        assert_eq!(e.status(), Some(404));
+    }
+    let e = c.export("999").unwrap_err();
+    assert_eq!(e.status(), Some(429), "{e}");
+    assert!(e.codes().contains(&"70002005"), "{e}");
+    assert!(e.to_string().contains("rate limit"), "{e}");
+    // The raw answer carries Retry-After and the ratelimit-* headers.
+    let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
+    let (_, _, body) = raw(
+        &server,
+        &format!(
+            "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    let token: Value = serde_json::from_slice(&body).unwrap();
+    let (status, head, _) = raw(
+        &server,
+        &format!(
+            "GET /meters/export/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\r\n",
+            token["access_token"].as_str().unwrap()
+        ),
+    );
+    assert_eq!(status, 429);
+    for h in [
+        "retry-after: ",
+        "ratelimit-limit: 3, 3;w=60",
+        "ratelimit-remaining: 0",
+        "ratelimit-reset: ",
+    ] {
+        assert!(head.contains(h), "{h} missing in {head}");
+    }
+}
+
+#[test]
+fn concurrent_imports_and_runs_lose_nothing() {
+    let server = Server::start(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = client(&server);
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let c = &c;
+            s.spawn(move || {
+                c.import(
+                    "m.json",
+                    &definition(&format!("M{i}")),
+                    Some(&format!("g-{i}")),
+                )
+                .unwrap();
+            });
+        }
+    });
+    let mut ids: Vec<u64> = (101..109)
+        .filter(|id| server.meter("sandbox", *id).is_some())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 8);
+    // Eight concurrent starts of one run with one key: exactly one run, the rest see the key.
+    let started: Vec<bool> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let c = &c;
+                s.spawn(move || {
+                    c.run(
+                        "101",
+                        "0.0.1",
+                        &RunRequest {
+                            unique_key: "same".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap()
+                    .already_started
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(started.iter().filter(|a| !**a).count(), 1);
+    assert_eq!(server.runs("sandbox").len(), 1);
+}
+
+#[test]
+fn state_dir_keeps_meters_runs_and_ids_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        run_duration: Duration::from_millis(50),
+        ..Config::default()
+    };
+    {
+        let server = Server::start(cfg.clone()).unwrap();
+        let c = client(&server);
+        c.import("m.json", &definition("Kept"), Some("g-kept"))
+            .unwrap();
+        c.run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "k1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sandbox/meters/101.json")).unwrap())
+            .unwrap();
+    assert_eq!(stored["name"], "Kept");
+    let server = Server::start(cfg).unwrap();
+    let c = client(&server);
+    assert_eq!(c.export("101").unwrap()["name"], "Kept");
+    std::thread::sleep(Duration::from_millis(60));
+    assert_eq!(
+        c.run_status("101", "0.0.1").unwrap().description(),
+        "COMPLETED"
+    );
+    // The key is remembered across the restart.
+    let again = c
+        .run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "k1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(again.already_started);
+    // Updating by globalId keeps the id.
+    let data = c
+        .import("m.json", &definition("Kept v2"), Some("g-kept"))
+        .unwrap();
+    assert_eq!(data["id"], 101);
+    let summary = c
+        .summary(
+            "101",
+            &SummaryQuery {
+                group_by: vec!["sessionId".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(summary["output"][0]["dimensions"]["sessionId"], "R-000001");
+}
+
+#[test]
+fn success_false_with_http_200_is_an_error() {
+    // A hand-made server that answers 200 with success:false.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let handle = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        for _ in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let req = read_request(&mut s);
+            requests.push(req.to_ascii_lowercase());
+            let body = if req.starts_with("POST /oauth/token") {
+                r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#
+            } else {
+                r#"{"success":false,"errors":[{"code":"70002004","message":"TENANT_MEDIATION_NOT_ENABLED"}]}"#
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        requests
+    });
+    let c = Client::new(ClientConfig {
+        base_url: format!("http://{addr}"),
+        entity_ids: Some("11111111-2222-3333-4444-555555555555".into()),
+        org_ids: Some("org-1,org-2".into()),
+        ..client_config_template()
+    })
+    .unwrap();
+    let e = c.run_status("1", "0.0.1").unwrap_err();
+    let requests = handle.join().unwrap();
+    // The token request: a form body, no Authorization header.
+    assert!(
+        requests[0].starts_with("post /oauth/token "),
+        "{}",
+        requests[0]
+    );
+    assert!(requests[0].contains("grant_type=client_credentials"));
+    assert!(!requests[0].contains("authorization:"));
+    // Every Meters call: JSON content type even on GET, gzip accepted, our track id, the token.
+    let get = &requests[1];
+    assert!(get.starts_with("get /meters/1/0.0.1/runstatus "), "{get}");
+    for h in [
+        "content-type: application/json",
+        "accept-encoding: gzip",
+        "zuora-track-id: t\r\n",
+        "authorization: bearer tok",
+        "zuora-entity-ids: 11111111-2222-3333-4444-555555555555",
+        "zuora-org-ids: org-1,org-2",
+    ] {
+        assert!(get.contains(h), "{h} missing in {get}");
+    }
+    assert!(e.is_refusal());
+    let s = e.to_string();
+    assert!(s.contains("HTTP 200 but success: false"), "{s}");
+    assert!(s.contains("Mediation is not enabled"), "{s}");
+}
+
+fn client_config_template() -> ClientConfig {
+    ClientConfig {
+        base_url: String::new(),
+        credentials: Credentials {
+            client_id: "id".into(),
+            client_secret: Secret::new("secret"),
+        },
+        entity_ids: None,
+        org_ids: None,
+        track_id: "t".into(),
+        request_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        retry: RetryPolicy::default(),
+        verbose: false,
+    }
+}
+
+#[test]
+fn latency_beyond_the_request_timeout_is_a_timeout_error() {
+    let server = Server::start(Config {
+        latency: Duration::from_millis(400),
+        ..Config::default()
+    })
+    .unwrap();
+    let c = Client::new(ClientConfig {
+        request_timeout: Duration::from_millis(150),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+        ..client(&server).config().clone()
+    })
+    .unwrap();
+    let e = c.export("1").unwrap_err();
+    assert!(
+        matches!(e, ZuoraError::Timeout { attempts: 2, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("no answer within 150ms after 2 attempt(s)"),
+        "{e}"
+    );
+}
+
+/// Reads one whole HTTP request (head and Content-Length body) as text.
+fn read_request(s: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk).unwrap_or(0);
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                return text;
+            }
+        }
+        if n == 0 {
+            return text;
+        }
+    }
+}
+
+#[test]
+fn invalid_imports_get_zuoras_codes() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    let code = |bytes: &[u8]| {
+        let e = c.import("m.json", bytes, Some("g")).unwrap_err();
+        assert!(e.is_refusal(), "{e}");
+        assert_eq!(e.status(), Some(400));
+        e.codes()[0].to_string()
+    };
+    assert_eq!(code(b"{not json"), "70002106");
+    assert_eq!(code(b"[1]"), "70002106");
+    assert_eq!(code(br#"{"type": "CUSTOM"}"#), "70002217");
+    let dangling = json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
+        {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "nowhere"}]}]}]});
+    assert_eq!(code(&serde_json::to_vec(&dangling).unwrap()), "70002108");
+    // Nothing was stored, and a later valid import still gets the first id.
+    assert_eq!(
+        c.import("m.json", &definition("ok"), None).unwrap()["id"],
+        101
+    );
+    // A version the meter does not have.
+    let e = c.run_status("101", "9.9.9").unwrap_err();
+    assert_eq!(e.codes(), ["70002104"]);
+    assert!(e.to_string().contains("only 0.0.1"), "{e}");
+}
+
+/// A server that answers each connection with the next body (HTTP 200), and returns the
+/// requests it saw.
+fn script_server(bodies: Vec<&'static str>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for body in bodies {
+            let (mut s, _) = listener.accept().unwrap();
+            seen.push(read_request(&mut s));
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        seen
+    });
+    (url, handle)
+}
+
+#[test]
+fn v1_lock_reasons_are_retried_other_reasons_are_not() {
+    let token = r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#;
+    let locked =
+        r#"{"success":false,"reasons":[{"code":53100050,"message":"the object is locked"}]}"#;
+    let ok = r#"{"success":true,"data":{"runStatus":3,"runStatusDescription":"COMPLETED"}}"#;
+    let (url, handle) = script_server(vec![token, locked, ok]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        retry: RetryPolicy {
+            base_delay: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        },
+        ..client_config_template()
+    })
+    .unwrap();
+    assert_eq!(
+        c.run_status("1", "0.0.1").unwrap().description(),
+        "COMPLETED"
+    );
+    assert_eq!(handle.join().unwrap().len(), 3);
+
+    let invalid = r#"{"success":false,"reasons":[{"code":53100020,"message":"invalid value"}]}"#;
+    let (url, handle) = script_server(vec![token, invalid]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        ..client_config_template()
+    })
+    .unwrap();
+    let e = c.run_status("1", "0.0.1").unwrap_err();
+    assert_eq!(e.codes(), ["53100020"]);
+    assert_eq!(handle.join().unwrap().len(), 2, "not retried");
+}
+
+#[test]
+fn an_enveloped_export_and_a_string_expires_in_are_accepted() {
+    let token = r#"{"access_token":"tok","token_type":"bearer","expires_in":"3599"}"#;
+    let export = r#"{"success":true,"data":{"name":"Wrapped","versions":[]}}"#;
+    let (url, handle) = script_server(vec![token, export]);
+    let c = Client::new(ClientConfig {
+        base_url: url,
+        ..client_config_template()
+    })
+    .unwrap();
+    assert_eq!(
+        c.export("1").unwrap(),
+        json!({"name": "Wrapped", "versions": []})
+    );
+    handle.join().unwrap();
+}

@@ -5,6 +5,7 @@
 //! - [`load`]: files, folders and stdin → [`load::Document`]s (text + value), with positions on demand.
 //! - [`model`]: the typed, lossless meter definition ([`model::Meter`]).
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
+//! - [`diff`]: identity-aware semantic diff of meters (sides: files, folders, git revisions).
 //! - [`diagnostic`]: one finding about one file, with code and location.
 //! - [`fsutil`]: how paths are shown and how files are written (atomically).
 //! - [`report`]: renders diagnostics and diffs in every output format.
@@ -18,6 +19,7 @@ pub mod canonical;
 pub mod cli;
 pub mod cmd;
 pub mod diagnostic;
+pub mod diff;
 pub mod fsutil;
 pub mod load;
 pub mod model;

@@ -4,6 +4,7 @@
 //! could not run; `main` maps these to exit codes 0, 1 and 2.
 
 mod convert;
+mod diff;
 mod fmt;
 
 use std::io::{self, Write};
@@ -42,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),
+        Command::Diff(args) => diff::run(args, out),
     }
 }
 

@@ -7,6 +7,7 @@
 //! return paths only: callers load them in parallel and drop each document when done, so memory
 //! does not grow with the number of files.
 
+pub mod git;
 pub mod locate;
 
 use std::fs;

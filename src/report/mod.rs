@@ -1,6 +1,8 @@
 //! Renders findings for people and machines: validation diagnostics and diffs, in every output
 //! format. Reporters never compute anything; they only turn library results into text.
 
+pub mod diff;
+
 use std::io::IsTerminal;
 
 /// Whether to colour output written to stdout: only on a TTY, and only when `NO_COLOR` is unset.

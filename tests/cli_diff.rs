@@ -333,3 +333,24 @@ fn git_revisions_are_read_without_checkout() {
         "{err}"
     );
 }
+
+#[test]
+fn non_meters_in_folders_are_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        fs::create_dir_all(dir.path().join(side)).unwrap();
+        fs::copy(
+            Path::new(FIXTURES).join("base.yaml"),
+            dir.path().join(side).join("api-calls.yaml"),
+        )
+        .unwrap();
+    }
+    fs::write(dir.path().join("a/meterctl.yaml"), "environments: {}\n").unwrap();
+    fs::write(dir.path().join("a/schema.json"), "{\"title\": \"x\"}\n").unwrap();
+    let (code, out, err) = run(meterctl().current_dir(dir.path()).args(["diff", "a", "b"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        err,
+        "warning: a/schema.json: not a meter definition (no globalId or name); skipped\n"
+    );
+}

@@ -1,13 +1,16 @@
 //! `meterctl diff`: load both sides (in parallel), pair and compare meters, render the report.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Context;
+use rayon::prelude::*;
 
 use super::{eprint_line, AlreadyReported, Outcome, Output};
 use crate::cli::{DiffArgs, DiffFormat};
+use crate::diagnostic::Diagnostic;
 use crate::diff::side::{self, Loaded, Side, SideError};
-use crate::diff::{self as engine, Options, PointerGlob, Report};
+use crate::diff::{self as engine, Identity, MeterDiff, Options, PointerGlob, Report};
 use crate::report::diff::{json, markdown, text};
 use crate::report::{color_stdout, Style};
 
@@ -27,12 +30,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
         Some(v) => versions(&left, right.as_ref(), &v[0], &v[1], &opts)?,
         None => {
             let right = right.expect("clap requires RIGHT without --versions");
-            let (l, r) = rayon::join(
-                || side::load(&left, Some(&right)),
-                || side::load(&right, Some(&left)),
-            );
-            let (l, r) = (loaded(l)?, loaded(r)?);
-            engine::diff_sides(&l.docs, &r.docs, l.single_file && r.single_file, &opts)?
+            sides(&left, &right, &opts)?
         }
     };
     let rendered = match args.format {
@@ -65,8 +63,75 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Compares two sides: list both, read every file's identity, pair, then read, parse and compare
+/// pair by pair in parallel (byte-identical files are unchanged without parsing).
+fn sides(left: &Side, right: &Side, opts: &Options) -> anyhow::Result<Report> {
+    let (l, r) = rayon::join(
+        || side::load(left, Some(right)),
+        || side::load(right, Some(left)),
+    );
+    let (l, r) = (loaded(l)?, loaded(r)?);
+    let (li, ri) = rayon::join(|| l.identities(), || r.identities());
+    let (li, ri) = (meters_only(loaded(li)?, &l), meters_only(loaded(ri)?, &r));
+    let single = l.single_file && r.single_file;
+    let ids = |v: &[(usize, Identity)]| v.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>();
+    let pairs = engine::pair(&ids(&li), &ids(&ri), single)?;
+    let results: Vec<Result<MeterDiff, Diagnostic>> = pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let a = a.map(|i| &li[i]);
+            let b = b.map(|j| &ri[j]);
+            if let (Some((i, ia)), Some((j, ib))) = (a, b) {
+                let (lb, rb) = (l.entries[*i].bytes()?, r.entries[*j].bytes()?);
+                if lb == rb {
+                    return Ok(engine::unchanged(ia, ib));
+                }
+                let (ld, rd) = (l.entries[*i].parse(lb)?, r.entries[*j].parse(rb)?);
+                return Ok(engine::diff_pair(Some(&ld), Some(&rd), opts));
+            }
+            let ld = a.map(|(i, _)| l.entries[*i].load()).transpose()?;
+            let rd = b.map(|(j, _)| r.entries[*j].load()).transpose()?;
+            Ok(engine::diff_pair(ld.as_ref(), rd.as_ref(), opts))
+        })
+        .collect();
+    let mut meters = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for res in results {
+        match res {
+            Ok(m) => meters.push(m),
+            Err(d) => errors.push(d),
+        }
+    }
+    if !errors.is_empty() {
+        loaded::<()>(Err(SideError::Files(errors)))?;
+    }
+    Ok(Report::new(meters))
+}
+
+/// Keeps the definitions that are meters (a `globalId` or a `name`), with their entry index; warns
+/// about the others (a `meterctl.yaml` config is skipped silently).
+fn meters_only(ids: Vec<Identity>, side: &Loaded) -> Vec<(usize, Identity)> {
+    let single = side.single_file;
+    ids.into_iter()
+        .enumerate()
+        .filter(|(_, id)| {
+            if id.is_meter() || single {
+                return true;
+            }
+            let file = Path::new(&id.origin).file_name().and_then(|f| f.to_str());
+            if !matches!(file, Some("meterctl.yaml" | "meterctl.yml")) {
+                eprint_line(&format!(
+                    "warning: {}: not a meter definition (no globalId or name); skipped",
+                    id.origin
+                ));
+            }
+            false
+        })
+        .collect()
+}
+
 /// A loaded side, or every file problem printed and an error that says so.
-fn loaded(r: Result<Loaded, SideError>) -> anyhow::Result<Loaded> {
+fn loaded<T>(r: Result<T, SideError>) -> anyhow::Result<T> {
     match r {
         Ok(l) => Ok(l),
         Err(SideError::Files(diags)) => {
@@ -88,9 +153,9 @@ fn versions(
     opts: &Options,
 ) -> anyhow::Result<Report> {
     let one = |s: &Side, other: Option<&Side>| -> anyhow::Result<engine::Doc> {
-        let mut l = loaded(side::load(s, other))?;
-        match l.docs.len() {
-            1 => Ok(l.docs.remove(0)),
+        let l = loaded(side::load(s, other))?;
+        match l.entries.len() {
+            1 => Ok(loaded(l.load_all())?.remove(0)),
             n => anyhow::bail!(
                 "--versions compares two versions of one meter, but {} holds {n} definitions; name one file",
                 describe(s)

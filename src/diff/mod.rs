@@ -178,6 +178,33 @@ pub struct Doc {
     pub value: Value,
 }
 
+/// What a definition pairs by, and where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// Where it came from.
+    pub origin: String,
+    /// Its `globalId`, when a string.
+    pub global_id: Option<String>,
+    /// Its `name`, when a string.
+    pub name: Option<String>,
+}
+
+impl Identity {
+    /// The identity of a loaded document.
+    pub fn of(doc: &Doc) -> Identity {
+        Identity {
+            origin: doc.origin.clone(),
+            global_id: str_field(&doc.value, "globalId").map(str::to_string),
+            name: str_field(&doc.value, "name").map(str::to_string),
+        }
+    }
+
+    /// Whether it has anything to pair by.
+    pub fn is_meter(&self) -> bool {
+        self.global_id.is_some() || self.name.is_some()
+    }
+}
+
 /// Why two sides cannot be paired into meters.
 #[derive(Debug, thiserror::Error)]
 pub enum PairError {
@@ -215,54 +242,62 @@ pub fn diff_sides(
     opts: &Options,
 ) -> Result<Report, PairError> {
     use rayon::prelude::*;
-    let pairs = pair(left, right, single)?;
-    let mut meters: Vec<MeterDiff> = pairs
+    let li: Vec<Identity> = left.iter().map(Identity::of).collect();
+    let ri: Vec<Identity> = right.iter().map(Identity::of).collect();
+    let pairs = pair(&li, &ri, single)?;
+    let meters = pairs
         .par_iter()
-        .map(|&(l, r)| {
-            let l = l.map(|i| &left[i]);
-            let r = r.map(|i| &right[i]);
-            meter_diff(l, r, opts)
-        })
+        .map(|&(l, r)| diff_pair(l.map(|i| &left[i]), r.map(|i| &right[i]), opts))
         .collect();
-    meters.sort_by(|a, b| {
-        a.key
-            .cmp(&b.key)
-            .then_with(|| a.left.cmp(&b.left))
-            .then_with(|| a.right.cmp(&b.right))
-    });
-    Ok(Report { meters })
+    Ok(Report::new(meters))
 }
 
-type Pair = (Option<usize>, Option<usize>);
+impl Report {
+    /// A report of these meters, sorted by key (then origins).
+    pub fn new(mut meters: Vec<MeterDiff>) -> Report {
+        meters.sort_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| a.left.cmp(&b.left))
+                .then_with(|| a.right.cmp(&b.right))
+        });
+        Report { meters }
+    }
+}
 
-fn pair(left: &[Doc], right: &[Doc], single: bool) -> Result<Vec<Pair>, PairError> {
-    for d in left.iter().chain(right) {
-        if str_field(&d.value, "globalId").is_none() && str_field(&d.value, "name").is_none() {
-            return Err(PairError::NoIdentity(d.origin.clone()));
-        }
+/// Indices of a pair of definitions: left, right, or both.
+pub type Pair = (Option<usize>, Option<usize>);
+
+/// Pairs two sides' definitions: by `globalId` where both sides have it, then by `name` (unless
+/// both carry different globalIds); the rest are only on one side. With `single` (each side one
+/// file) the two files pair whatever their identities.
+pub fn pair(left: &[Identity], right: &[Identity], single: bool) -> Result<Vec<Pair>, PairError> {
+    if let Some(d) = left.iter().chain(right).find(|d| !d.is_meter()) {
+        return Err(PairError::NoIdentity(d.origin.clone()));
     }
     if single && left.len() == 1 && right.len() == 1 {
         return Ok(vec![(Some(0), Some(0))]);
     }
     fn index<'a>(
-        docs: &'a [Doc],
+        ids: &'a [Identity],
         side: &'static str,
         what: &'static str,
+        field: fn(&Identity) -> Option<&str>,
         eligible: impl Fn(usize) -> bool,
     ) -> Result<HashMap<&'a str, usize>, PairError> {
         let mut map = HashMap::new();
-        for (i, d) in docs.iter().enumerate() {
+        for (i, d) in ids.iter().enumerate() {
             if !eligible(i) {
                 continue;
             }
-            if let Some(k) = str_field(&d.value, what) {
+            if let Some(k) = field(d) {
                 if let Some(&j) = map.get(k) {
                     let j: usize = j;
                     return Err(PairError::Duplicate {
                         side,
                         what,
                         key: k.to_string(),
-                        first: docs[j].origin.clone(),
+                        first: ids[j].origin.clone(),
                         second: d.origin.clone(),
                     });
                 }
@@ -271,29 +306,34 @@ fn pair(left: &[Doc], right: &[Doc], single: bool) -> Result<Vec<Pair>, PairErro
         }
         Ok(map)
     }
+    fn gid(d: &Identity) -> Option<&str> {
+        d.global_id.as_deref()
+    }
+    fn name(d: &Identity) -> Option<&str> {
+        d.name.as_deref()
+    }
     let mut l_used = vec![false; left.len()];
     let mut r_used = vec![false; right.len()];
     let mut pairs = Vec::new();
     // 1. globalId on both sides.
-    let r_gid = index(right, "right", "globalId", |_| true)?;
-    index(left, "left", "globalId", |_| true)?;
+    let r_gid = index(right, "right", "globalId", gid, |_| true)?;
+    index(left, "left", "globalId", gid, |_| true)?;
     for (i, d) in left.iter().enumerate() {
-        if let Some(&j) = str_field(&d.value, "globalId").and_then(|g| r_gid.get(g)) {
+        if let Some(&j) = d.global_id.as_deref().and_then(|g| r_gid.get(g)) {
             pairs.push((Some(i), Some(j)));
             l_used[i] = true;
             r_used[j] = true;
         }
     }
     // 2. name, unless both sides carry (different) globalIds.
-    let r_name = index(right, "right", "name", |j| !r_used[j])?;
-    index(left, "left", "name", |i| !l_used[i])?;
+    let r_name = index(right, "right", "name", name, |j| !r_used[j])?;
+    index(left, "left", "name", name, |i| !l_used[i])?;
     for (i, d) in left.iter().enumerate() {
         if l_used[i] {
             continue;
         }
-        if let Some(&j) = str_field(&d.value, "name").and_then(|n| r_name.get(n)) {
-            let both_gid = str_field(&d.value, "globalId").is_some()
-                && str_field(&right[j].value, "globalId").is_some();
+        if let Some(&j) = d.name.as_deref().and_then(|n| r_name.get(n)) {
+            let both_gid = d.global_id.is_some() && right[j].global_id.is_some();
             if !r_used[j] && !both_gid {
                 pairs.push((Some(i), Some(j)));
                 l_used[i] = true;
@@ -314,7 +354,25 @@ fn pair(left: &[Doc], right: &[Doc], single: bool) -> Result<Vec<Pair>, PairErro
     Ok(pairs)
 }
 
-fn meter_diff(l: Option<&Doc>, r: Option<&Doc>, opts: &Options) -> MeterDiff {
+/// An unchanged meter known only by identities (both files byte-identical: nothing to parse).
+pub fn unchanged(l: &Identity, r: &Identity) -> MeterDiff {
+    let gid = r.global_id.clone().or_else(|| l.global_id.clone());
+    let name = r.name.clone().or_else(|| l.name.clone());
+    MeterDiff {
+        key: gid.clone().or_else(|| name.clone()).unwrap_or_default(),
+        name,
+        global_id: gid,
+        status: MeterStatus::Unchanged,
+        left: Some(l.origin.clone()),
+        right: Some(r.origin.clone()),
+        versions: None,
+        changes: Vec::new(),
+        note: None,
+    }
+}
+
+/// Compares one pair (either side may be missing: an added or removed meter).
+pub fn diff_pair(l: Option<&Doc>, r: Option<&Doc>, opts: &Options) -> MeterDiff {
     let lv = l.map(|d| &d.value);
     let rv = r.map(|d| &d.value);
     let gid = rv
@@ -439,7 +497,7 @@ pub fn diff_versions(
             vb,
         );
     }
-    let mut m = meter_diff(Some(left), Some(right), opts);
+    let mut m = unchanged(&Identity::of(left), &Identity::of(right));
     m.status = if cx.changes.is_empty() {
         MeterStatus::Unchanged
     } else {

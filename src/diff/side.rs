@@ -4,14 +4,17 @@
 //! without a checkout), or a tenant (`env:NAME`, an extension point: environments come with
 //! `meterctl.yaml`). `git:REV` without a path compares the same path as the other side (or the
 //! current folder), so `meterctl diff git:origin/main meters/` reviews a branch's `meters/`.
-//! Files are parsed in parallel; every file that cannot be read is reported, not just the first.
+//! A loaded side is a list of [`Entry`]s: pairing reads only each file's `globalId` and `name`,
+//! then each pair is read, parsed, compared and dropped, so memory does not grow with the number
+//! of meters. Every file that cannot be read is reported, not just the first.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::Doc;
-use crate::diagnostic::Diagnostic;
+use super::{Doc, Identity};
+use crate::diagnostic::{codes, Diagnostic};
 use crate::fsutil::display;
 use crate::load::git::{GitError, GitRev, Kind};
 use crate::load::{self, DiscoverError, Format};
@@ -59,13 +62,125 @@ impl Side {
     }
 }
 
-/// One side, loaded.
+/// One definition file of a side, not parsed yet: a file on disk or a blob read from git.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Where it came from, as shown to users (`meters/a.yaml`, `HEAD~1:meters/a.yaml`).
+    pub origin: String,
+    format: Option<Format>,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    File(PathBuf),
+    Blob(Vec<u8>),
+}
+
+/// The fields a meter pairs by, read without building the whole document.
+#[derive(Debug, Default, serde::Deserialize)]
+struct IdentityFields {
+    #[serde(rename = "globalId", default)]
+    global_id: Option<serde_json::Value>,
+    #[serde(default)]
+    name: Option<serde_json::Value>,
+}
+
+impl Entry {
+    fn unsupported(&self) -> Diagnostic {
+        Diagnostic::error(
+            codes::READ,
+            Path::new(&self.origin),
+            "unsupported file type: meter definitions are .json, .yaml or .yml files",
+        )
+    }
+
+    /// The raw bytes (read from disk, or the blob).
+    pub fn bytes(&self) -> Result<Cow<'_, [u8]>, Diagnostic> {
+        match &self.source {
+            Source::File(p) => load::read_file(p).map(|(b, _)| Cow::Owned(b)),
+            Source::Blob(b) => {
+                let max = load::max_file_size();
+                if b.len() as u64 > max {
+                    return Err(Diagnostic::error(
+                        codes::READ,
+                        Path::new(&self.origin),
+                        format!("file is larger than the size limit ({max} bytes); raise METERCTL_MAX_FILE_SIZE"),
+                    ));
+                }
+                Ok(Cow::Borrowed(b))
+            }
+        }
+    }
+
+    /// Parses bytes of this entry into a document.
+    pub fn parse(&self, bytes: Cow<'_, [u8]>) -> Result<Doc, Diagnostic> {
+        let format = self.format.ok_or_else(|| self.unsupported())?;
+        load::parse_bytes(Path::new(&self.origin), bytes.into_owned(), format).map(|d| Doc {
+            origin: self.origin.clone(),
+            value: d.value,
+        })
+    }
+
+    /// Reads and parses the whole document.
+    pub fn load(&self) -> Result<Doc, Diagnostic> {
+        self.parse(self.bytes()?)
+    }
+
+    /// Reads only what pairing needs (`globalId`, `name`); a file that does not parse gets the
+    /// full loader's diagnostic.
+    pub fn identity(&self) -> Result<Identity, Diagnostic> {
+        let format = self.format.ok_or_else(|| self.unsupported())?;
+        let bytes = self.bytes()?;
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let fast: Option<IdentityFields> = match format {
+            Format::Json => serde_json::from_slice(text).ok(),
+            Format::Yaml if !text.iter().all(u8::is_ascii_whitespace) => {
+                serde_norway::from_slice(text).ok()
+            }
+            Format::Yaml => None,
+        };
+        let fields = match fast {
+            Some(f) => f,
+            None => {
+                let doc = self.parse(bytes)?;
+                IdentityFields {
+                    global_id: doc.value.get("globalId").cloned(),
+                    name: doc.value.get("name").cloned(),
+                }
+            }
+        };
+        let text = |v: Option<serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        };
+        Ok(Identity {
+            origin: self.origin.clone(),
+            global_id: text(fields.global_id),
+            name: text(fields.name),
+        })
+    }
+}
+
+/// One side, listed (files are read and parsed later, in parallel, one pair at a time).
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
-    /// Every definition, sorted by origin.
-    pub docs: Vec<Doc>,
+    /// Every definition file, sorted by origin.
+    pub entries: Vec<Entry>,
     /// Whether the side named exactly one file (two single files pair whatever their names).
     pub single_file: bool,
+}
+
+impl Loaded {
+    /// Reads and parses every entry (in parallel), reporting every file that fails.
+    pub fn load_all(&self) -> Result<Vec<Doc>, SideError> {
+        collect(self.entries.par_iter().map(Entry::load).collect())
+    }
+
+    /// The pairing identity of every entry (in parallel), reporting every file that fails.
+    pub fn identities(&self) -> Result<Vec<Identity>, SideError> {
+        collect(self.entries.par_iter().map(Entry::identity).collect())
+    }
 }
 
 /// Why a side cannot be loaded.
@@ -85,7 +200,8 @@ pub enum SideError {
     Env(String),
 }
 
-/// Loads a side; `other` is the other side, whose path a bare `git:REV` mirrors.
+/// Lists a side's definition files; `other` is the other side, whose path a bare `git:REV`
+/// mirrors. Git blobs are read here (one `git cat-file --batch`); files on disk later.
 pub fn load(side: &Side, other: Option<&Side>) -> Result<Loaded, SideError> {
     match side {
         Side::Path(path) => load_path(path),
@@ -104,7 +220,7 @@ pub fn load(side: &Side, other: Option<&Side>) -> Result<Loaded, SideError> {
     }
 }
 
-fn collect(results: Vec<Result<Doc, Diagnostic>>) -> Result<Vec<Doc>, SideError> {
+fn collect<T>(results: Vec<Result<T, Diagnostic>>) -> Result<Vec<T>, SideError> {
     let mut docs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for r in results {
@@ -123,17 +239,16 @@ fn collect(results: Vec<Result<Doc, Diagnostic>>) -> Result<Vec<Doc>, SideError>
 fn load_path(path: &Path) -> Result<Loaded, SideError> {
     let files = load::discover(&[path.to_path_buf()])?;
     let single_file = path.is_file();
-    let results = files
-        .into_par_iter()
-        .map(|f| {
-            load::load_file(&f).map(|d| Doc {
-                origin: display(&f).into_owned(),
-                value: d.value,
-            })
+    let entries = files
+        .into_iter()
+        .map(|f| Entry {
+            origin: display(&f).into_owned(),
+            format: Format::from_path(&f),
+            source: Source::File(f),
         })
         .collect();
     Ok(Loaded {
-        docs: collect(results)?,
+        entries,
         single_file,
     })
 }
@@ -147,35 +262,17 @@ fn load_git(rev: &str, path: &Path) -> Result<Loaded, SideError> {
         Kind::Missing => (Vec::new(), false),
     };
     let blobs = g.read(&files)?;
-    let max = load::max_file_size();
-    let results = files
-        .into_par_iter()
+    let entries = files
+        .into_iter()
         .zip(blobs)
-        .map(|(f, bytes)| {
-            let origin = format!("{rev}:{f}");
-            let shown = Path::new(&origin);
-            let Some(format) = Format::from_path(Path::new(&f)) else {
-                return Err(Diagnostic::error(
-                    crate::diagnostic::codes::READ,
-                    shown,
-                    "unsupported file type: meter definitions are .json, .yaml or .yml files",
-                ));
-            };
-            if bytes.len() as u64 > max {
-                return Err(Diagnostic::error(
-                    crate::diagnostic::codes::READ,
-                    shown,
-                    format!("file is larger than the size limit ({max} bytes); raise METERCTL_MAX_FILE_SIZE"),
-                ));
-            }
-            load::parse_bytes(shown, bytes, format).map(|d| Doc {
-                origin,
-                value: d.value,
-            })
+        .map(|(f, bytes)| Entry {
+            origin: format!("{rev}:{f}"),
+            format: Format::from_path(Path::new(&f)),
+            source: Source::Blob(bytes),
         })
         .collect();
     Ok(Loaded {
-        docs: collect(results)?,
+        entries,
         single_file,
     })
 }

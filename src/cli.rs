@@ -106,7 +106,7 @@ pub struct DiffArgs {
 
     /// Do not compare values whose JSON Pointer matches this glob (repeatable). `*` matches
     /// within one segment, `**` any number of segments; list elements match by index or by
-    /// identity: `/versions/*/tasks/*/metadata/position`.
+    /// identity: `/versions/*/tasks/*/metadata/position`. Comma-separated in METERCTL_IGNORE.
     #[arg(
         long,
         value_name = "POINTER_GLOB",

@@ -179,3 +179,40 @@ fn describe(s: &Side) -> String {
         Side::Env(n) => format!("env:{n}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sides_are_described_as_written() {
+        assert_eq!(describe(&Side::parse("git:HEAD~1")), "git:HEAD~1");
+        assert_eq!(
+            describe(&Side::parse("git:main:m/a.yaml")),
+            "git:main:m/a.yaml"
+        );
+        assert_eq!(describe(&Side::parse("./meters")), "meters");
+        assert_eq!(describe(&Side::parse("env:prod")), "env:prod");
+    }
+
+    #[test]
+    fn non_meters_are_dropped_but_single_files_kept() {
+        let id = |origin: &str, name: Option<&str>| Identity {
+            origin: origin.into(),
+            global_id: None,
+            name: name.map(str::to_string),
+        };
+        let folder = Loaded::default();
+        let kept = meters_only(
+            vec![id("m/a.yaml", Some("A")), id("m/meterctl.yaml", None)],
+            &folder,
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].0, 0);
+        let single = Loaded {
+            single_file: true,
+            ..Loaded::default()
+        };
+        assert_eq!(meters_only(vec![id("x.json", None)], &single).len(), 1);
+    }
+}

@@ -256,24 +256,20 @@ fn load_path(path: &Path) -> Result<Loaded, SideError> {
 fn load_git(rev: &str, path: &Path) -> Result<Loaded, SideError> {
     let g = GitRev::open(rev)?;
     let rel = g.repo_path(path)?;
-    let (files, single_file) = match g.kind(&rel)? {
-        Kind::File => (vec![rel], true),
-        Kind::Folder => (g.list(&rel)?, false),
-        Kind::Missing => (Vec::new(), false),
-    };
+    let (kind, files) = g.lookup(&rel)?;
     let blobs = g.read(&files)?;
     let entries = files
         .into_iter()
         .zip(blobs)
         .map(|(f, bytes)| Entry {
-            origin: format!("{rev}:{f}"),
-            format: Format::from_path(Path::new(&f)),
+            origin: format!("{rev}:{}", f.path),
+            format: Format::from_path(Path::new(&f.path)),
             source: Source::Blob(bytes),
         })
         .collect();
     Ok(Loaded {
         entries,
-        single_file,
+        single_file: kind == Kind::File,
     })
 }
 

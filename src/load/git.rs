@@ -1,9 +1,9 @@
 //! Definition files as of a git revision, read with the `git` command: no checkout, no library.
 //!
 //! [`GitRev::open`] finds the repository around the current directory and resolves the revision
-//! to a commit; [`GitRev::list`] lists the definition files under a path at that commit (`git
+//! to a commit; [`GitRev::lookup`] lists the definition files under a path at that commit (`git
 //! ls-tree`), skipping hidden folders like a folder walk does; [`GitRev::read`] reads many blobs
-//! through one `git cat-file --batch` process. Paths given by users are relative to the current
+//! by id through one `git cat-file --batch` process. Paths given by users are relative to the current
 //! directory; paths returned are relative to the repository's top, as git shows them
 //! (`HEAD~1:meters/api-calls.yaml`).
 
@@ -62,6 +62,15 @@ pub enum Kind {
     Folder,
     /// Nothing.
     Missing,
+}
+
+/// A file at a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    /// Its path relative to the repository's top.
+    pub path: String,
+    /// Its blob id.
+    pub oid: String,
 }
 
 /// A revision of the repository around the current directory.
@@ -166,26 +175,13 @@ impl GitRev {
         Ok(parts.join("/"))
     }
 
-    /// Whether `rel` is a file, a folder or nothing at this revision.
-    pub fn kind(&self, rel: &str) -> Result<Kind, GitError> {
-        if rel.is_empty() {
-            return Ok(Kind::Folder);
-        }
+    /// What `rel` is at this revision, and the definition files it holds: the file itself, or
+    /// the `*.json`, `*.yaml` and `*.yml` files under the folder outside hidden folders, sorted.
+    /// One `git ls-tree`, which also yields each file's blob id (reading blobs by id is much
+    /// faster than by `REV:path`, which walks the tree once per file).
+    pub fn lookup(&self, rel: &str) -> Result<(Kind, Vec<Blob>), GitError> {
         let mut c = git(Some(&self.top));
-        c.args(["cat-file", "-t"])
-            .arg(format!("{}:{rel}", self.commit));
-        Ok(match run(c)? {
-            Ok(t) if t.trim() == "tree" => Kind::Folder,
-            Ok(_) => Kind::File,
-            Err(_) => Kind::Missing,
-        })
-    }
-
-    /// The definition files (`*.json`, `*.yaml`, `*.yml`) under the folder `rel`, outside hidden
-    /// folders, sorted.
-    pub fn list(&self, rel: &str) -> Result<Vec<String>, GitError> {
-        let mut c = git(Some(&self.top));
-        c.args(["ls-tree", "-r", "-z", "--name-only", "--full-tree"])
+        c.args(["ls-tree", "-r", "-z", "--full-tree"])
             .arg(&self.commit);
         if !rel.is_empty() {
             c.arg("--").arg(rel);
@@ -194,36 +190,55 @@ impl GitRev {
             command: "ls-tree".into(),
             detail,
         })?;
-        let mut files: Vec<String> = out
+        // Each entry: "<mode> <type> <oid>\t<path>".
+        let entries: Vec<Blob> = out
             .split('\0')
-            .filter(|p| !p.is_empty())
-            .filter(|p| Format::from_path(Path::new(p)).is_some())
-            .filter(|p| {
-                let inner = p.strip_prefix(rel).unwrap_or(p);
+            .filter_map(|e| {
+                let (meta, path) = e.split_once('\t')?;
+                let mut m = meta.split(' ');
+                let (_, kind, oid) = (m.next()?, m.next()?, m.next()?);
+                (kind == "blob").then(|| Blob {
+                    path: path.to_string(),
+                    oid: oid.to_string(),
+                })
+            })
+            .collect();
+        if !rel.is_empty() && entries.len() == 1 && entries[0].path == rel {
+            return Ok((Kind::File, entries));
+        }
+        if entries.is_empty() && !rel.is_empty() {
+            return Ok((Kind::Missing, entries));
+        }
+        let under = if rel.is_empty() {
+            String::new()
+        } else {
+            format!("{rel}/")
+        };
+        let mut files: Vec<Blob> = entries
+            .into_iter()
+            .filter(|b| Format::from_path(Path::new(&b.path)).is_some())
+            .filter(|b| {
+                let inner = b.path.strip_prefix(&under).unwrap_or(&b.path);
                 !inner.split('/').any(|s| s.starts_with('.'))
             })
-            .map(str::to_string)
             .collect();
-        files.sort();
-        Ok(files)
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((Kind::Folder, files))
     }
 
-    /// Reads the files at this revision through one `git cat-file --batch`.
-    pub fn read(&self, paths: &[String]) -> Result<Vec<Vec<u8>>, GitError> {
-        if paths.is_empty() {
+    /// Reads blobs through one `git cat-file --batch`, in order.
+    pub fn read(&self, blobs: &[Blob]) -> Result<Vec<Vec<u8>>, GitError> {
+        if blobs.is_empty() {
             return Ok(Vec::new());
         }
         let mut c = git(Some(&self.top));
         c.args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::null());
         let mut child = c.spawn().map_err(GitError::Spawn)?;
         let stdin = child.stdin.take().expect("piped stdin");
-        let requests: Vec<String> = paths
-            .iter()
-            .map(|p| format!("{}:{p}\n", self.commit))
-            .collect();
+        let requests: Vec<String> = blobs.iter().map(|b| format!("{}\n", b.oid)).collect();
         let writer = std::thread::spawn(move || -> io::Result<()> {
             let mut w = BufWriter::new(stdin);
             for r in requests {
@@ -236,9 +251,10 @@ impl GitRev {
             detail,
         };
         let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut blobs = Vec::with_capacity(paths.len());
+        let mut out_blobs = Vec::with_capacity(blobs.len());
         let mut header = String::new();
-        for p in paths {
+        for b in blobs {
+            let p = &b.path;
             header.clear();
             out.read_line(&mut header)
                 .map_err(|e| failed(e.to_string()))?;
@@ -252,12 +268,12 @@ impl GitRev {
                 .map_err(|e| failed(e.to_string()))?;
             let mut nl = [0u8; 1];
             out.read_exact(&mut nl).map_err(|e| failed(e.to_string()))?;
-            blobs.push(blob);
+            out_blobs.push(blob);
         }
         drop(out);
         let _ = writer.join();
         let _ = child.wait();
-        Ok(blobs)
+        Ok(out_blobs)
     }
 }
 

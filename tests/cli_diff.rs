@@ -93,6 +93,11 @@ fn changed_script_line_is_a_line_diff() {
 }
 
 #[test]
+fn reordered_rules_are_one_move() {
+    case("reordered-rules", &["base.yaml", "reordered-rules.yaml"], 1);
+}
+
+#[test]
 fn added_version() {
     case("added-version", &["base.yaml", "added-version.yaml"], 1);
 }
@@ -103,6 +108,30 @@ fn version_diff_review() {
         "versions",
         &["added-version.yaml", "--versions", "0.0.1", "0.0.2"],
         1,
+    );
+}
+
+#[test]
+fn versions_of_two_files() {
+    let (code, out, err) = in_fixtures(&[
+        "base.yaml",
+        "added-version.yaml",
+        "--versions",
+        "0.0.1",
+        "0.0.2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let m = &v["meters"][0];
+    assert_eq!(
+        (m["left"].as_str(), m["right"].as_str()),
+        (Some("base.yaml"), Some("added-version.yaml"))
+    );
+    assert_eq!(
+        m["changes"][1]["pointer_right"],
+        "/versions/1/tasks/1/setting/rules/0/value"
     );
 }
 
@@ -198,6 +227,12 @@ fn could_not_run_is_exit_2_with_a_clear_message() {
     assert_eq!(
         err,
         "error: env:production: env: sides need meterctl.yaml environments (not implemented yet)\n"
+    );
+    let (code, _, err) = in_fixtures(&["left", "."]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error: right side: globalId \"mtr-api-calls\" appears in both "),
+        "{err}"
     );
     let (code, _, err) = in_fixtures(&["base.yaml", "nope.yaml"]);
     assert_eq!(
@@ -353,4 +388,78 @@ fn non_meters_in_folders_are_skipped_with_a_warning() {
         err,
         "warning: a/schema.json: not a meter definition (no globalId or name); skipped\n"
     );
+}
+
+/// The bundled examples as another tenant would export them: other task ids, schemaIds and schema
+/// suffixes, tasks and keys in another order, JSON instead of YAML. No changes; then exactly the
+/// one change after one edit.
+#[test]
+fn examples_exported_from_another_tenant_are_no_change() {
+    use serde_json::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let mut first: Option<PathBuf> = None;
+    for e in fs::read_dir("examples/meters").unwrap() {
+        let p = e.unwrap().path();
+        let mut v: Value = serde_norway::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
+        v["typeDefinition"]["schemaId"] = Value::from("424242");
+        for s in v["schemas"].as_array_mut().unwrap() {
+            let base = s["name"]
+                .as_str()
+                .unwrap()
+                .split('(')
+                .next()
+                .unwrap()
+                .to_string();
+            s["name"] = Value::from(format!("{base}(7)"));
+        }
+        for ver in v["versions"].as_array_mut().unwrap() {
+            let tasks = ver["tasks"].as_array_mut().unwrap();
+            for t in tasks.iter_mut() {
+                let id = format!("other-{}", t["id"].as_str().unwrap());
+                t["id"] = Value::from(id);
+                for p in t["predecessors"].as_array_mut().unwrap() {
+                    let id = format!("other-{}", p["id"].as_str().unwrap());
+                    p["id"] = Value::from(id);
+                }
+            }
+            tasks.reverse();
+        }
+        let map = v.as_object().unwrap();
+        let reversed: serde_json::Map<String, Value> = map
+            .iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let out = dir
+            .path()
+            .join(p.file_stem().unwrap())
+            .with_extension("json");
+        fs::write(&out, serde_json::to_string_pretty(&reversed).unwrap()).unwrap();
+        first.get_or_insert(out);
+    }
+    let tenant = dir.path().to_str().unwrap();
+    let (code, out, err) = run(meterctl().args(["diff", "examples/meters", tenant]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out, "no differences (6 meters compared)\n");
+
+    let first = first.unwrap();
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(&first).unwrap()).unwrap();
+    v["versions"][0]["tasks"][0]["metadata"]["edited"] = Value::from(true);
+    fs::write(&first, serde_json::to_string(&v).unwrap()).unwrap();
+    let (code, out, _) =
+        run(meterctl().args(["diff", "examples/meters", tenant, "--format", "json"]));
+    assert_eq!(code, 1);
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let changes: Vec<&Value> = r["meters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["changes"].as_array().unwrap())
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["kind"], "added");
+    assert!(changes[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with(".metadata.edited"));
 }

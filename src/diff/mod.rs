@@ -829,6 +829,9 @@ impl Cx<'_> {
     }
 
     fn meter(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
@@ -865,6 +868,9 @@ impl Cx<'_> {
     }
 
     fn type_definition(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
@@ -890,6 +896,9 @@ impl Cx<'_> {
 
     /// An object at a structural level: generic, minus volatile keys.
     fn structural(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
@@ -898,6 +907,9 @@ impl Cx<'_> {
     }
 
     fn schema(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
@@ -918,6 +930,9 @@ impl Cx<'_> {
     }
 
     fn version(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
@@ -962,9 +977,18 @@ impl Cx<'_> {
             let label = rg.label(j);
             match r2l[j] {
                 Some(i) => {
-                    if l[i] != r[j] {
+                    let rewired = predecessors_differ(&lg, &rg, &l2r, i, j);
+                    if rewired || l[i] != r[j] {
                         let tl = loc.elem(&label.0, &label.1, Some(i), Some(j));
-                        self.task(&tl, &lg, &rg, &l2r, i, j, &l[i], &r[j]);
+                        if self.ignored(&tl) {
+                            continue;
+                        }
+                        if rewired {
+                            self.predecessors(&tl.key("predecessors"), &lg, &rg, &l2r, i, j);
+                        }
+                        if l[i] != r[j] {
+                            self.task(&tl, &l[i], &r[j]);
+                        }
                     }
                 }
                 None => {
@@ -994,8 +1018,8 @@ impl Cx<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn task(
+    /// Reports a rewired task: old and new upstream task names, and a sentence for people.
+    fn predecessors(
         &mut self,
         loc: &Loc,
         lg: &Graph<'_>,
@@ -1003,50 +1027,54 @@ impl Cx<'_> {
         l2r: &[Option<usize>],
         i: usize,
         j: usize,
-        l: &Value,
-        r: &Value,
     ) {
+        let lk = pred_keys(lg, l2r, i, true);
+        let rk = pred_keys(rg, &[], j, false);
+        let show = |k: &PredKey<'_>| match k {
+            PredKey::Right(t) => rg.display(*t),
+            PredKey::LeftOnly(t) => lg.display(*t),
+            PredKey::Unknown(id) => format!("<unknown id {id}>"),
+        };
+        let mut gone: Vec<String> = lk.difference(&rk).map(show).collect();
+        let mut came: Vec<String> = rk.difference(&lk).map(show).collect();
+        gone.sort();
+        came.sort();
+        let list = |v: &[String]| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
+        let note = match (came.is_empty(), gone.is_empty()) {
+            (false, false) => format!("now reads from {} instead of {}", list(&came), list(&gone)),
+            (false, true) => format!("now also reads from {}", list(&came)),
+            _ => format!("no longer reads from {}", list(&gone)),
+        };
+        let names = |g: &Graph<'_>, t: usize| -> Value {
+            g.preds[t]
+                .iter()
+                .map(|p| match p {
+                    Pred::Task(u) => g.display(*u),
+                    Pred::Unknown(id) => format!("<unknown id {id}>"),
+                })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        self.emit(
+            loc,
+            ChangeKind::Changed,
+            Some(&names(lg, i)),
+            Some(&names(rg, j)),
+            Some(note),
+        );
+    }
+
+    /// A matched task's own fields (predecessors are compared by [`Cx::predecessors`]; their
+    /// raw ids only with `--include-volatile`).
+    fn task(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
         let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
             return self.value(loc, l, r);
         };
         let vol = self.volatile_skip();
         let include = self.opts.include_volatile;
-        // Predecessors: as the set of upstream tasks (left ones seen through the matching).
-        let lp: HashSet<String> = lg.preds[i]
-            .iter()
-            .map(|p| match p {
-                Pred::Task(t) => match l2r[*t] {
-                    Some(rt) => rg.name(rt).to_string(),
-                    None => lg.name(*t).to_string(),
-                },
-                Pred::Unknown(id) => format!("<unknown id {id}>"),
-            })
-            .collect();
-        let rp: HashSet<String> = rg.pred_names(j).into_iter().collect();
-        if lp != rp {
-            let ploc = loc.key("predecessors");
-            let old = lg.pred_names(i);
-            let new = rg.pred_names(j);
-            let mut gone: Vec<&String> = lp.difference(&rp).collect();
-            let mut came: Vec<&String> = rp.difference(&lp).collect();
-            gone.sort();
-            came.sort();
-            let list = |v: &[&String]| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
-            let note = match (came.is_empty(), gone.is_empty()) {
-                (false, false) => {
-                    format!("now reads from {} instead of {}", list(&came), list(&gone))
-                }
-                (false, true) => format!("now also reads from {}", list(&came)),
-                _ => format!("no longer reads from {}", list(&gone)),
-            };
-            self.emit(
-                &ploc,
-                ChangeKind::Changed,
-                Some(&Value::from(old)),
-                Some(&Value::from(new)),
-                Some(note),
-            );
-        }
         self.members(loc, lm, rm, &vol, &mut |cx, k, lv, rv| {
             if k != "predecessors" {
                 return false;
@@ -1056,6 +1084,48 @@ impl Cx<'_> {
             }
             true
         });
+    }
+}
+
+/// An upstream task as both sides can compare it: the matched right task, a left task without a
+/// match, or an id no task has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PredKey<'a> {
+    Right(usize),
+    LeftOnly(usize),
+    Unknown(&'a str),
+}
+
+/// The upstream tasks of task `t`; on the left (`left`), seen through the matching `l2r`.
+fn pred_keys<'a>(
+    g: &Graph<'a>,
+    l2r: &[Option<usize>],
+    t: usize,
+    left: bool,
+) -> HashSet<PredKey<'a>> {
+    g.preds[t]
+        .iter()
+        .map(|p| match *p {
+            Pred::Task(u) if left => l2r[u].map_or(PredKey::LeftOnly(u), PredKey::Right),
+            Pred::Task(u) => PredKey::Right(u),
+            Pred::Unknown(id) => PredKey::Unknown(id),
+        })
+        .collect()
+}
+
+/// Whether a matched pair of tasks reads from different upstream tasks.
+fn predecessors_differ(
+    lg: &Graph<'_>,
+    rg: &Graph<'_>,
+    l2r: &[Option<usize>],
+    i: usize,
+    j: usize,
+) -> bool {
+    // Fast path without allocation: one upstream task each (the common pipeline).
+    match (lg.preds[i].as_slice(), rg.preds[j].as_slice()) {
+        ([], []) => false,
+        ([Pred::Task(a)], [Pred::Task(b)]) => l2r[*a] != Some(*b),
+        _ => pred_keys(lg, l2r, i, true) != pred_keys(rg, &[], j, false),
     }
 }
 
@@ -1187,18 +1257,24 @@ impl<'a> Graph<'a> {
         }
     }
 
-    fn name(&self, i: usize) -> &'a str {
-        self.names[i]
-    }
-
     fn pred_names(&self, i: usize) -> Vec<String> {
         self.preds[i]
             .iter()
             .map(|p| match p {
-                Pred::Task(t) => self.names[*t].to_string(),
+                Pred::Task(t) => self.display(*t),
                 Pred::Unknown(id) => format!("<unknown id {id}>"),
             })
             .collect()
+    }
+
+    /// The task's name, with `#N` when several tasks share it.
+    fn display(&self, i: usize) -> String {
+        let n = self.names[i];
+        if self.count.get(n).copied().unwrap_or(0) > 1 {
+            format!("{n}#{}", self.nth[i])
+        } else {
+            n.to_string()
+        }
     }
 
     /// Path label and identity token: `"Name"`, or `"Name"#2` when the name repeats.
@@ -1545,6 +1621,35 @@ mod tests {
             doc("r2", json!({"name": "B"})),
         ];
         assert!(diff_sides(&left, &dup, false, &Options::default()).is_err());
+    }
+
+    #[test]
+    fn rewiring_between_equal_names_and_ignored_tasks() {
+        let a = meter(vec![
+            task("1", "Src", &[], json!({})),
+            task("2", "Map", &["1"], json!({"x": 1})),
+            task("3", "Map", &["2"], json!({"x": 2})),
+            task("4", "Sink", &["3"], json!({})),
+        ]);
+        // Same raw task (ids kept), but id "2" now names the other Map: the sink is rewired.
+        let b = meter(vec![
+            task("1", "Src", &[], json!({})),
+            task("3", "Map", &["1"], json!({"x": 1})),
+            task("2", "Map", &["3"], json!({"x": 2})),
+            task("4", "Sink", &["3"], json!({})),
+        ]);
+        let c = diff_meters(&a, &b, &Options::default());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(c[0].path, r#"versions[0.0.1].tasks["Sink"].predecessors"#);
+        assert_eq!(
+            c[0].note.as_deref(),
+            Some(r#"now reads from "Map#1" instead of "Map#2""#)
+        );
+        let opts = Options {
+            ignore: vec![PointerGlob::new("/versions/*/tasks/Sink")],
+            ..Options::default()
+        };
+        assert!(diff_meters(&a, &b, &opts).is_empty());
     }
 
     #[test]

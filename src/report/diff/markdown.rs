@@ -129,14 +129,22 @@ pub fn render(report: &Report) -> String {
         }
         let _ = writeln!(
             out,
-            "\n<details>\n<summary>~ {}: {} changes</summary>\n",
+            "\n<details>\n<summary>~ {}: {}</summary>\n",
             html(&title),
-            m.changes.len()
+            crate::diff::plural(m.changes.len(), "change")
         );
+        if let (Some(l), Some(r)) = (&m.left, &m.right) {
+            if l != r {
+                let _ = writeln!(out, "{} → {}\n", code(l), code(r));
+            }
+        }
         for c in &m.changes {
             change(&mut out, c);
         }
-        let _ = writeln!(out, "\n</details>");
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "</details>");
     }
     out
 }

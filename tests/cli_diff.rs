@@ -234,6 +234,9 @@ fn could_not_run_is_exit_2_with_a_clear_message() {
         err.contains("error: right side: globalId \"mtr-api-calls\" appears in both "),
         "{err}"
     );
+    let (code, _, err) = in_fixtures(&["base.yaml", "rewired.yaml", "--stat", "--format", "json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--stat is a text layout"), "{err}");
     let (code, _, err) = in_fixtures(&["base.yaml", "nope.yaml"]);
     assert_eq!(
         (code, err.as_str()),

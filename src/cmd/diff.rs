@@ -24,6 +24,11 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
             .map(|g| PointerGlob::new(g.trim()))
             .collect(),
     };
+    if args.stat && args.format != DiffFormat::Text {
+        anyhow::bail!(
+            "--stat is a text layout; it cannot be combined with --format json or markdown"
+        );
+    }
     let left = Side::parse(&args.left);
     let right = args.right.as_deref().map(Side::parse);
     let report = match &args.versions {

@@ -27,7 +27,7 @@ if [ ! -d "$WORK/sandbox" ]; then
   python3 "$GEN" --out "$WORK/production" --count "$COUNT" --seed "$SEED" --placeholders --tenant production
   python3 scripts/shuffle-tasks.py "$WORK/production"
 fi
-echo "corpus: $COUNT meters per side, $(du -sh "$WORK/sandbox" | cut -f1) per side, in $WORK"
+echo "corpus: $COUNT meters per side, $(du -shL "$WORK/sandbox" | cut -f1) per side, in $WORK"
 
 # 1. Same meters, other tenant ids, schemaIds, schema suffixes, task and key order: no changes.
 "$M" diff "$WORK/sandbox" "$WORK/production" >/dev/null || {
@@ -38,7 +38,7 @@ echo "ok: two tenants' exports diff as no changes"
 
 # 2. One altered setting: exactly one change.
 rm -rf "$WORK/edited"
-cp -r "$WORK/production" "$WORK/edited"
+cp -rL "$WORK/production" "$WORK/edited"
 python3 - "$WORK/edited/meter-00000.json" <<'PY'
 import json, sys
 path = sys.argv[1]

@@ -4,13 +4,17 @@
 //! Inside a meter every list with an identity is matched by it, never by position: versions by
 //! `version`, tasks by `name` (graph position breaks ties between equal names, and a task whose
 //! name alone changed is recognised as a rename), schemas by `name` without the tenant's `(N)`
-//! suffix, field mappings by `name`. Predecessors compare as the set of the upstream tasks'
-//! *names*, so renumbered ids are no change and a rewired pipeline is one. Lists without an
-//! identity (filter rules, headers, aggregations) are aligned by content (longest common
-//! subsequence); an element edited in place shows as the field-level change inside it. Volatile
-//! fields (ids, timestamps, run statuses, upload URLs, `schemaId`, schema name suffixes) are
-//! skipped unless [`Options::include_volatile`] is set, and [`Options::ignore`] skips more by
-//! JSON Pointer glob. Key order never matters. Nothing here prints: `report::diff` renders.
+//! suffix, field mappings by `name`. Predecessors compare as the set of upstream tasks (by their
+//! matched identity, shown by name), so renumbered ids are no change and a rewired pipeline is
+//! one. Lists without an identity (filter rules, headers, aggregations) are aligned by content
+//! (longest common subsequence); an element edited in place shows as the field-level change
+//! inside it. Volatile fields (ids, timestamps, run statuses, upload URLs, `schemaId`, schema
+//! name suffixes) are skipped unless [`Options::include_volatile`] is set, and
+//! [`Options::ignore`] skips more by JSON Pointer glob. Key order never matters. Nothing here prints: `report::diff` renders.
+//!
+//! Layout: this module pairs meters and holds the result types; `walk` compares two documents;
+//! `tasks` matches the tasks of a version; [`side`] reads a side (files, folders, git);
+//! [`glob`] compiles `--ignore` globs.
 
 pub mod glob;
 pub mod side;

@@ -752,6 +752,30 @@ mod tests {
     }
 
     #[test]
+    fn added_and_removed_members_point_into_one_side_only() {
+        let a = json!({"name": "M", "description": "d"});
+        let b = json!({"name": "M", "type": "CUSTOM"});
+        let c = diff_meters(&a, &b, &Options::default());
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (
+                c[0].kind,
+                c[0].pointer_left.as_deref(),
+                c[0].pointer_right.as_deref()
+            ),
+            (ChangeKind::Removed, Some("/description"), None)
+        );
+        assert_eq!(
+            (
+                c[1].kind,
+                c[1].pointer_left.as_deref(),
+                c[1].pointer_right.as_deref()
+            ),
+            (ChangeKind::Added, None, Some("/type"))
+        );
+    }
+
+    #[test]
     fn fingerprint_ignores_key_order() {
         let a: Value = serde_json::from_str(r#"{"a": 1, "b": [1, {"c": 2, "d": 3}]}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"b": [1, {"d": 3, "c": 2}], "a": 1}"#).unwrap();

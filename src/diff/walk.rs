@@ -138,10 +138,11 @@ impl Cx<'_> {
         if self.ignored(loc) {
             return;
         }
+        // A value only on one side has no pointer into the other.
         self.changes.push(Change {
             path: loc.path.clone(),
-            pointer_left: loc.left.clone(),
-            pointer_right: loc.right.clone(),
+            pointer_left: loc.left.clone().filter(|_| kind != ChangeKind::Added),
+            pointer_right: loc.right.clone().filter(|_| kind != ChangeKind::Removed),
             kind,
             old: old.cloned(),
             new: new.cloned(),

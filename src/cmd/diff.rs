@@ -35,7 +35,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
         Some(v) => versions(&left, right.as_ref(), &v[0], &v[1], &opts)?,
         None => {
             let right = right.expect("clap requires RIGHT without --versions");
-            sides(&left, &right, &opts)?
+            sides(&left, &right, &opts, out.quiet)?
         }
     };
     let rendered = match args.format {
@@ -70,14 +70,17 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
 
 /// Compares two sides: list both, read every file's identity, pair, then read, parse and compare
 /// pair by pair in parallel (byte-identical files are unchanged without parsing).
-fn sides(left: &Side, right: &Side, opts: &Options) -> anyhow::Result<Report> {
+fn sides(left: &Side, right: &Side, opts: &Options, quiet: bool) -> anyhow::Result<Report> {
     let (l, r) = rayon::join(
         || side::load(left, Some(right)),
         || side::load(right, Some(left)),
     );
     let (l, r) = (loaded(l)?, loaded(r)?);
     let (li, ri) = rayon::join(|| l.identities(), || r.identities());
-    let (li, ri) = (meters_only(loaded(li)?, &l), meters_only(loaded(ri)?, &r));
+    let (li, ri) = (
+        meters_only(loaded(li)?, &l, quiet),
+        meters_only(loaded(ri)?, &r, quiet),
+    );
     let single = l.single_file && r.single_file;
     let ids = |v: &[(usize, Identity)]| v.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>();
     let pairs = engine::pair(&ids(&li), &ids(&ri), single)?;
@@ -114,8 +117,8 @@ fn sides(left: &Side, right: &Side, opts: &Options) -> anyhow::Result<Report> {
 }
 
 /// Keeps the definitions that are meters (a `globalId` or a `name`), with their entry index; warns
-/// about the others (a `meterctl.yaml` config is skipped silently).
-fn meters_only(ids: Vec<Identity>, side: &Loaded) -> Vec<(usize, Identity)> {
+/// about the others unless `quiet` (a `meterctl.yaml` config is skipped silently).
+fn meters_only(ids: Vec<Identity>, side: &Loaded, quiet: bool) -> Vec<(usize, Identity)> {
     let single = side.single_file;
     ids.into_iter()
         .enumerate()
@@ -124,7 +127,7 @@ fn meters_only(ids: Vec<Identity>, side: &Loaded) -> Vec<(usize, Identity)> {
                 return true;
             }
             let file = Path::new(&id.origin).file_name().and_then(|f| f.to_str());
-            if !matches!(file, Some("meterctl.yaml" | "meterctl.yml")) {
+            if !quiet && !matches!(file, Some("meterctl.yaml" | "meterctl.yml")) {
                 eprint_line(&format!(
                     "warning: {}: not a meter definition (no globalId or name); skipped",
                     id.origin
@@ -211,6 +214,7 @@ mod tests {
         let kept = meters_only(
             vec![id("m/a.yaml", Some("A")), id("m/meterctl.yaml", None)],
             &folder,
+            true,
         );
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].0, 0);
@@ -218,6 +222,9 @@ mod tests {
             single_file: true,
             ..Loaded::default()
         };
-        assert_eq!(meters_only(vec![id("x.json", None)], &single).len(), 1);
+        assert_eq!(
+            meters_only(vec![id("x.json", None)], &single, true).len(),
+            1
+        );
     }
 }

@@ -90,6 +90,17 @@ pub enum Command {
         #[command(subcommand)]
         command: SandboxCommand,
     },
+    /// Show what changed between two sets of meters, by identity (not by text).
+    ///
+    /// Each side is a file, a folder, `git:REV` or `git:REV:PATH` (read without a checkout; a bare
+    /// `git:REV` uses the other side's path). Meters pair by globalId, else by name; versions,
+    /// tasks, schemas and field mappings pair by their identity, so tenant ids, schema suffixes,
+    /// list order and key order never show as changes. Exit 0: no differences; 1: differences;
+    /// 2: could not compare.
+    ///
+    /// Examples: `meterctl diff git:origin/main meters/` (review a branch);
+    /// `meterctl diff staging/ production/`; `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
+    Diff(DiffArgs),
 }
 
 /// `meterctl schema` actions.
@@ -151,6 +162,60 @@ fn parse_report(s: &str) -> Result<(crate::report::validate::ValidateFormat, Pat
         return Err(format!("missing PATH in {s:?}"));
     }
     Ok((format.parse()?, PathBuf::from(path)))
+}
+
+/// Output format of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Human-readable changes, coloured on a terminal.
+    Text,
+    /// A stable JSON report (`format_version` 1) for tools.
+    Json,
+    /// A pull-request comment: summary table and a collapsible section per meter.
+    Markdown,
+}
+
+/// Flags of `meterctl diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old side: a file, a folder, `git:REV`, `git:REV:PATH` (or `env:NAME` once environments
+    /// exist).
+    #[arg(value_name = "LEFT")]
+    pub left: String,
+
+    /// The new side (same forms as LEFT). With `--versions` it may be left out: both versions
+    /// then come from LEFT.
+    #[arg(value_name = "RIGHT", required_unless_present = "versions")]
+    pub right: Option<String>,
+
+    /// Compare version A with version B of one meter (the version diff review), e.g.
+    /// `--versions 0.0.1 0.0.2`.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub versions: Option<Vec<String>>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text, env = "METERCTL_DIFF_FORMAT")]
+    pub format: DiffFormat,
+
+    /// One line per meter with counts of added, removed and changed values (text only).
+    #[arg(long, env = "METERCTL_DIFF_STAT")]
+    pub stat: bool,
+
+    /// Also compare volatile fields: task and predecessor ids, `schemaId`, schema name suffixes,
+    /// `id`, `uniqueUploadUrl`, `createdAt`, `updatedAt`, run statuses.
+    #[arg(long, env = "METERCTL_INCLUDE_VOLATILE")]
+    pub include_volatile: bool,
+
+    /// Do not compare values whose JSON Pointer matches this glob (repeatable). `*` matches
+    /// within one segment, `**` any number of segments; list elements match by index or by
+    /// identity: `/versions/*/tasks/*/metadata/position`. Comma-separated in METERCTL_IGNORE.
+    #[arg(
+        long,
+        value_name = "POINTER_GLOB",
+        env = "METERCTL_IGNORE",
+        value_delimiter = ','
+    )]
+    pub ignore: Vec<String>,
 }
 
 /// Flags of `meterctl fmt`.

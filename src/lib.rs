@@ -7,6 +7,7 @@
 //! - [`validate`]: JSON Schemas plus meter rules → diagnostics with file, line, column.
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
 //! - [`config`]: `meterctl.yaml`, found by walking up from the current folder.
+//! - [`diff`]: identity-aware semantic diff of meters (sides: files, folders, git revisions).
 //! - [`diagnostic`]: one finding about one file, with code and location.
 //! - [`fsutil`]: how paths are shown and how files are written (atomically).
 //! - [`report`]: renders diagnostics and diffs in every output format.
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod duration;
 pub mod events;
 pub mod fsutil;

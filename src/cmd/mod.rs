@@ -4,6 +4,7 @@
 //! could not run; `main` maps these to exit codes 0, 1 and 2.
 
 mod convert;
+mod diff;
 mod fmt;
 pub mod meter;
 mod rules;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Schema { action } => rules::schema(action),
         Command::Meter { command } => meter::run(*command, out),
         Command::Sandbox { command } => sandbox::run(command, out),
+        Command::Diff(args) => diff::run(args, out),
     }
 }
 

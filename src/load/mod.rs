@@ -7,6 +7,7 @@
 //! return paths only: callers load them in parallel and drop each document when done, so memory
 //! does not grow with the number of files.
 
+pub mod git;
 pub mod locate;
 
 use std::fs;
@@ -150,6 +151,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
 
 /// Reads and parses one file.
 pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
+    let (bytes, format) = read_file(path)?;
+    parse_bytes(path, bytes, format)
+}
+
+/// Reads one file's bytes (within the size limit) and its format, without parsing.
+pub fn read_file(path: &Path) -> Result<(Vec<u8>, Format), Diagnostic> {
     let Some(format) = Format::from_path(path) else {
         return Err(Diagnostic::error(
             codes::READ,
@@ -157,8 +164,7 @@ pub fn load_file(path: &Path) -> Result<Document, Diagnostic> {
             "unsupported file type: meter definitions are .json, .yaml or .yml files",
         ));
     };
-    let bytes = read_limited(path, fs::File::open(path))?;
-    parse_bytes(path, bytes, format)
+    Ok((read_limited(path, fs::File::open(path))?, format))
 }
 
 /// Reads and parses stdin; the format is sniffed unless given.

@@ -1,6 +1,7 @@
 //! Renders findings for people and machines: validation diagnostics and diffs, in every output
 //! format. Reporters never compute anything; they only turn library results into text.
 
+pub mod diff;
 pub mod validate;
 
 use std::io::IsTerminal;

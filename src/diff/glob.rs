@@ -1,0 +1,86 @@
+//! JSON Pointer globs for `--ignore`: `/versions/*/tasks/*/metadata/position`.
+//!
+//! A glob is a JSON Pointer whose segments may hold `*` (any characters within one segment) and
+//! `?` (one character); a segment that is exactly `**` matches any number of segments. A glob
+//! matches a value when it matches the value's whole pointer; the diff checks it at every level,
+//! so a glob that matches an object ignores everything inside it. The diff offers each value's
+//! pointers in both documents (`/versions/1/tasks/3/setting`) and its identity pointer, where list
+//! elements are named by their identity (`/versions/0.0.2/tasks/Filter EU/setting`).
+
+/// A compiled pointer glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointerGlob {
+    text: String,
+    segments: Vec<String>,
+}
+
+impl PointerGlob {
+    /// Compiles a glob; a missing leading `/` is added.
+    pub fn new(glob: &str) -> PointerGlob {
+        let text = if glob.starts_with('/') || glob.is_empty() {
+            glob.to_string()
+        } else {
+            format!("/{glob}")
+        };
+        let segments = split(&text).map(str::to_string).collect();
+        PointerGlob { text, segments }
+    }
+
+    /// The glob as written (with its leading `/`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the glob matches this whole JSON Pointer.
+    pub fn matches(&self, pointer: &str) -> bool {
+        let segs: Vec<&str> = split(pointer).collect();
+        let globs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        match_segments(&globs, &segs)
+    }
+}
+
+fn split(pointer: &str) -> impl Iterator<Item = &str> {
+    pointer.split('/').skip(1)
+}
+
+fn match_segments(globs: &[&str], segs: &[&str]) -> bool {
+    match globs.split_first() {
+        None => segs.is_empty(),
+        Some((&"**", rest)) => (0..=segs.len()).any(|k| match_segments(rest, &segs[k..])),
+        Some((g, rest)) => segs.split_first().is_some_and(|(s, srest)| {
+            wildcard(g.as_bytes(), s.as_bytes()) && match_segments(rest, srest)
+        }),
+    }
+}
+
+/// `*` and `?` within one segment (byte-wise; `?` matches one byte).
+fn wildcard(g: &[u8], s: &[u8]) -> bool {
+    match g.split_first() {
+        None => s.is_empty(),
+        Some((b'*', rest)) => (0..=s.len()).any(|k| wildcard(rest, &s[k..])),
+        Some((b'?', rest)) => !s.is_empty() && wildcard(rest, &s[1..]),
+        Some((c, rest)) => s.first() == Some(c) && wildcard(rest, &s[1..]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_stars_and_double_stars() {
+        let g = PointerGlob::new("/versions/*/tasks/*/metadata");
+        assert!(g.matches("/versions/0/tasks/3/metadata"));
+        assert!(g.matches("/versions/0.0.2/tasks/Filter EU/metadata"));
+        assert!(!g.matches("/versions/0/tasks/3/metadata/position"));
+        assert!(!g.matches("/versions/0/tasks/3"));
+        let g = PointerGlob::new("**/position");
+        assert_eq!(g.as_str(), "/**/position");
+        assert!(g.matches("/versions/0/tasks/3/metadata/position"));
+        assert!(g.matches("/position"));
+        let g = PointerGlob::new("/schemas/*/schema/properties/*Id");
+        assert!(g.matches("/schemas/source/schema/properties/CustomerId"));
+        assert!(!g.matches("/schemas/source/schema/properties/Region"));
+        assert!(PointerGlob::new("/a?c").matches("/abc"));
+    }
+}

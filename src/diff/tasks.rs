@@ -1,0 +1,317 @@
+//! Task identity inside a version: names, graph position and renames.
+//!
+//! A [`Graph`] holds one side's tasks with their names and resolved predecessors.
+//! [`match_tasks`] pairs two sides' tasks by name; among tasks sharing a name by their upstream
+//! names, then in order; what is left by the same id (a rename in one tenant's history) or the
+//! same content and upstream tasks under another name (a rename across tenants). Predecessors
+//! compare as matched task identities ([`PredKey`]), never as ids.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::str_field;
+use super::walk::{fingerprint, quote};
+
+/// An upstream task as both sides can compare it: the matched right task, a left task without a
+/// match, or an id no task has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum PredKey<'a> {
+    Right(usize),
+    LeftOnly(usize),
+    Unknown(&'a str),
+}
+
+/// The upstream tasks of task `t`; on the left (`left`), seen through the matching `l2r`.
+pub(super) fn pred_keys<'a>(
+    g: &Graph<'a>,
+    l2r: &[Option<usize>],
+    t: usize,
+    left: bool,
+) -> HashSet<PredKey<'a>> {
+    g.preds[t]
+        .iter()
+        .map(|p| match *p {
+            Pred::Task(u) if left => l2r[u].map_or(PredKey::LeftOnly(u), PredKey::Right),
+            Pred::Task(u) => PredKey::Right(u),
+            Pred::Unknown(id) => PredKey::Unknown(id),
+        })
+        .collect()
+}
+
+/// Whether a matched pair of tasks reads from different upstream tasks.
+pub(super) fn predecessors_differ(
+    lg: &Graph<'_>,
+    rg: &Graph<'_>,
+    l2r: &[Option<usize>],
+    i: usize,
+    j: usize,
+) -> bool {
+    // Fast path without allocation: one upstream task each (the common pipeline).
+    match (lg.preds[i].as_slice(), rg.preds[j].as_slice()) {
+        ([], []) => false,
+        ([Pred::Task(a)], [Pred::Task(b)]) => l2r[*a] != Some(*b),
+        _ => pred_keys(lg, l2r, i, true) != pred_keys(rg, &[], j, false),
+    }
+}
+
+/// An upstream reference of a task.
+pub(super) enum Pred<'a> {
+    /// The task at this index of the same version.
+    Task(usize),
+    /// An id no task of the version has.
+    Unknown(&'a str),
+}
+
+/// The tasks of one version with their names and resolved predecessors.
+pub(super) struct Graph<'a> {
+    pub(super) names: Vec<&'a str>,
+    pub(super) preds: Vec<Vec<Pred<'a>>>,
+    /// How many tasks share each name.
+    pub(super) count: HashMap<&'a str, usize>,
+    /// 1-based occurrence of each task among the tasks of its name.
+    pub(super) nth: Vec<usize>,
+}
+
+impl<'a> Graph<'a> {
+    pub(super) fn new(tasks: &'a [Value]) -> Graph<'a> {
+        let names: Vec<&str> = tasks
+            .iter()
+            .map(|t| str_field(t, "name").unwrap_or(""))
+            .collect();
+        let by_id: HashMap<&str, usize> = tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| str_field(t, "id").map(|id| (id, i)))
+            .collect();
+        let preds = tasks
+            .iter()
+            .map(|t| {
+                t.get("predecessors")
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .filter_map(|p| str_field(p, "id"))
+                    .map(|id| match by_id.get(id) {
+                        Some(&i) => Pred::Task(i),
+                        None => Pred::Unknown(id),
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        let nth = names
+            .iter()
+            .map(|n| {
+                let c = count.entry(n).or_default();
+                *c += 1;
+                *c
+            })
+            .collect();
+        Graph {
+            names,
+            preds,
+            count,
+            nth,
+        }
+    }
+
+    pub(super) fn pred_names(&self, i: usize) -> Vec<String> {
+        self.preds[i]
+            .iter()
+            .map(|p| match p {
+                Pred::Task(t) => self.display(*t),
+                Pred::Unknown(id) => format!("<unknown id {id}>"),
+            })
+            .collect()
+    }
+
+    /// The task's name, with `#N` when several tasks share it.
+    pub(super) fn display(&self, i: usize) -> String {
+        let n = self.names[i];
+        if self.count.get(n).copied().unwrap_or(0) > 1 {
+            format!("{n}#{}", self.nth[i])
+        } else {
+            n.to_string()
+        }
+    }
+
+    /// Path label and identity token: `"Name"`, or `"Name"#2` when the name repeats.
+    pub(super) fn label(&self, i: usize) -> (String, String) {
+        let n = self.names[i];
+        if self.count.get(n).copied().unwrap_or(0) > 1 {
+            (
+                format!("{}#{}", quote(n), self.nth[i]),
+                format!("{n}#{}", self.nth[i]),
+            )
+        } else {
+            (quote(n), n.to_string())
+        }
+    }
+
+    /// The signature that breaks ties between tasks of the same name: their upstream names.
+    pub(super) fn signature(&self, i: usize) -> Vec<String> {
+        let mut s = self.pred_names(i);
+        s.sort();
+        s
+    }
+
+    pub(super) fn summary(&self, i: usize, t: &Value) -> String {
+        let kind = [str_field(t, "nodeType"), str_field(t, "operatorType")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let preds = self.pred_names(i);
+        let mut s = if kind.is_empty() {
+            "task".to_string()
+        } else {
+            kind
+        };
+        if !preds.is_empty() {
+            s.push_str(", reads from ");
+            s.push_str(
+                &preds
+                    .iter()
+                    .map(|p| quote(p))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+        s
+    }
+}
+
+/// Pairs the tasks of two versions: by name; among equal names by upstream names, then in order;
+/// then renames (same id, or same content under another name).
+pub(super) fn match_tasks(
+    lg: &Graph<'_>,
+    rg: &Graph<'_>,
+    l: &[Value],
+    r: &[Value],
+) -> Vec<Option<usize>> {
+    let mut l2r: Vec<Option<usize>> = vec![None; l.len()];
+    let mut r_used = vec![false; r.len()];
+    let mut r_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, n) in rg.names.iter().enumerate() {
+        r_by_name.entry(n).or_default().push(j);
+    }
+    let mut l_by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in lg.names.iter().enumerate() {
+        l_by_name.entry(n).or_default().push(i);
+    }
+    // Unique names first, so that signatures of repeated names can see through them.
+    for (i, n) in lg.names.iter().enumerate() {
+        if let (Some(li), Some(rj)) = (l_by_name.get(n), r_by_name.get(n)) {
+            if li.len() == 1 && rj.len() == 1 {
+                l2r[i] = Some(rj[0]);
+                r_used[rj[0]] = true;
+            }
+        }
+    }
+    let mut names: Vec<&str> = l_by_name
+        .iter()
+        .filter(|(n, li)| li.len() > 1 || r_by_name.get(*n).is_some_and(|rj| rj.len() > 1))
+        .map(|(n, _)| *n)
+        .collect();
+    names.sort();
+    for n in names {
+        let Some(rj) = r_by_name.get(n) else { continue };
+        let li = &l_by_name[n];
+        for &i in li {
+            let sig = lg.signature(i);
+            if let Some(&j) = rj.iter().find(|&&j| !r_used[j] && rg.signature(j) == sig) {
+                l2r[i] = Some(j);
+                r_used[j] = true;
+            }
+        }
+        for &i in li {
+            if l2r[i].is_none() {
+                if let Some(&j) = rj.iter().find(|&&j| !r_used[j]) {
+                    l2r[i] = Some(j);
+                    r_used[j] = true;
+                }
+            }
+        }
+    }
+    // Renames: the same id (one tenant's history) with the same node type…
+    let r_by_id: HashMap<&str, usize> = r
+        .iter()
+        .enumerate()
+        .filter_map(|(j, t)| str_field(t, "id").map(|id| (id, j)))
+        .collect();
+    for i in 0..l.len() {
+        if l2r[i].is_some() {
+            continue;
+        }
+        if let Some(&j) = str_field(&l[i], "id").and_then(|id| r_by_id.get(id)) {
+            if !r_used[j] && str_field(&l[i], "nodeType") == str_field(&r[j], "nodeType") {
+                l2r[i] = Some(j);
+                r_used[j] = true;
+            }
+        }
+    }
+    // …or the same content and upstream tasks under another name (another tenant).
+    let content = |t: &Value| -> u64 {
+        t.as_object().map_or(0, |m| {
+            let rest: Map<String, Value> = m
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "predecessors"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            fingerprint(&Value::Object(rest))
+        })
+    };
+    for i in 0..l.len() {
+        if l2r[i].is_some() {
+            continue;
+        }
+        let (ci, si) = (content(&l[i]), lg.signature(i));
+        if let Some(j) =
+            (0..r.len()).find(|&j| !r_used[j] && content(&r[j]) == ci && rg.signature(j) == si)
+        {
+            l2r[i] = Some(j);
+            r_used[j] = true;
+        }
+    }
+    l2r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(id: &str, name: &str, preds: &[&str]) -> Value {
+        json!({"id": id, "name": name, "nodeType": "PROCESSOR",
+               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+    }
+
+    #[test]
+    fn labels_number_repeated_names() {
+        let tasks = [
+            t("1", "Src", &[]),
+            t("2", "Map", &["1"]),
+            t("3", "Map", &["2"]),
+        ];
+        let g = Graph::new(&tasks);
+        assert_eq!(g.label(0), ("\"Src\"".to_string(), "Src".to_string()));
+        assert_eq!(g.label(2), ("\"Map\"#2".to_string(), "Map#2".to_string()));
+        assert_eq!(g.pred_names(2), ["Map#1"]);
+        assert_eq!(g.summary(1, &tasks[1]), "PROCESSOR, reads from \"Src\"");
+    }
+
+    #[test]
+    fn renames_match_by_id_then_by_content() {
+        let l = [t("1", "Src", &[]), t("2", "Old", &["1"])];
+        let by_id = [t("1", "Src", &[]), t("2", "New", &["1"])];
+        let by_content = [t("9", "Src", &[]), t("8", "New", &["9"])];
+        for r in [&by_id, &by_content] {
+            let (lg, rg) = (Graph::new(&l), Graph::new(r));
+            assert_eq!(match_tasks(&lg, &rg, &l, r), [Some(0), Some(1)]);
+        }
+        let other = [t("9", "Src", &[]), t("8", "New", &[])];
+        let (lg, rg) = (Graph::new(&l), Graph::new(&other));
+        assert_eq!(match_tasks(&lg, &rg, &l, &other), [Some(0), None]);
+    }
+}

@@ -178,8 +178,21 @@ fn message(e: &ValidationError<'_>) -> String {
     }
 }
 
+/// The most specific error inside an `anyOf`/`oneOf` failure (following best branches down).
+pub(crate) fn most_specific<'a, 'b>(e: &'a ValidationError<'b>) -> &'a ValidationError<'b> {
+    match e.kind() {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            match best_branch(context).and_then(|b| b.first()) {
+                Some(inner) => most_specific(inner),
+                None => e,
+            }
+        }
+        _ => e,
+    }
+}
+
 /// The `anyOf`/`oneOf` branch that came closest: fewest errors, then the deepest error.
-fn best_branch<'a>(
+pub(crate) fn best_branch<'a>(
     context: &'a [Vec<ValidationError<'static>>],
 ) -> Option<&'a Vec<ValidationError<'static>>> {
     context.iter().filter(|b| !b.is_empty()).min_by_key(|b| {

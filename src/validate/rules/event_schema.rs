@@ -14,8 +14,10 @@ pub(super) fn invalid_event_schema(value: &Value, out: &mut Vec<Finding>) {
         }
         // The meta-schema lookup panics on an undetectable draft; treat that as an error too.
         let result = std::panic::catch_unwind(|| {
-            jsonschema::meta::validate(schema)
-                .map_err(|e| (e.instance_path().to_string(), e.to_string()))
+            jsonschema::meta::validate(schema).map_err(|e| {
+                let e = crate::validate::schema::most_specific(&e);
+                (e.instance_path().to_string(), e.to_string())
+            })
         });
         let (inner, message) = match result {
             Ok(Ok(())) => continue,

@@ -60,6 +60,17 @@ pub enum Command {
     /// files are valid (warnings allowed unless --deny-warnings), 1 when any has an error, 2 when
     /// validation could not run.
     Validate(ValidateArgs),
+    /// Show what changed between two sets of meters, by identity (not by text).
+    ///
+    /// Each side is a file, a folder, `git:REV` or `git:REV:PATH` (read without a checkout; a bare
+    /// `git:REV` uses the other side's path). Meters pair by globalId, else by name; versions,
+    /// tasks, schemas and field mappings pair by their identity, so tenant ids, schema suffixes,
+    /// list order and key order never show as changes. Exit 0: no differences; 1: differences;
+    /// 2: could not compare.
+    ///
+    /// Examples: `meterctl diff git:origin/main meters/` (review a branch);
+    /// `meterctl diff staging/ production/`; `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
+    Diff(DiffArgs),
     /// List every validation rule with its code, default severity and a one-line summary.
     Rules,
     /// Explain one validation rule: what it finds, why, and how to fix it.
@@ -90,17 +101,6 @@ pub enum Command {
         #[command(subcommand)]
         command: SandboxCommand,
     },
-    /// Show what changed between two sets of meters, by identity (not by text).
-    ///
-    /// Each side is a file, a folder, `git:REV` or `git:REV:PATH` (read without a checkout; a bare
-    /// `git:REV` uses the other side's path). Meters pair by globalId, else by name; versions,
-    /// tasks, schemas and field mappings pair by their identity, so tenant ids, schema suffixes,
-    /// list order and key order never show as changes. Exit 0: no differences; 1: differences;
-    /// 2: could not compare.
-    ///
-    /// Examples: `meterctl diff git:origin/main meters/` (review a branch);
-    /// `meterctl diff staging/ production/`; `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
-    Diff(DiffArgs),
 }
 
 /// `meterctl schema` actions.

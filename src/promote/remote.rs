@@ -1,0 +1,104 @@
+//! Connections to an environment's tenant, split by what they may do.
+//!
+//! A [`Reader`] can only export; a [`Writer`] can only import. `plan`, `pull`, `render` and
+//! `apply --dry-run` build readers only, so they cannot write by mistake (the UX conventions'
+//! safety rule). Credentials come from the environment variables the config names, never from
+//! the config itself.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use serde_json::Value;
+
+use crate::config::Environment;
+use crate::zuora::{self, Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
+
+/// Network settings shared by every promotion command.
+#[derive(Debug, Clone)]
+pub struct Net {
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Attempts per request.
+    pub max_attempts: u32,
+    /// Total retry time per request.
+    pub max_retry_time: Duration,
+    /// Backoff base.
+    pub retry_delay: Duration,
+    /// Log requests.
+    pub verbose: bool,
+}
+
+fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client> {
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let (Some(id), Some(secret)) = (get(&env.client_id_env), get(&env.client_secret_env)) else {
+        bail!(
+            "no credentials for environment {env_name:?}: set {} and {} (meterctl.yaml names the variables; credentials are read only from the environment)",
+            env.client_id_env,
+            env.client_secret_env
+        );
+    };
+    Ok(Client::new(ClientConfig {
+        base_url: env.url.clone(),
+        credentials: Credentials {
+            client_id: id.trim().to_string(),
+            client_secret: Secret::new(secret.trim()),
+        },
+        entity_ids: (!env.entity_ids.is_empty()).then(|| env.entity_ids.join(",")),
+        org_ids: None,
+        track_id: zuora::new_track_id(),
+        request_timeout: net.request_timeout,
+        connect_timeout: net.connect_timeout,
+        retry: RetryPolicy {
+            max_attempts: net.max_attempts,
+            base_delay: net.retry_delay,
+            max_delay: Duration::from_secs(60),
+            max_elapsed: net.max_retry_time,
+        },
+        verbose: net.verbose,
+    })?)
+}
+
+/// Read-only access to a tenant.
+pub struct Reader {
+    client: Client,
+}
+
+impl Reader {
+    /// Connects (no request is made yet).
+    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Reader> {
+        Ok(Reader {
+            client: client(env_name, env, net)?,
+        })
+    }
+
+    /// The tenant's definition of a meter.
+    pub fn export(&self, meter_id: &str) -> Result<Value, ZuoraError> {
+        self.client.export(meter_id)
+    }
+}
+
+/// Write access to a tenant (imports only).
+pub struct Writer {
+    client: Client,
+}
+
+impl Writer {
+    /// Connects (no request is made yet).
+    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Writer> {
+        Ok(Writer {
+            client: client(env_name, env, net)?,
+        })
+    }
+
+    /// Imports a definition (JSON, no `globalId` field) under its globalId: creates or updates.
+    pub fn import(
+        &self,
+        file_name: &str,
+        body: &[u8],
+        global_id: &str,
+    ) -> Result<Value, ZuoraError> {
+        self.client.import(file_name, body, Some(global_id))
+    }
+}

@@ -232,8 +232,25 @@ pub fn compute_plan(
             Some(have) => {
                 let have_n = plan::normalize(have);
                 let mut changes = plan::changes(&have_n, &want);
+                // The tenant's old secret is unknown to the masker: hide whatever is at a place
+                // where the repository has a secret placeholder.
+                let secret_at = values::secret_pointers(&m.value);
                 for c in &mut changes {
+                    let secret = secret_at
+                        .iter()
+                        .any(|p| c.pointer == *p || c.pointer.starts_with(&format!("{p}/")));
                     for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                        if secret {
+                            *v = Value::String("***".into());
+                            continue;
+                        }
+                        for p in &secret_at {
+                            if let Some(rel) = p.strip_prefix(&format!("{}/", c.pointer)) {
+                                if let Some(inner) = v.pointer_mut(&format!("/{rel}")) {
+                                    *inner = Value::String("***".into());
+                                }
+                            }
+                        }
                         masker.mask_value(v);
                     }
                 }

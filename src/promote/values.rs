@@ -329,6 +329,21 @@ pub fn restore(
     out
 }
 
+/// Pointers of the strings holding a `${{ env.X }}` (secret) placeholder.
+pub fn secret_pointers(repository: &Value) -> Vec<String> {
+    let mut places = Vec::new();
+    collect_strings(repository, &mut String::new(), &mut places);
+    places
+        .into_iter()
+        .filter(|(_, s)| {
+            scan(s)
+                .iter()
+                .any(|p| matches!(p, Ok(p) if p.kind == Kind::Env))
+        })
+        .map(|(p, _)| p)
+        .collect()
+}
+
 fn collect_strings(v: &Value, ptr: &mut String, out: &mut Vec<(String, String)>) {
     match v {
         Value::String(s) if has_placeholder(s) => out.push((ptr.clone(), s.clone())),

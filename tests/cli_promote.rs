@@ -610,6 +610,11 @@ fn config_check_and_unknown_keys() {
         .args(["plan", "--env", "production"]));
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown field `protect`"), "{stderr}");
+    // Folder walks skip meterctl.yaml: the example repository validates as a whole.
+    let (code, stdout, stderr) = out(Command::cargo_bin("meterctl")
+        .unwrap()
+        .args(["validate", "examples"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
     // init refuses to overwrite.
     let (code, _, _) = out(cmd(&s.repo, &s.server).args(["init"]));
     assert_eq!(code, 2);

@@ -144,6 +144,10 @@ pub struct NetArgs {
     /// Requests in flight at most (each meter's import is one call).
     #[arg(long, env = "METERCTL_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
+    /// Send at most this many export/import calls per minute to the tenant (default: no limit
+    /// besides Zuora's 429 answers, whose Retry-After is always honoured).
+    #[arg(long, env = "METERCTL_MAX_RPM", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rpm: Option<u32>,
 }
 
 /// Flags of `meterctl init`.
@@ -218,7 +222,7 @@ pub struct PlanArgs {
     #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
     pub env: String,
     /// Output format.
-    #[arg(long, value_enum, default_value_t, env = "METERCTL_FORMAT")]
+    #[arg(long, value_enum, default_value_t)]
     pub format: PlanFormat,
     /// Also save the plan (JSON, with fingerprints of the remote definitions) for `apply`.
     #[arg(short, long, value_name = "PLAN.json")]
@@ -247,6 +251,9 @@ pub struct ApplyArgs {
     /// Stop starting imports after the first failure.
     #[arg(long, env = "METERCTL_FAIL_FAST")]
     pub fail_fast: bool,
+    /// Send definitions even when local validation (as `meterctl validate`) finds errors.
+    #[arg(long)]
+    pub no_validate: bool,
     /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
     #[arg(long, value_name = "FOLDER")]
     pub restore: Option<PathBuf>,

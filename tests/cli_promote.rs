@@ -619,3 +619,42 @@ fn config_check_and_unknown_keys() {
     let (code, _, _) = out(cmd(&s.repo, &s.server).args(["init"]));
     assert_eq!(code, 2);
 }
+
+#[test]
+fn apply_validates_first_and_orphans_are_left_alone() {
+    let s = setup(0.0, 0, "");
+    let text = fs::read_to_string("examples/meters/api-calls.yaml").unwrap();
+    let broken = text.replacen(
+        "predecessors:\n    - id: ",
+        "predecessors:\n    - id: t-missing-",
+        1,
+    );
+    assert_ne!(broken, text);
+    fs::write(s.repo.path().join("meters/api-calls.yaml"), broken).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("MC0104") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    // A tracked meter without a file is orphaned: shown, never deleted, nothing pending.
+    fs::write(s.repo.path().join("meters/api-calls.yaml"), &text).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    fs::remove_file(s.repo.path().join("meters/api-calls.yaml")).unwrap();
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["has_changes"], false);
+    assert_eq!(plan["actions"][0]["action"], "orphaned");
+    assert_eq!(plan["actions"][0]["meter_id"], "101");
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("nothing to do"));
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+}

@@ -38,6 +38,9 @@ fn net(n: &NetArgs, out: &Output) -> Net {
         max_retry_time: n.max_retry_time,
         retry_delay: n.retry_delay,
         verbose: out.verbose,
+        limiter: n
+            .max_rpm
+            .map(|r| std::sync::Arc::new(crate::promote::remote::Limiter::per_minute(r))),
     }
 }
 
@@ -458,6 +461,44 @@ fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Validates the repository files of every pending create/update like `meterctl validate`
+/// (meterctl.yaml's settings apply); prints the findings and returns false when any is invalid.
+fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result<bool> {
+    let files: Vec<std::path::PathBuf> = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.action,
+                plan_mod::Action::Create | plan_mod::Action::Update
+            )
+        })
+        .filter_map(|a| a.file.as_ref().map(std::path::PathBuf::from))
+        .collect();
+    let options = super::validate::options_from(Some(config), &Default::default())?;
+    let reports = crate::validate::Validator::new(options)?.check_paths(&files);
+    if reports.iter().all(|r| r.is_valid()) {
+        return Ok(true);
+    }
+    let invalid: Vec<_> = reports.into_iter().filter(|r| !r.is_valid()).collect();
+    let summary = crate::validate::Summary::of(&invalid);
+    crate::report::validate::write(
+        crate::report::validate::ValidateFormat::Text,
+        &invalid,
+        &summary,
+        crate::report::validate::TextOptions {
+            color: crate::report::color_stderr(),
+            quiet,
+        },
+        &mut std::io::stderr().lock(),
+    )?;
+    eprint_line(&format!(
+        "error: {} definition(s) to apply are not valid; nothing was changed (fix them, or --no-validate sends them anyway)",
+        invalid.len()
+    ));
+    Ok(false)
+}
+
 pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
@@ -528,6 +569,9 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         if !out.quiet {
             println("dry run: nothing was changed")?;
         }
+        return Ok(Outcome::Findings);
+    }
+    if !args.no_validate && !validate_pending(&config, &p.plan, out.quiet)? {
         return Ok(Outcome::Findings);
     }
     let n = p.plan.count(plan_mod::Action::Create) + p.plan.count(plan_mod::Action::Update);

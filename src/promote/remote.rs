@@ -5,7 +5,8 @@
 //! safety rule). Credentials come from the environment variables the config names, never from
 //! the config itself.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use serde_json::Value;
@@ -28,6 +29,45 @@ pub struct Net {
     pub retry_delay: Duration,
     /// Log requests.
     pub verbose: bool,
+    /// Spaces calls to the tenant out (shared by every reader and writer built from this).
+    pub limiter: Option<Arc<Limiter>>,
+}
+
+/// A per-tenant pace: at most `per_minute` calls in any minute, evenly spaced, across threads.
+#[derive(Debug)]
+pub struct Limiter {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Limiter {
+    /// A limiter allowing `per_minute` calls a minute.
+    pub fn per_minute(per_minute: u32) -> Limiter {
+        Limiter {
+            interval: Duration::from_secs(60) / per_minute.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for this call's slot.
+    pub fn acquire(&self) {
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        let now = Instant::now();
+        if slot > now {
+            std::thread::sleep(slot - now);
+        }
+    }
+}
+
+fn pace(limiter: &Option<Arc<Limiter>>) {
+    if let Some(l) = limiter {
+        l.acquire();
+    }
 }
 
 fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client> {
@@ -63,6 +103,7 @@ fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client
 /// Read-only access to a tenant.
 pub struct Reader {
     client: Client,
+    limiter: Option<Arc<Limiter>>,
 }
 
 impl Reader {
@@ -70,11 +111,13 @@ impl Reader {
     pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Reader> {
         Ok(Reader {
             client: client(env_name, env, net)?,
+            limiter: net.limiter.clone(),
         })
     }
 
     /// The tenant's definition of a meter.
     pub fn export(&self, meter_id: &str) -> Result<Value, ZuoraError> {
+        pace(&self.limiter);
         self.client.export(meter_id)
     }
 }
@@ -82,6 +125,7 @@ impl Reader {
 /// Write access to a tenant (imports only).
 pub struct Writer {
     client: Client,
+    limiter: Option<Arc<Limiter>>,
 }
 
 impl Writer {
@@ -89,6 +133,7 @@ impl Writer {
     pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Writer> {
         Ok(Writer {
             client: client(env_name, env, net)?,
+            limiter: net.limiter.clone(),
         })
     }
 
@@ -99,6 +144,28 @@ impl Writer {
         body: &[u8],
         global_id: &str,
     ) -> Result<Value, ZuoraError> {
+        pace(&self.limiter);
         self.client.import(file_name, body, Some(global_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_spaces_calls_across_threads() {
+        let l = Limiter::per_minute(60_000); // one per millisecond
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| (0..10).for_each(|_| l.acquire()));
+            }
+        });
+        assert!(
+            start.elapsed() >= Duration::from_millis(39),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

@@ -658,3 +658,55 @@ fn apply_validates_first_and_orphans_are_left_alone() {
     assert!(stdout.contains("nothing to do"));
     assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
 }
+
+#[test]
+fn one_failing_meter_does_not_stop_the_others_unless_fail_fast() {
+    let s = setup(0.0, 0, "");
+    for f in ["api-calls", "sms-messages", "active-seats"] {
+        let text = fs::read_to_string(format!("examples/meters/{f}.yaml")).unwrap();
+        // The tenant refuses a meter without a type (70002220).
+        let text = if f == "api-calls" {
+            text.replacen("type: CUSTOM\n", "", 1)
+        } else {
+            text
+        };
+        fs::write(s.repo.path().join(format!("meters/{f}.yaml")), text).unwrap();
+    }
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "sandbox",
+        "--yes",
+        "--no-validate",
+        "--fail-fast",
+        "--concurrency",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    // mtr-active-seats went first, then mtr-api-calls failed and nothing more was started.
+    assert!(
+        stdout.ends_with("1 created, 0 updated, 0 unchanged, 1 failed, 1 skipped (--fail-fast)\n"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes", "--no-validate"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.ends_with("1 created, 0 updated, 1 unchanged, 1 failed\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: mtr-api-calls:") && stderr.contains("70002220"),
+        "{stderr}"
+    );
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 2);
+    let lock: Value =
+        serde_json::from_str(&fs::read_to_string(s.repo.path().join("meterctl.lock")).unwrap())
+            .unwrap();
+    let tracked: Vec<&String> = lock["environments"]["sandbox"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(tracked, ["mtr-active-seats", "mtr-sms-messages"]);
+}

@@ -342,40 +342,50 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     generate(s.repo.path(), 200);
     let lock_path = s.repo.path().join("meterctl.lock");
     // Start an apply and kill it once the lock shows progress; the lock parses at every look.
-    let mut child = std_cmd(&s.repo, &s.server)
-        .env("METERCTL_MAX_ATTEMPTS", "10")
-        .args(["apply", "--env", "production", "--yes", "-q"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    // Interrupt one apply with SIGINT (Ctrl-C) and the next with SIGKILL, each once the lock shows
+    // progress; the lock parses at every look.
     let mut looks = 0;
-    loop {
-        if let Ok(text) = fs::read_to_string(&lock_path) {
-            let lock: Value =
-                serde_json::from_str(&text).expect("the lock is valid at every moment");
-            looks += 1;
-            let n = lock["environments"]["production"]
-                .as_object()
-                .map_or(0, |o| o.len());
-            if n >= 40 {
+    for (signal, at) in [("-INT", 40), ("-KILL", 100)] {
+        let mut child = std_cmd(&s.repo, &s.server)
+            .env("METERCTL_MAX_ATTEMPTS", "10")
+            .args(["apply", "--env", "production", "--yes", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        loop {
+            if let Ok(text) = fs::read_to_string(&lock_path) {
+                let lock: Value =
+                    serde_json::from_str(&text).expect("the lock is valid at every moment");
+                looks += 1;
+                let n = lock["environments"]["production"]
+                    .as_object()
+                    .map_or(0, |o| o.len());
+                if n >= at {
+                    break;
+                }
+            }
+            if child.try_wait().unwrap().is_some() {
                 break;
             }
+            std::thread::sleep(Duration::from_millis(5));
         }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        child.wait().unwrap();
+        let partial = tenant_meters(s.state.path(), "production").len();
+        eprintln!(
+            "{signal}: stopped after {looks} looks at the lock, {partial} meters in the tenant"
+        );
+        assert!(
+            partial < 200,
+            "the signal came too late to test a resume ({partial})"
+        );
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
     assert!(looks > 0);
-    let partial = tenant_meters(s.state.path(), "production").len();
-    eprintln!("killed after {looks} looks at the lock, {partial} meters in the tenant");
-    assert!(
-        partial < 200,
-        "the kill came too late to test a resume ({partial})"
-    );
 
     // Rerun: completes; the tenant holds exactly 200 meters, no duplicates.
     let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
@@ -401,6 +411,15 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
         .args(["plan", "--env", "production"]));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.ends_with("0 to create, 0 to update, 200 unchanged, 0 orphaned\n"));
+    // Pulling them back changes no byte: the values are put back as placeholders.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_MAX_ATTEMPTS", "10")
+        .args(["pull", "--env", "production"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("200 pulled (200 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
     let lock: Value = serde_json::from_str(&fs::read_to_string(&lock_path).unwrap()).unwrap();
     assert_eq!(
         lock["environments"]["production"]
@@ -482,7 +501,15 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
     );
     // A new secret: the update shows *** for both sides, and the backup keeps the old one.
     let (code, stdout, _) = run(
-        &["plan", "--env", "sandbox", "--format", "json"],
+        &[
+            "plan",
+            "--env",
+            "sandbox",
+            "--format",
+            "json",
+            "-o",
+            "saved-plan.json",
+        ],
         "tok-NEW-77",
     );
     assert_eq!(code, 1);
@@ -492,7 +519,8 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
         run(&["apply", "--env", "sandbox", "--yes"], "tok-NEW-77").0,
         0
     );
-    // Pull puts the placeholder back; the repository, the lock and backup names hold no secret.
+    // Pull puts the placeholder back; the repository, the lock, a saved plan and backup names
+    // hold no secret.
     let (code, _, _) = run(&["pull", "--env", "sandbox"], "tok-NEW-77");
     assert_eq!(code, 0);
     let pulled = fs::read_to_string(s.repo.path().join("meters/transcoding-minutes.yaml")).unwrap();

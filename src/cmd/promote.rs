@@ -142,7 +142,9 @@ pub(super) fn init(args: InitArgs, out: Output) -> anyhow::Result<Outcome> {
         if !t.is_empty() && !t.ends_with('\n') {
             t.push('\n');
         }
-        t.push_str("# meterctl's backups of tenant definitions (apply)\n.meterctl/\n");
+        t.push_str(
+            "# meterctl's backups of tenant definitions (apply), and temporary files of an interrupted write\n.meterctl/\n.*.meterctl-*.tmp\n",
+        );
         write_atomic(&gi, t.as_bytes())?;
     }
     // Check what was written with the same code every command uses.

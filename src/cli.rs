@@ -95,12 +95,182 @@ pub enum Command {
         #[command(subcommand)]
         command: Box<MeterCommand>,
     },
+    /// Start a meterctl repository here: meterctl.yaml with environments, meters/, .gitignore.
+    Init(InitArgs),
+    /// Check meterctl.yaml.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Record in meterctl.lock that a tenant meter (made in the UI) is this repository meter.
+    Track(TrackArgs),
+    /// Print the definitions as they would be sent to an environment (secrets masked).
+    Render(RenderArgs),
+    /// Export an environment's tracked meters into the repository, placeholders put back.
+    Pull(PullArgs),
+    /// Show what `apply` would change in an environment (exit 1 when anything: also the drift
+    /// check).
+    Plan(PlanArgs),
+    /// Create and update an environment's meters from the repository.
+    ///
+    /// Shows the plan, asks on a terminal (refuses without --yes otherwise), saves every
+    /// definition it will overwrite under .meterctl/backups/<env>/<UTC time>/, imports each
+    /// meter with its globalId and records it in meterctl.lock at once. Nothing is deleted.
+    Apply(ApplyArgs),
     /// A local Zuora Mediation server for tests, demos and CI dry runs.
     Sandbox {
         /// The sandbox command.
         #[command(subcommand)]
         command: SandboxCommand,
     },
+}
+
+/// `meterctl config` actions.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Validate meterctl.yaml (unknown keys, environments, URLs, variable names) and say which
+    /// credential variables are set (exit 1 when the config is invalid).
+    Check,
+}
+
+/// Network flags of the promotion commands.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Timeout of each request to Zuora.
+    #[arg(long, env = "METERCTL_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Timeout for opening a connection.
+    #[arg(long, env = "METERCTL_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Attempts per request, the first included (429, 5xx, timeouts, dropped connections).
+    #[arg(long, env = "METERCTL_MAX_ATTEMPTS", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// Stop retrying a request after this long.
+    #[arg(long, env = "METERCTL_MAX_RETRY_TIME", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub max_retry_time: Duration,
+    /// Base of the exponential backoff between retries.
+    #[arg(long, env = "METERCTL_RETRY_DELAY", value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub retry_delay: Duration,
+    /// Requests in flight at most (each meter's import is one call).
+    #[arg(long, env = "METERCTL_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+    /// Send at most this many export/import calls per minute to the tenant (default: no limit
+    /// besides Zuora's 429 answers, whose Retry-After is always honoured).
+    #[arg(long, env = "METERCTL_MAX_RPM", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rpm: Option<u32>,
+}
+
+/// Flags of `meterctl init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// An environment and its base URL, NAME=URL (repeatable; default sandbox and production
+    /// on Zuora's URLs). Credentials come from ZUORA_<NAME>_CLIENT_ID / _CLIENT_SECRET.
+    #[arg(long = "env", value_name = "NAME=URL")]
+    pub envs: Vec<String>,
+}
+
+/// Flags of `meterctl track`.
+#[derive(Debug, Args)]
+pub struct TrackArgs {
+    /// The environment.
+    #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
+    pub env: String,
+    /// The repository meter's globalId.
+    pub global_id: String,
+    /// The tenant's meter id.
+    pub meter_id: String,
+    /// Record it without checking that the meter exists.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Network.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Flags of `meterctl render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The environment.
+    #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
+    pub env: String,
+    /// Only this meter (globalId, name or file).
+    pub meter: Option<String>,
+    /// Document format.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: DocFormat,
+}
+
+/// Flags of `meterctl pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The environment.
+    #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
+    pub env: String,
+    /// Only these meters (default: every meter tracked in the environment).
+    pub global_ids: Vec<String>,
+    /// Network.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Output format of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PlanFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"format_version": 1, "environment", "has_changes", "actions": [...]}`.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
+
+/// Flags of `meterctl plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The environment.
+    #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
+    pub env: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: PlanFormat,
+    /// Also save the plan (JSON, with fingerprints of the remote definitions) for `apply`.
+    #[arg(short, long, value_name = "PLAN.json")]
+    pub output: Option<PathBuf>,
+    /// Network.
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Flags of `meterctl apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The environment.
+    #[arg(long, env = "METERCTL_ENV", value_name = "NAME")]
+    pub env: String,
+    /// A plan saved by `plan -o`: refused when a remote definition or the repository changed
+    /// since.
+    #[arg(value_name = "PLAN.json", conflicts_with = "restore")]
+    pub plan: Option<PathBuf>,
+    /// Do not ask (needed without a terminal, and always for a protected environment).
+    #[arg(short, long, env = "METERCTL_YES")]
+    pub yes: bool,
+    /// Show the plan and stop; no client that can write is even built.
+    #[arg(long, env = "METERCTL_DRY_RUN")]
+    pub dry_run: bool,
+    /// Stop starting imports after the first failure.
+    #[arg(long, env = "METERCTL_FAIL_FAST")]
+    pub fail_fast: bool,
+    /// Send definitions even when local validation (as `meterctl validate`) finds errors.
+    #[arg(long)]
+    pub no_validate: bool,
+    /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
+    #[arg(long, value_name = "FOLDER")]
+    pub restore: Option<PathBuf>,
+    /// Network.
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// `meterctl schema` actions.

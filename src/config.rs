@@ -3,7 +3,7 @@
 //!
 //! Unknown keys are errors with their line, so typos do not pass silently. Paths in the file are
 //! relative to the file's folder. Credentials never live here: environments name environment
-//! variables (the promotion issue types `environments`; until then it is kept as data).
+//! variables, never values (`client_id_env`, `client_secret_env`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,9 @@ use serde::Deserialize;
 
 /// The file name that marks a meterctl repository.
 pub const FILE_NAME: &str = "meterctl.yaml";
+
+/// The lock file, next to the config: tenant meter ids and digests per environment.
+pub const LOCK_FILE_NAME: &str = "meterctl.lock";
 
 /// A rule level in `validate.rules`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -45,6 +48,43 @@ pub struct DiffConfig {
     pub ignore: Vec<String>,
 }
 
+/// One tenant to promote to (`environments.NAME`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Base URL of the tenant's REST API.
+    pub url: String,
+    /// Name of the environment variable holding the OAuth client id (never the id itself).
+    pub client_id_env: String,
+    /// Name of the environment variable holding the OAuth client secret.
+    pub client_secret_env: String,
+    /// Sent as `Zuora-Entity-Ids` when not empty.
+    #[serde(default)]
+    pub entity_ids: Vec<String>,
+    /// `${{ values.NAME }}` → value, for this environment.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
+    /// `apply` needs `--yes` even on a terminal, and never deletes.
+    #[serde(default)]
+    pub protected: bool,
+}
+
+/// Whether a name is fit for an environment (it is used in folder names): `[A-Za-z0-9_-]+`.
+pub fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Whether a name is fit for an environment variable: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_var_name(name: &str) -> bool {
+    let mut b = name.bytes();
+    b.next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
 /// The parsed configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,9 +100,9 @@ pub struct Config {
     /// Diff settings.
     #[serde(default)]
     pub diff: DiffConfig,
-    /// Tenants to promote between (typed by the promotion feature).
+    /// Tenants to promote between, by name.
     #[serde(default)]
-    pub environments: Option<serde_json::Value>,
+    pub environments: BTreeMap<String, Environment>,
     /// The folder holding the config file (not read from the file).
     #[serde(skip)]
     pub root: PathBuf,
@@ -155,11 +195,69 @@ impl Config {
                 });
             }
         }
+        for (name, env) in &config.environments {
+            let bad = |message: String| ConfigError::Invalid {
+                path: shown.clone(),
+                message: format!("environments.{name}: {message}"),
+            };
+            if !is_env_name(name) {
+                return Err(bad(
+                    "environment names use only letters, digits, `_` and `-`".into(),
+                ));
+            }
+            for (key, var) in [
+                ("client_id_env", &env.client_id_env),
+                ("client_secret_env", &env.client_secret_env),
+            ] {
+                if !is_var_name(var) {
+                    return Err(bad(format!(
+                        "{key} must name an environment variable (like ZUORA_{}_CLIENT_ID), not hold a credential",
+                        name.to_ascii_uppercase().replace('-', "_")
+                    )));
+                }
+            }
+            if let Err(e) = crate::zuora::check_base_url(&env.url) {
+                return Err(bad(format!("url: {e}")));
+            }
+            for key in env.values.keys() {
+                if !is_var_name(key) {
+                    return Err(bad(format!(
+                        "values.{key}: value names use letters, digits and `_` (they appear as ${{{{ values.NAME }}}})"
+                    )));
+                }
+            }
+        }
         config.root = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         Ok(config)
+    }
+
+    /// The meters folder (default `meters/`), as a path usable from the current folder.
+    pub fn meters_dir(&self) -> PathBuf {
+        self.resolve(self.meters.as_deref().unwrap_or(Path::new("meters")))
+    }
+
+    /// `meterctl.lock`, next to the config file.
+    pub fn lock_path(&self) -> PathBuf {
+        self.resolve(Path::new(LOCK_FILE_NAME))
+    }
+
+    /// The named environment, or an error listing the known ones.
+    pub fn environment(&self, name: &str) -> anyhow::Result<&Environment> {
+        self.environments.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
+            anyhow::anyhow!(
+                "no environment {name:?} in {FILE_NAME}{}",
+                if known.is_empty() {
+                    "; add one under `environments:` (`meterctl init` writes an example)"
+                        .to_string()
+                } else {
+                    format!("; known: {}", known.join(", "))
+                }
+            )
+        })
     }
 
     /// A path from the config, made relative to the current folder.
@@ -220,6 +318,68 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown rule"));
+    }
+
+    #[test]
+    fn environments_are_typed_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        let good = "version: 1\nenvironments:\n  sandbox:\n    url: https://rest.test.zuora.com\n    client_id_env: ZUORA_SANDBOX_CLIENT_ID\n    client_secret_env: ZUORA_SANDBOX_CLIENT_SECRET\n    values:\n      s3_connection: s3-usage-sandbox\n  production:\n    url: https://rest.zuora.com\n    client_id_env: A\n    client_secret_env: B\n    protected: true\n";
+        std::fs::write(&p, good).unwrap();
+        let c = Config::load(&p).unwrap();
+        assert_eq!(
+            c.environments["sandbox"].values["s3_connection"],
+            "s3-usage-sandbox"
+        );
+        assert!(c.environments["production"].protected);
+        assert!(c
+            .environment("staging")
+            .unwrap_err()
+            .to_string()
+            .contains("known: production, sandbox"));
+        std::fs::write(&p, good.replace("    protected: true", "    protect: true")).unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains(":13:5: environments.production: unknown field `protect`"),
+            "{e}"
+        );
+        std::fs::write(
+            &p,
+            good.replace("client_secret_env: B", "client_secret_env: hunter2!"),
+        )
+        .unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("must name an environment variable") && !e.contains("hunter2"),
+            "{e}"
+        );
+        std::fs::write(
+            &p,
+            good.replace("https://rest.zuora.com", "http://rest.zuora.com"),
+        )
+        .unwrap();
+        assert!(Config::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("environments.production: url:"));
+    }
+
+    #[test]
+    fn embedded_schema_accepts_the_example_and_rejects_typos() {
+        let schema: serde_json::Value =
+            serde_json::from_str(crate::validate::schema::embedded("meterctl-config").unwrap())
+                .unwrap();
+        let v = jsonschema::validator_for(&schema).unwrap();
+        let text = std::fs::read_to_string("examples/meterctl.yaml").unwrap();
+        let example: serde_json::Value = serde_norway::from_str(&text).unwrap();
+        assert!(v.is_valid(&example));
+        Config::load(Path::new("examples/meterctl.yaml")).unwrap();
+        let mut bad = example.clone();
+        bad["environments"]["production"]["protect"] = true.into();
+        assert!(!v.is_valid(&bad));
+        bad = example;
+        bad["environments"]["sandbox"]["client_secret_env"] = "not a name!".into();
+        assert!(!v.is_valid(&bad));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! - [`cli`]: clap flag definitions only.
 //! - [`cmd`]: one file per subcommand: flags → library call → output → exit outcome.
 //! - [`zuora`]: the Zuora Mediation client (OAuth, headers, retries, typed calls and errors).
+//! - [`promote`]: environments, values, `meterctl.lock`, plan, apply and pull (GitOps promotion).
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
@@ -33,6 +34,7 @@ pub mod events;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod promote;
 pub mod report;
 pub mod rng;
 pub mod sandbox;

@@ -450,7 +450,13 @@ fn rules_explain_and_schemas() {
     );
     assert_eq!(run(meterctl().args(["explain", "MC9999"])).0, 2);
     let (code, out, _) = run(meterctl().args(["schema", "list"]));
-    assert_eq!((code, out.as_str()), (0, "meter-definition\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "meter-definition\nmeterctl-config\n")
+    );
+    let (code, out, _) = run(meterctl().args(["schema", "print", "meterctl-config"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("\"client_secret_env\""), "{out}");
     let (code, out, _) = run(meterctl().args(["schema", "print"]));
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();

@@ -7,6 +7,7 @@ mod convert;
 mod diff;
 mod fmt;
 pub mod meter;
+mod promote;
 mod rules;
 mod sandbox;
 mod validate;
@@ -55,6 +56,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Explain { code } => rules::explain(&code),
         Command::Schema { action } => rules::schema(action),
         Command::Meter { command } => meter::run(*command, out),
+        Command::Init(args) => promote::init(args, out),
+        Command::Config { action } => promote::config(action, out),
+        Command::Track(args) => promote::track(args, out),
+        Command::Render(args) => promote::render(args, out),
+        Command::Pull(args) => promote::pull(args, out),
+        Command::Plan(args) => promote::plan(args, out),
+        Command::Apply(args) => promote::apply(args, out),
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
     }

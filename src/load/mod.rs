@@ -114,7 +114,8 @@ pub enum DiscoverError {
 ///
 /// Files named explicitly are kept whatever their extension (loading reports an unsupported
 /// one); folders are walked recursively for `*.json`, `*.yaml` and `*.yml`, skipping hidden
-/// entries and anything a `.gitignore` (or `.ignore`) excludes.
+/// entries, `meterctl.yaml` (the configuration) and anything a `.gitignore` (or `.ignore`)
+/// excludes.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
     let mut out = Vec::new();
     for path in paths {
@@ -139,6 +140,8 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
             })?;
             if entry.file_type().is_some_and(|t| t.is_file())
                 && Format::from_path(entry.path()).is_some()
+                // The repository's configuration is not a meter.
+                && entry.file_name() != crate::config::FILE_NAME
             {
                 out.push(entry.into_path());
             }

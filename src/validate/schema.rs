@@ -13,10 +13,16 @@ use super::rules;
 use super::Finding;
 
 /// The schemas embedded in the binary: name and text.
-pub const EMBEDDED: &[(&str, &str)] = &[(
-    "meter-definition",
-    include_str!("../../schemas/meter-definition.schema.json"),
-)];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "meter-definition",
+        include_str!("../../schemas/meter-definition.schema.json"),
+    ),
+    (
+        "meterctl-config",
+        include_str!("../../schemas/meterctl-config.schema.json"),
+    ),
+];
 
 /// The text of an embedded schema.
 pub fn embedded(name: &str) -> Option<&'static str> {

@@ -1,0 +1,308 @@
+//! Applying a plan: backups first, then one import per `create`/`update`, the lock updated after
+//! each success.
+//!
+//! Before the first write, every tenant definition that an update will overwrite is saved under
+//! `.meterctl/backups/<env>/<UTC time>/<slug of globalId>.json` (with its `globalId`, so
+//! [`restore`] can import it back). Imports run on at most `concurrency` threads, each meter's
+//! import one call with its `globalId` (idempotent: a repeat updates, never duplicates). After
+//! each success the lock records the tenant's meter id and the digest, atomically, so an apply
+//! that is interrupted resumes from where it stopped. One meter failing does not stop the others
+//! unless `fail_fast`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use serde_json::Value;
+
+use super::lock::{Entry, Lock};
+use super::plan::Action;
+use super::remote::Writer;
+use super::{par_map, slug, Planned};
+use crate::fsutil::{display, write_atomic};
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Imports in flight at most.
+    pub concurrency: usize,
+    /// Stop starting imports after the first failure.
+    pub fail_fast: bool,
+    /// Print nothing but errors.
+    pub quiet: bool,
+}
+
+/// What an apply did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Meters created.
+    pub created: usize,
+    /// Meters updated.
+    pub updated: usize,
+    /// Meters left as they were.
+    pub unchanged: usize,
+    /// Meters that failed (globalId, reason with secrets masked).
+    pub failed: Vec<(String, String)>,
+    /// Meters not attempted because of `--fail-fast`.
+    pub skipped: usize,
+    /// Where the backups went.
+    pub backup: Option<PathBuf>,
+}
+
+impl Outcome {
+    /// `2 created, 1 updated, 14 unchanged, 0 failed`.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} created, {} updated, {} unchanged, {} failed",
+            self.created,
+            self.updated,
+            self.unchanged,
+            self.failed.len()
+        );
+        if self.skipped > 0 {
+            s.push_str(&format!(", {} skipped (--fail-fast)", self.skipped));
+        }
+        s
+    }
+}
+
+/// Saves the tenant definitions the plan's updates overwrite; `None` when there are none.
+pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let updates: Vec<_> = planned
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.action == Action::Update)
+        .collect();
+    if updates.is_empty() {
+        return Ok(None);
+    }
+    let mut dir = root
+        .join(".meterctl")
+        .join("backups")
+        .join(&planned.plan.environment)
+        .join(super::utc_stamp());
+    let mut n = 1;
+    while dir.exists() {
+        n += 1;
+        dir.set_file_name(format!("{}-{n}", super::utc_stamp()));
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", display(&dir)))?;
+    for a in updates {
+        let Some(remote) = planned.remote.get(&a.global_id) else {
+            continue;
+        };
+        let mut v = serde_json::Map::new();
+        v.insert("globalId".into(), Value::String(a.global_id.clone()));
+        if let Some(o) = remote.as_object() {
+            for (k, x) in o {
+                if k != "globalId" {
+                    v.insert(k.clone(), x.clone());
+                }
+            }
+        }
+        let text =
+            crate::canonical::to_canonical_string(&Value::Object(v), crate::load::Format::Json);
+        let path = dir.join(format!("{}.json", slug(&a.global_id)));
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", display(&path)))?;
+    }
+    Ok(Some(dir))
+}
+
+/// The import body: the definition without `globalId`, canonical JSON.
+pub fn import_body(definition: &Value) -> Vec<u8> {
+    let mut v = definition.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.shift_remove("globalId");
+    }
+    crate::canonical::canonicalize(&mut v);
+    let mut body = serde_json::to_vec_pretty(&v).expect("JSON values serialize");
+    body.push(b'\n');
+    body
+}
+
+fn meter_id(data: &Value) -> Option<String> {
+    match &data["id"] {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+struct Progress {
+    on: bool,
+    total: usize,
+    done: AtomicUsize,
+}
+
+impl Progress {
+    fn tick(&self, label: &str) {
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.on {
+            let width = 30;
+            let filled = done * width / self.total.max(1);
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r\x1b[2K[{}{}] {done}/{} {}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.total,
+                label.chars().take(40).collect::<String>()
+            );
+            let _ = err.flush();
+        }
+    }
+
+    fn finish(&self) {
+        if self.on {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}
+
+/// Imports every `create`/`update` of the plan; records each success in the lock at once.
+pub fn apply(
+    planned: &Planned,
+    writer: &Writer,
+    lock_path: &Path,
+    backup_root: &Path,
+    opts: &Options,
+) -> anyhow::Result<Outcome> {
+    let env = planned.plan.environment.clone();
+    let mut outcome = Outcome {
+        unchanged: planned.plan.count(Action::Unchanged),
+        ..Default::default()
+    };
+    let work: Vec<_> = planned
+        .plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, Action::Create | Action::Update))
+        .collect();
+    if work.is_empty() {
+        return Ok(outcome);
+    }
+    outcome.backup = backup(planned, backup_root)?;
+    let lock = Mutex::new(Lock::load(lock_path)?);
+    let stop = AtomicBool::new(false);
+    let progress = Progress {
+        on: !opts.quiet && std::io::stderr().is_terminal(),
+        total: work.len(),
+        done: AtomicUsize::new(0),
+    };
+    let logs = !opts.quiet && !progress.on;
+    let results = par_map(&work, opts.concurrency, |a| {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let desired = &planned.desired[&a.global_id];
+        let body = import_body(desired);
+        let file = format!("{}.json", slug(&a.global_id));
+        let result = writer
+            .import(&file, &body, &a.global_id)
+            .map_err(|e| planned.masker.mask(&e.to_string()))
+            .and_then(|data| {
+                let id =
+                    meter_id(&data).ok_or_else(|| "Zuora's answer has no meter id".to_string())?;
+                let mut l = lock.lock().unwrap_or_else(|p| p.into_inner());
+                l.set(
+                    &env,
+                    &a.global_id,
+                    Entry {
+                        meter_id: id.clone(),
+                        digest: a.desired_digest.clone(),
+                    },
+                );
+                l.save(lock_path).map_err(|e| format!("{e:#}"))?;
+                Ok(id)
+            });
+        if result.is_err() && opts.fail_fast {
+            stop.store(true, Ordering::SeqCst);
+        }
+        progress.tick(&a.name);
+        if logs {
+            let line = match &result {
+                Ok(id) => format!(
+                    "{}d {} ({}): meter {id}",
+                    a.action.as_str(),
+                    a.name,
+                    a.global_id
+                ),
+                Err(e) => format!("failed {} ({}): {e}", a.name, a.global_id),
+            };
+            crate::cmd::eprint_line(&line);
+        }
+        Some((a.action, result))
+    });
+    progress.finish();
+    for (a, r) in work.iter().zip(results) {
+        match r {
+            None => outcome.skipped += 1,
+            Some((Action::Create, Ok(_))) => outcome.created += 1,
+            Some((_, Ok(_))) => outcome.updated += 1,
+            Some((_, Err(e))) => outcome.failed.push((a.global_id.clone(), e)),
+        }
+    }
+    Ok(outcome)
+}
+
+/// The definitions of a backup folder: (globalId, definition) per `*.json` file.
+pub fn read_backup(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read backup folder {}", display(dir)))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let doc = crate::load::load_file(&p).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let gid = doc.value["globalId"]
+            .as_str()
+            .filter(|g| !g.is_empty())
+            .with_context(|| format!("{}: no globalId; not a meterctl backup", display(&p)))?
+            .to_string();
+        out.push((gid, doc.value));
+    }
+    if out.is_empty() {
+        anyhow::bail!("{}: no backup files (*.json) in it", display(dir));
+    }
+    Ok(out)
+}
+
+/// Imports every definition of a backup folder back; records each in the lock.
+pub fn restore(
+    env: &str,
+    backup: &[(String, Value)],
+    writer: &Writer,
+    lock_path: &Path,
+) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let mut lock = Lock::load(lock_path)?;
+    for (gid, def) in backup {
+        let body = import_body(def);
+        match writer.import(&format!("{}.json", slug(gid)), &body, gid) {
+            Ok(data) => {
+                if let Some(id) = meter_id(&data) {
+                    lock.set(
+                        env,
+                        gid,
+                        Entry {
+                            meter_id: id,
+                            digest: Some(super::plan::digest(def)),
+                        },
+                    );
+                    lock.save(lock_path)?;
+                }
+                outcome.updated += 1;
+            }
+            Err(e) => outcome.failed.push((gid.clone(), e.to_string())),
+        }
+    }
+    Ok(outcome)
+}

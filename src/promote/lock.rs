@@ -1,0 +1,157 @@
+//! `meterctl.lock`: which tenant meter holds which repository meter, per environment.
+//!
+//! Tenant meter ids differ per tenant and Zuora has no REST call that lists meters, so the lock
+//! records, per environment and per `globalId`, the tenant's `meterId` and the digest of the
+//! definition last applied or pulled. It is tool-written and committed: JSON (so also valid
+//! YAML), keys sorted (`BTreeMap`), two-space indentation, one trailing newline, so the same
+//! content always gives the same bytes. Every save is atomic (temporary file + rename), so the
+//! file is valid at every moment, even when `apply` is killed between two meters.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::{display, write_atomic};
+
+/// One tracked meter in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The tenant's meter id.
+    #[serde(rename = "meterId")]
+    pub meter_id: String,
+    /// Digest of the definition last applied or pulled (`sha256:...`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// The whole lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    /// Format version; only `1` exists.
+    pub version: u32,
+    /// Environment → globalId → entry.
+    #[serde(default)]
+    pub environments: BTreeMap<String, BTreeMap<String, Entry>>,
+}
+
+impl Default for Lock {
+    fn default() -> Self {
+        Lock {
+            version: 1,
+            environments: BTreeMap::new(),
+        }
+    }
+}
+
+impl Lock {
+    /// Reads the lock; a missing file is an empty lock.
+    pub fn load(path: &Path) -> anyhow::Result<Lock> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", display(path))),
+        };
+        let lock: Lock = serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: {}; meterctl.lock is written by meterctl, restore it from Git",
+                display(path),
+                e.line(),
+                e.column(),
+                e
+            )
+        })?;
+        if lock.version != 1 {
+            anyhow::bail!(
+                "{}: lock version {} is not supported",
+                display(path),
+                lock.version
+            );
+        }
+        Ok(lock)
+    }
+
+    /// The stable text of the lock.
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("the lock always serializes");
+        s.push('\n');
+        s
+    }
+
+    /// Writes the lock atomically.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        write_atomic(path, self.to_text().as_bytes())
+            .with_context(|| format!("cannot write {}", display(path)))
+    }
+
+    /// The entries of one environment (empty when none).
+    pub fn env(&self, env: &str) -> BTreeMap<String, Entry> {
+        self.environments.get(env).cloned().unwrap_or_default()
+    }
+
+    /// One entry.
+    pub fn get(&self, env: &str, global_id: &str) -> Option<&Entry> {
+        self.environments.get(env)?.get(global_id)
+    }
+
+    /// Records (or replaces) one entry.
+    pub fn set(&mut self, env: &str, global_id: &str, entry: Entry) {
+        self.environments
+            .entry(env.to_string())
+            .or_default()
+            .insert(global_id.to_string(), entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_stable_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("meterctl.lock");
+        assert_eq!(Lock::load(&p).unwrap(), Lock::default());
+        let mut a = Lock::default();
+        a.set(
+            "production",
+            "mtr-b",
+            Entry {
+                meter_id: "2".into(),
+                digest: None,
+            },
+        );
+        a.set(
+            "production",
+            "mtr-a",
+            Entry {
+                meter_id: "1".into(),
+                digest: Some("sha256:x".into()),
+            },
+        );
+        a.set(
+            "sandbox",
+            "mtr-a",
+            Entry {
+                meter_id: "7".into(),
+                digest: None,
+            },
+        );
+        a.save(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.find("mtr-a").unwrap() < text.find("mtr-b").unwrap());
+        assert!(text.find("production").unwrap() < text.find("sandbox").unwrap());
+        let b = Lock::load(&p).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(b.to_text(), text);
+        let _: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        std::fs::write(&p, "{\"version\": 1, \"environments\": {}, \"x\": 1}").unwrap();
+        assert!(Lock::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field"));
+    }
+}

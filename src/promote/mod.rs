@@ -1,0 +1,338 @@
+//! GitOps promotion: the repository's meters, rendered per environment, compared with and
+//! written to the environment's tenant.
+//!
+//! The repository is `meterctl.yaml` (environments, see [`crate::config`]), a folder of
+//! definitions each with a top-level `globalId`, and `meterctl.lock` ([`lock`]) recording each
+//! environment's tenant meter ids. [`values`] renders `${{ values.X }}` / `${{ env.X }}`
+//! placeholders and puts them back; [`plan`] compares; [`apply`] imports; [`pull`] exports into
+//! the repository. Talking to a tenant goes through [`remote`], whose read-only [`remote::Reader`]
+//! cannot write: a dry run never builds a [`remote::Writer`].
+
+pub mod apply;
+pub mod lock;
+pub mod plan;
+pub mod pull;
+pub mod remote;
+pub mod values;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::bail;
+use serde_json::Value;
+
+use crate::config::Environment;
+use crate::fsutil::display;
+use crate::load::Format;
+use lock::Lock;
+use plan::{Action, Plan, PlanAction};
+use values::{Masker, Renderer};
+
+/// One definition file of the repository.
+#[derive(Debug, Clone)]
+pub struct RepoMeter {
+    /// Its file.
+    pub path: PathBuf,
+    /// Its format.
+    pub format: Format,
+    /// Its content (repository form: placeholders, `globalId`).
+    pub value: Value,
+    /// Its `globalId`.
+    pub global_id: String,
+    /// Its `name` (or the file stem).
+    pub name: String,
+}
+
+/// Loads every definition under `dir` (none when it does not exist). Every file needs a unique
+/// `globalId`.
+pub fn load_repo(dir: &Path) -> anyhow::Result<Vec<RepoMeter>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let paths = crate::load::discover(&[dir.to_path_buf()])?;
+    let mut out: Vec<RepoMeter> = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for path in paths {
+        let doc = crate::load::load_file(&path).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let Some(gid) = doc.value["globalId"]
+            .as_str()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+        else {
+            bail!(
+                "{}: no top-level `globalId`; every meter file needs one (its portable identity across tenants), e.g. `globalId: mtr-{}`",
+                display(&path),
+                slug(path.file_stem().map(|s| s.to_string_lossy()).as_deref().unwrap_or("meter"))
+            );
+        };
+        if let Some(other) = seen.get(gid) {
+            bail!(
+                "{} and {} both have globalId {gid:?}; each meter needs its own",
+                display(other),
+                display(&path)
+            );
+        }
+        seen.insert(gid.to_string(), path.clone());
+        let name = doc.value["name"].as_str().map_or_else(
+            || {
+                path.file_stem()
+                    .map_or(String::new(), |s| s.to_string_lossy().into_owned())
+            },
+            str::to_string,
+        );
+        out.push(RepoMeter {
+            global_id: gid.to_string(),
+            name,
+            format: doc.format,
+            value: doc.value,
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// A file-name slug: lowercase `[a-z0-9-]`, runs of anything else become one `-`, no leading or
+/// trailing `-`, at most 80 characters; `meter` when nothing is left. Never contains `.`, `/`
+/// or `\`, so never `..` or a path.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            s.push(c);
+        } else if !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_matches('-').chars().take(80).collect();
+    let s = s.trim_end_matches('-').to_string();
+    if s.is_empty() {
+        "meter".into()
+    } else {
+        s
+    }
+}
+
+/// Runs `f` on every item with at most `n` threads; results in item order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], n: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<R>>> =
+        std::sync::Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..n.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
+/// Renders every repository meter for an environment; every unresolved placeholder of every
+/// file is reported at once. Returns the rendered definitions (repository order) and the secrets
+/// they use.
+pub fn render_all(
+    env_name: &str,
+    env: &Environment,
+    repo: &[RepoMeter],
+) -> anyhow::Result<(Vec<Value>, Masker)> {
+    let renderer = Renderer::new(env_name, &env.values);
+    let mut masker = Masker::default();
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for m in repo {
+        match renderer.render(&m.value, &mut masker) {
+            Ok(v) => out.push(v),
+            Err(es) => errors.extend(es.into_iter().map(|e| format!("{}: {e}", display(&m.path)))),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "{} placeholder(s) cannot be filled in for environment {env_name:?}; nothing was sent:\n  {}",
+            errors.len(),
+            errors.join("\n  ")
+        );
+    }
+    Ok((out, masker))
+}
+
+/// A plan with what it was computed from (kept in memory for `apply`, never saved).
+pub struct Planned {
+    /// The plan (secrets masked).
+    pub plan: Plan,
+    /// globalId → rendered, normalised definition (holds secrets).
+    pub desired: BTreeMap<String, Value>,
+    /// globalId → the tenant's definition as exported (holds secrets).
+    pub remote: BTreeMap<String, Value>,
+    /// The secrets in use.
+    pub masker: Masker,
+}
+
+/// Computes the plan of one environment: renders, exports every tracked meter (at most
+/// `concurrency` at a time), compares.
+pub fn compute_plan(
+    env_name: &str,
+    env: &Environment,
+    repo: &[RepoMeter],
+    lock: &Lock,
+    reader: &remote::Reader,
+    concurrency: usize,
+) -> anyhow::Result<Planned> {
+    let (rendered, masker) = render_all(env_name, env, repo)?;
+    let tracked = lock.env(env_name);
+    let jobs: Vec<(usize, String)> = repo
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| tracked.get(&m.global_id).map(|e| (i, e.meter_id.clone())))
+        .collect();
+    let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
+    let mut remote: BTreeMap<String, Value> = BTreeMap::new();
+    let mut missing: Vec<String> = Vec::new();
+    for ((i, id), result) in jobs.iter().zip(exports) {
+        let gid = &repo[*i].global_id;
+        match result {
+            Ok(v) => {
+                remote.insert(gid.clone(), v);
+            }
+            Err(e) if e.status() == Some(404) => missing.push(gid.clone()),
+            Err(e) => {
+                return Err(anyhow::anyhow!(masker.mask(&e.to_string()))
+                    .context(format!("cannot export meter {id} ({gid}) from {env_name}")))
+            }
+        }
+    }
+    let mut desired = BTreeMap::new();
+    let mut actions = Vec::new();
+    for (m, r) in repo.iter().zip(rendered) {
+        let want = plan::normalize(&r);
+        let desired_digest = Some(plan::digest(&want));
+        let entry = tracked.get(&m.global_id);
+        let action = match remote.get(&m.global_id) {
+            None => PlanAction {
+                global_id: m.global_id.clone(),
+                name: m.name.clone(),
+                action: Action::Create,
+                meter_id: None,
+                file: Some(display(&m.path).into_owned()),
+                changes: Vec::new(),
+                remote_fingerprint: None,
+                desired_digest,
+            },
+            Some(have) => {
+                let have_n = plan::normalize(have);
+                let mut changes = plan::changes(&have_n, &want);
+                // The tenant's old secret is unknown to the masker: hide whatever is at a place
+                // where the repository has a secret placeholder.
+                let secret_at = values::secret_pointers(&m.value);
+                for c in &mut changes {
+                    let secret = secret_at
+                        .iter()
+                        .any(|p| c.pointer == *p || c.pointer.starts_with(&format!("{p}/")));
+                    for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                        if secret {
+                            *v = Value::String("***".into());
+                            continue;
+                        }
+                        for p in &secret_at {
+                            if let Some(rel) = p.strip_prefix(&format!("{}/", c.pointer)) {
+                                if let Some(inner) = v.pointer_mut(&format!("/{rel}")) {
+                                    *inner = Value::String("***".into());
+                                }
+                            }
+                        }
+                        masker.mask_value(v);
+                    }
+                }
+                PlanAction {
+                    global_id: m.global_id.clone(),
+                    name: m.name.clone(),
+                    action: if changes.is_empty() {
+                        Action::Unchanged
+                    } else {
+                        Action::Update
+                    },
+                    meter_id: entry.map(|e| e.meter_id.clone()),
+                    file: Some(display(&m.path).into_owned()),
+                    changes,
+                    remote_fingerprint: Some(plan::digest(have)),
+                    desired_digest,
+                }
+            }
+        };
+        actions.push(action);
+        desired.insert(m.global_id.clone(), want);
+    }
+    for (gid, e) in &tracked {
+        if !repo.iter().any(|m| &m.global_id == gid) {
+            actions.push(PlanAction {
+                global_id: gid.clone(),
+                name: gid.clone(),
+                action: Action::Orphaned,
+                meter_id: Some(e.meter_id.clone()),
+                file: None,
+                changes: Vec::new(),
+                remote_fingerprint: None,
+                desired_digest: None,
+            });
+        }
+    }
+    Ok(Planned {
+        plan: Plan::new(env_name, actions),
+        desired,
+        remote,
+        masker,
+    })
+}
+
+/// UTC time as `20261126T144800Z` (for backup folder names).
+pub fn utc_stamp() -> String {
+    let ms = crate::sandbox::state::now();
+    let iso = crate::sandbox::clock::format_ms(ms);
+    // 2026-11-26T14:48:00.000+0000 → 20261126T144800Z
+    let (date, rest) = iso.split_once('T').unwrap_or((&iso, ""));
+    let time: String = rest.chars().take(8).filter(|c| *c != ':').collect();
+    format!("{}T{time}Z", date.replace('-', ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe() {
+        assert_eq!(slug("SMS Messages"), "sms-messages");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug(".."), "meter");
+        assert_eq!(slug("Ünïcode  --  Name!"), "n-code-name");
+        assert_eq!(slug("a\\b/c"), "a-b-c");
+        assert!(slug(&"x".repeat(300)).len() <= 80);
+    }
+
+    #[test]
+    fn par_map_keeps_order() {
+        let v: Vec<u32> = (0..50).collect();
+        assert_eq!(
+            par_map(&v, 4, |x| x * 2),
+            v.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
+        assert!(par_map(&Vec::<u32>::new(), 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn stamp_shape() {
+        let s = utc_stamp();
+        assert_eq!(s.len(), 16, "{s}");
+        assert!(s.ends_with('Z') && s.as_bytes()[8] == b'T');
+    }
+}

@@ -1,0 +1,235 @@
+//! `pull`: the tenant's tracked meters, exported into the repository in canonical form.
+//!
+//! Volatile fields are dropped, the lock's `globalId` is put on top, and where the repository's
+//! file had a placeholder and the tenant holds this environment's value at the same JSON Pointer
+//! the placeholder is put back ([`super::values::restore`]). A definition that would put a
+//! literal credential (rule MC0111) or a secret of this environment into the repository is not
+//! written; the report names the pointer, never the value. New files are named after the meter,
+//! slugged ([`super::slug`]) and made unique; an existing file keeps its name and format.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde_json::Value;
+
+use super::lock::{Entry, Lock};
+use super::remote::Reader;
+use super::values::{Masker, Renderer, Restored};
+use super::{par_map, plan, slug, RepoMeter};
+use crate::config::Environment;
+use crate::fsutil::{display, write_atomic};
+use crate::load::locate::escape_token;
+use crate::load::Format;
+
+/// What a pull did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// (globalId, file) written (or already equal).
+    pub written: Vec<(String, PathBuf)>,
+    /// Files whose content did not change.
+    pub unchanged: usize,
+    /// (globalId, why) not written.
+    pub refused: Vec<(String, String)>,
+    /// Remarks (secret placeholders kept although the tenant differs).
+    pub notes: Vec<String>,
+}
+
+/// Pointers of strings holding a secret value.
+fn secret_pointers(v: &Value, masker: &Masker, ptr: &mut String, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if masker.mask(s) != *s => out.push(ptr.clone()),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = ptr.len();
+                ptr.push_str(&format!("/{i}"));
+                secret_pointers(item, masker, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&escape_token(k));
+                secret_pointers(item, masker, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Turns a tenant export into the repository form of a meter; `Err` names the pointers that
+/// would leak a credential.
+pub fn repository_form(
+    global_id: &str,
+    remote: &Value,
+    existing: Option<&Value>,
+    renderer: &Renderer<'_>,
+    masker: &mut Masker,
+    notes: &mut Vec<String>,
+) -> Result<Value, String> {
+    let mut body = plan::normalize(remote);
+    if let Some(repo) = existing {
+        // Learn this environment's secrets from the repository file (errors do not matter here).
+        let _ = renderer.render(repo, masker);
+        for r in super::values::restore(repo, &mut body, renderer, masker) {
+            if let Restored::SecretKept(p) = r {
+                notes.push(format!(
+                    "{global_id}: {p}: kept the repository's secret placeholder (the tenant's value is never written)"
+                ));
+            }
+        }
+    }
+    let mut bad = Vec::new();
+    secret_pointers(&body, masker, &mut String::new(), &mut bad);
+    let mut findings = Vec::new();
+    crate::validate::rules::check(&body, &mut findings);
+    bad.extend(
+        findings
+            .into_iter()
+            .filter(|f| f.code == "MC0111")
+            .map(|f| f.pointer),
+    );
+    if !bad.is_empty() {
+        bad.sort();
+        bad.dedup();
+        return Err(format!(
+            "the tenant holds a literal credential at {}; not written. Use a Zuora secret reference (${{secrets.NAME}}) in the tenant, or put ${{{{ env.NAME }}}} at that place in the repository file",
+            bad.join(", ")
+        ));
+    }
+    let mut out = serde_json::Map::new();
+    out.insert("globalId".into(), Value::String(global_id.to_string()));
+    if let Value::Object(o) = body {
+        out.extend(o);
+    }
+    let mut out = Value::Object(out);
+    crate::canonical::canonicalize(&mut out);
+    Ok(out)
+}
+
+/// Exports the tracked meters of `env_name` (all, or those in `only`) into `meters_dir`.
+#[allow(clippy::too_many_arguments)]
+pub fn pull(
+    env_name: &str,
+    env: &Environment,
+    repo: &[RepoMeter],
+    meters_dir: &Path,
+    lock: &mut Lock,
+    lock_path: &Path,
+    reader: &Reader,
+    only: &[String],
+    concurrency: usize,
+) -> anyhow::Result<Report> {
+    let tracked = lock.env(env_name);
+    for g in only {
+        if !tracked.contains_key(g) {
+            anyhow::bail!(
+                "{g} is not tracked in environment {env_name:?}; record it first with `meterctl track --env {env_name} {g} METER_ID`"
+            );
+        }
+    }
+    let jobs: Vec<(String, Entry)> = tracked
+        .into_iter()
+        .filter(|(g, _)| only.is_empty() || only.contains(g))
+        .collect();
+    let exports = par_map(&jobs, concurrency, |(_, e)| reader.export(&e.meter_id));
+    let renderer = Renderer::new(env_name, &env.values);
+    let mut masker = Masker::default();
+    let mut report = Report::default();
+    // Names taken: every repository file, and every file this pull writes.
+    let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
+    std::fs::create_dir_all(meters_dir)
+        .with_context(|| format!("cannot create {}", display(meters_dir)))?;
+    for ((gid, entry), result) in jobs.iter().zip(exports) {
+        let remote = result.map_err(|e| {
+            anyhow::anyhow!(masker.mask(&e.to_string())).context(format!(
+                "cannot export meter {} ({gid}) from {env_name}",
+                entry.meter_id
+            ))
+        })?;
+        let existing = repo.iter().find(|m| &m.global_id == gid);
+        let form = match repository_form(
+            gid,
+            &remote,
+            existing.map(|m| &m.value),
+            &renderer,
+            &mut masker,
+            &mut report.notes,
+        ) {
+            Ok(f) => f,
+            Err(why) => {
+                report.refused.push((gid.clone(), why));
+                continue;
+            }
+        };
+        let (path, format) = match existing {
+            Some(m) => (m.path.clone(), m.format),
+            None => {
+                let base = slug(remote["name"].as_str().unwrap_or(gid));
+                let mut n = 1;
+                let mut p = meters_dir.join(format!("{base}.yaml"));
+                while taken.contains(&p) || p.exists() {
+                    n += 1;
+                    p = meters_dir.join(format!("{base}-{n}.yaml"));
+                }
+                (p, Format::Yaml)
+            }
+        };
+        taken.insert(path.clone());
+        let text = crate::canonical::render(&form, format);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            report.unchanged += 1;
+        } else {
+            write_atomic(&path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", display(&path)))?;
+        }
+        lock.set(
+            env_name,
+            gid,
+            Entry {
+                meter_id: entry.meter_id.clone(),
+                digest: Some(plan::digest(&remote)),
+            },
+        );
+        lock.save(lock_path)?;
+        report.written.push((gid.clone(), path));
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn repository_form_restores_and_refuses_credentials() {
+        let vals: BTreeMap<String, String> = [("conn".to_string(), "s3-sbx".to_string())].into();
+        let r = Renderer::with_lookup("sandbox", &vals, |k| {
+            (k == "TOK").then(|| "sekret-123".into())
+        });
+        let mut m = Masker::default();
+        let mut notes = Vec::new();
+        let repo = json!({"globalId": "g", "name": "N", "setting": {"connection": "${{ values.conn }}", "token": "${{ env.TOK }}"}});
+        let remote = json!({"id": 7, "name": "N", "createdAt": "x", "setting": {"connection": "s3-sbx", "token": "sekret-123"}});
+        let f = repository_form("g", &remote, Some(&repo), &r, &mut m, &mut notes).unwrap();
+        assert_eq!(f, repo);
+        // No repository file: the secret would be written literally → refused, pointer named.
+        let e = repository_form("g", &remote, None, &r, &mut m, &mut notes).unwrap_err();
+        assert!(
+            e.contains("/setting/token") && !e.contains("sekret-123"),
+            "{e}"
+        );
+        let lit = json!({"name": "N", "setting": {"password": "hunter2"}});
+        let e =
+            repository_form("g", &lit, None, &r, &mut Masker::default(), &mut notes).unwrap_err();
+        assert!(
+            e.contains("/setting/password") && !e.contains("hunter2"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,751 @@
+//! GitOps promotion (`init`, `track`, `pull`, `plan`, `apply`, `render`, `config check`) through
+//! the real binary, against the in-process sandbox with two tenants, `sandbox` and `production`,
+//! whose state lives in a folder (so the tests count the meters each tenant holds).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use meterctl::sandbox::{Config, Server, TenantSpec};
+use serde_json::Value;
+
+const SBX_SECRET: &str = "sbx-secret-5d1f";
+const PROD_SECRET: &str = "prod-secret-9a7c";
+
+struct Setup {
+    server: Server,
+    state: tempfile::TempDir,
+    repo: tempfile::TempDir,
+}
+
+fn setup(fail_rate: f64, latency_ms: u64, values: &str) -> Setup {
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        state_dir: Some(state.path().to_path_buf()),
+        tenants: vec![
+            TenantSpec {
+                name: "sandbox".into(),
+                client_id: "sbx".into(),
+                client_secret: SBX_SECRET.into(),
+            },
+            TenantSpec {
+                name: "production".into(),
+                client_id: "prod".into(),
+                client_secret: PROD_SECRET.into(),
+            },
+        ],
+        fail_rate,
+        seed: 11,
+        latency: Duration::from_millis(latency_ms),
+        run_duration: Duration::from_millis(200),
+        ..Config::default()
+    })
+    .unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    let url = server.base_url().to_string();
+    let (code, _, stderr) = out(cmd(&repo, &server).args([
+        "init",
+        "--env",
+        &format!("sandbox={url}"),
+        "--env",
+        &format!("production={url}"),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    if !values.is_empty() {
+        // Per-environment values: `values: {}` → the given block, in both environments.
+        let p = repo.path().join("meterctl.yaml");
+        let text = fs::read_to_string(&p).unwrap();
+        fs::write(&p, text.replace("    values: {}", values)).unwrap();
+    }
+    Setup {
+        server,
+        state,
+        repo,
+    }
+}
+
+fn cmd(repo: &tempfile::TempDir, server: &Server) -> Command {
+    Command::from_std(std_cmd(repo, server))
+}
+
+fn std_cmd(repo: &tempfile::TempDir, server: &Server) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("meterctl"));
+    for v in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "ZUORA_ENTITY_IDS",
+        "ZUORA_ORG_IDS",
+        "METERCTL_CONFIG",
+        "METERCTL_ENV",
+    ] {
+        c.env_remove(v);
+    }
+    c.current_dir(repo.path())
+        .env("ZUORA_URL", server.base_url())
+        .env("ZUORA_CLIENT_ID", "sbx")
+        .env("ZUORA_CLIENT_SECRET", SBX_SECRET)
+        .env("ZUORA_SANDBOX_CLIENT_ID", "sbx")
+        .env("ZUORA_SANDBOX_CLIENT_SECRET", SBX_SECRET)
+        .env("ZUORA_PRODUCTION_CLIENT_ID", "prod")
+        .env("ZUORA_PRODUCTION_CLIENT_SECRET", PROD_SECRET)
+        .env("METERCTL_RETRY_DELAY", "10ms");
+    c
+}
+
+fn out(c: &mut Command) -> (i32, String, String) {
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir("examples/meters")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Meter ids the tenant holds, from its state folder.
+fn tenant_meters(state: &Path, tenant: &str) -> Vec<Value> {
+    let dir = state.join(tenant).join("meters");
+    match fs::read_dir(&dir) {
+        // The sandbox may be writing while we look: a meter is `<id>.json`; temporary files
+        // (hidden) and files renamed away between listing and reading are not meters.
+        Ok(rd) => rd
+            .filter_map(|e| {
+                let p = e.ok()?.path();
+                let name = p.file_name()?.to_str()?.to_string();
+                if name.starts_with('.') || !name.ends_with(".json") {
+                    return None;
+                }
+                let bytes = fs::read(&p).ok()?;
+                Some(serde_json::from_slice(&bytes).unwrap())
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Imports a file into tenant `sandbox` and returns its meter id.
+fn import_into_sandbox(s: &Setup, file: &Path, extra: &[&str]) -> String {
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .args(["meter", "import", "--format", "json"])
+        .arg(file)
+        .args(extra));
+    assert_eq!(code, 0, "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    v["id"].to_string()
+}
+
+#[test]
+fn readme_story_import_track_pull_plan_apply_edit() {
+    let s = setup(0.0, 0, "");
+    // Import the examples into tenant `sandbox` and track them.
+    for f in examples() {
+        let id = import_into_sandbox(&s, &fs::canonicalize(&f).unwrap(), &[]);
+        let doc: serde_norway::Value =
+            serde_norway::from_str(&fs::read_to_string(&f).unwrap()).unwrap();
+        let gid = doc["globalId"].as_str().unwrap();
+        let (code, stdout, stderr) =
+            out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", gid, &id]));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout, format!("tracked {gid} as meter {id} in sandbox\n"));
+    }
+    // Pull writes the repository form: the same bytes as the examples (canonical, globalId on top).
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("6 pulled (0 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
+    for f in examples() {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let pulled = if name == "transcoding-minutes.yaml" {
+            "video-transcoding-minutes.yaml" // named after the meter
+        } else {
+            name
+        };
+        assert_eq!(
+            fs::read_to_string(s.repo.path().join("meters").join(pulled)).unwrap(),
+            fs::read_to_string(&f).unwrap(),
+            "{name}"
+        );
+    }
+    // A second pull changes nothing.
+    let (_, stdout, _) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert!(
+        stdout.ends_with("6 pulled (6 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
+
+    // Plan for production: all create (exit 1), JSON shape.
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "production", "--format", "json"]));
+    assert_eq!(code, 1);
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["environment"], "production");
+    assert_eq!(plan["has_changes"], true);
+    let actions = plan["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 6);
+    assert!(actions
+        .iter()
+        .all(|a| a["action"] == "create" && a["meter_id"].is_null()));
+
+    // Without a terminal and without --yes, apply refuses; production is protected anyway.
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["apply", "--env", "production"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("protected: apply needs --yes"), "{stderr}");
+    assert!(tenant_meters(s.state.path(), "production").is_empty());
+    // A dry run changes nothing either.
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--dry-run", "--yes"]));
+    assert_eq!(code, 1);
+    assert!(stdout.contains("dry run: nothing was changed"));
+    assert!(tenant_meters(s.state.path(), "production").is_empty());
+
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("6 created, 0 updated, 0 unchanged, 0 failed\n"),
+        "{stdout}"
+    );
+    assert_eq!(tenant_meters(s.state.path(), "production").len(), 6);
+    let lock: Value =
+        serde_json::from_str(&fs::read_to_string(s.repo.path().join("meterctl.lock")).unwrap())
+            .unwrap();
+    assert_eq!(
+        lock["environments"]["production"]
+            .as_object()
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(
+        lock["environments"]["sandbox"].as_object().unwrap().len(),
+        6
+    );
+
+    // Plan again: nothing to do.
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "production"]));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.ends_with("0 to create, 0 to update, 6 unchanged, 0 orphaned\n"),
+        "{stdout}"
+    );
+
+    // Edit one setting: exactly that change.
+    let sms = s.repo.path().join("meters/sms-messages.yaml");
+    let text = fs::read_to_string(&sms).unwrap();
+    fs::write(
+        &sms,
+        text.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args([
+        "plan",
+        "--env",
+        "production",
+        "--format",
+        "json",
+        "-o",
+        "plan.json",
+    ]));
+    assert_eq!(code, 1);
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let changed: Vec<&Value> = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] != "unchanged")
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["global_id"], "mtr-sms-messages");
+    assert_eq!(
+        changed[0]["changes"],
+        serde_json::json!([{"kind": "changed", "pointer": "/versions/0/tasks/1/setting/rules/1/value",
+            "path": "versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value", "old": "1", "new": "2"}])
+    );
+    let (_, md, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "production", "--format", "markdown"]));
+    assert!(
+        md.contains("| update | SMS Messages | `mtr-sms-messages` |"),
+        "{md}"
+    );
+
+    // Apply the saved plan: one update, a backup of the overwritten definition first.
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--yes", "plan.json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("0 created, 1 updated, 5 unchanged, 0 failed\n"),
+        "{stdout}"
+    );
+    let backups = s.repo.path().join(".meterctl/backups/production");
+    let stamp = fs::read_dir(&backups)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(stamp.join("mtr-sms-messages.json").is_file());
+    let prod: Vec<Value> = tenant_meters(s.state.path(), "production");
+    assert_eq!(prod.len(), 6);
+    let stored = prod.iter().find(|m| m["name"] == "SMS Messages").unwrap();
+    assert_eq!(
+        stored["versions"][0]["tasks"][1]["setting"]["rules"][1]["value"],
+        "2"
+    );
+    let (code, _, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "production"]));
+    assert_eq!(code, 0);
+
+    // The saved plan is now stale (the tenant changed): refused.
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--yes", "plan.json"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("the saved plan is stale"), "{stderr}");
+
+    // Restore the backup: the tenant holds the old value again, and plan sees the difference.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .args(["apply", "--env", "production", "--yes", "--restore"])
+        .arg(&stamp));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.ends_with("1 restored, 0 failed\n"), "{stdout}");
+    let (code, _, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "production"]));
+    assert_eq!(code, 1);
+    assert_eq!(tenant_meters(s.state.path(), "production").len(), 6);
+}
+
+/// 200 meters with per-environment values, from the api-calls example.
+fn generate(repo: &Path, n: usize) {
+    let base: Value =
+        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
+            .unwrap();
+    let dir = repo.join("meters");
+    for i in 0..n {
+        let mut m = base.clone();
+        m["globalId"] = format!("mtr-gen-{i:03}").into();
+        m["name"] = format!("Generated meter {i:03}").into();
+        m["description"] = "Region ${{ values.region }}, store ${{ values.store }}".into();
+        let text = meterctl::canonical::to_canonical_string(&m, meterctl::load::Format::Yaml);
+        fs::write(dir.join(format!("gen-{i:03}.yaml")), text).unwrap();
+    }
+}
+
+#[test]
+fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
+    let s = setup(
+        0.2,
+        10,
+        "    values:\n      region: eu-1\n      store: archive-store",
+    );
+    generate(s.repo.path(), 200);
+    let lock_path = s.repo.path().join("meterctl.lock");
+    // Start an apply and kill it once the lock shows progress; the lock parses at every look.
+    // Interrupt one apply with SIGINT (Ctrl-C) and the next with SIGKILL, each once the lock shows
+    // progress; the lock parses at every look.
+    let mut looks = 0;
+    for (signal, at) in [("-INT", 40), ("-KILL", 100)] {
+        let mut child = std_cmd(&s.repo, &s.server)
+            .env("METERCTL_MAX_ATTEMPTS", "10")
+            .args(["apply", "--env", "production", "--yes", "-q"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        loop {
+            if let Ok(text) = fs::read_to_string(&lock_path) {
+                let lock: Value =
+                    serde_json::from_str(&text).expect("the lock is valid at every moment");
+                looks += 1;
+                let n = lock["environments"]["production"]
+                    .as_object()
+                    .map_or(0, |o| o.len());
+                if n >= at {
+                    break;
+                }
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        child.wait().unwrap();
+        let partial = tenant_meters(s.state.path(), "production").len();
+        eprintln!(
+            "{signal}: stopped after {looks} looks at the lock, {partial} meters in the tenant"
+        );
+        assert!(
+            partial < 200,
+            "the signal came too late to test a resume ({partial})"
+        );
+    }
+    assert!(looks > 0);
+
+    // Rerun: completes; the tenant holds exactly 200 meters, no duplicates.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_MAX_ATTEMPTS", "10")
+        .args(["apply", "--env", "production", "--yes"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(" failed\n") && stdout.ends_with(", 0 failed\n"),
+        "{stdout}"
+    );
+    let prod = tenant_meters(s.state.path(), "production");
+    assert_eq!(prod.len(), 200);
+    let mut names: Vec<&str> = prod.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 200);
+    // Each equals the rendered repository definition.
+    assert!(prod
+        .iter()
+        .all(|m| m["description"] == "Region eu-1, store archive-store"));
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_MAX_ATTEMPTS", "10")
+        .args(["plan", "--env", "production"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.ends_with("0 to create, 0 to update, 200 unchanged, 0 orphaned\n"));
+    // Pulling them back changes no byte: the values are put back as placeholders.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_MAX_ATTEMPTS", "10")
+        .args(["pull", "--env", "production"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("200 pulled (200 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
+    let lock: Value = serde_json::from_str(&fs::read_to_string(&lock_path).unwrap()).unwrap();
+    assert_eq!(
+        lock["environments"]["production"]
+            .as_object()
+            .unwrap()
+            .len(),
+        200
+    );
+}
+
+const TOKEN: &str = "tok-SUPER-SECRET-42f9";
+
+fn secret_meter(repo: &Path) {
+    let text = fs::read_to_string("examples/meters/transcoding-minutes.yaml")
+        .unwrap()
+        .replace(
+            "Bearer ${secrets.pricing_api_token}",
+            "Bearer ${{ env.PRICING_TOKEN }}",
+        );
+    fs::write(repo.join("meters/transcoding-minutes.yaml"), text).unwrap();
+}
+
+fn all_text(dir: &Path) -> String {
+    let mut s = String::new();
+    for e in walk(dir) {
+        s.push_str(&e.to_string_lossy());
+        s.push('\n');
+        if let Ok(t) = fs::read_to_string(&e) {
+            if !e.components().any(|c| c.as_os_str() == "backups") {
+                s.push_str(&t);
+            }
+        }
+    }
+    s
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+#[test]
+fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
+    let s = setup(0.0, 0, "");
+    secret_meter(s.repo.path());
+    let run = |args: &[&str], token: &str| {
+        let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+            .env("PRICING_TOKEN", token)
+            .args(args));
+        assert!(
+            !stdout.contains(token) && !stderr.contains(token),
+            "{args:?}: {stdout}{stderr}"
+        );
+        (code, stdout, stderr)
+    };
+    // Unset: an error before anything is sent, naming the pointer.
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("/versions/0/tasks/1/setting/httpRequestConfig/headers/0/value")
+            && stderr.contains("PRICING_TOKEN"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = run(&["render", "--env", "sandbox"], TOKEN);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("value: Bearer ***"), "{stdout}");
+    assert_eq!(run(&["apply", "--env", "sandbox", "--yes"], TOKEN).0, 0);
+    let stored = tenant_meters(s.state.path(), "sandbox");
+    assert_eq!(
+        stored[0]["versions"][0]["tasks"][1]["setting"]["httpRequestConfig"]["headers"][0]["value"],
+        format!("Bearer {TOKEN}")
+    );
+    // A new secret: the update shows *** for both sides, and the backup keeps the old one.
+    let (code, stdout, _) = run(
+        &[
+            "plan",
+            "--env",
+            "sandbox",
+            "--format",
+            "json",
+            "-o",
+            "saved-plan.json",
+        ],
+        "tok-NEW-77",
+    );
+    assert_eq!(code, 1);
+    assert!(stdout.contains("\"old\": \"***\""), "{stdout}");
+    assert!(!stdout.contains(TOKEN));
+    assert_eq!(
+        run(&["apply", "--env", "sandbox", "--yes"], "tok-NEW-77").0,
+        0
+    );
+    // Pull puts the placeholder back; the repository, the lock, a saved plan and backup names
+    // hold no secret.
+    let (code, _, _) = run(&["pull", "--env", "sandbox"], "tok-NEW-77");
+    assert_eq!(code, 0);
+    let pulled = fs::read_to_string(s.repo.path().join("meters/transcoding-minutes.yaml")).unwrap();
+    assert!(
+        pulled.contains("value: Bearer ${{ env.PRICING_TOKEN }}"),
+        "{pulled}"
+    );
+    let everything = all_text(s.repo.path());
+    assert!(!everything.contains(TOKEN) && !everything.contains("tok-NEW-77"));
+    // Pulled with another value in the process: the placeholder stays, never the tenant's value.
+    let (code, _, stderr) = run(&["pull", "--env", "sandbox"], "tok-OTHER");
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("kept the repository's secret placeholder"),
+        "{stderr}"
+    );
+    assert!(!all_text(s.repo.path()).contains("tok-NEW-77"));
+
+    // A tenant meter holding a literal credential is not written; the pointer is named.
+    let lit = s.repo.path().join("literal.json");
+    let mut v: Value =
+        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
+            .unwrap();
+    v["globalId"] = "mtr-literal".into();
+    v["name"] = "Literal".into();
+    v["versions"][0]["tasks"][0]["setting"]["password"] = "hunter2-LITERAL".into();
+    fs::write(&lit, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &lit, &["--no-validate"]);
+    fs::remove_file(&lit).unwrap();
+    assert_eq!(
+        run(&["track", "--env", "sandbox", "mtr-literal", &id], TOKEN).0,
+        0
+    );
+    let (code, _, stderr) = run(&["pull", "--env", "sandbox", "mtr-literal"], TOKEN);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("literal credential at /versions/0/tasks/0/setting/password")
+            && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+    assert!(!all_text(s.repo.path()).contains("hunter2"));
+}
+
+#[test]
+fn a_meter_named_like_a_path_is_pulled_to_a_safe_file() {
+    let s = setup(0.0, 0, "");
+    let mut v: Value =
+        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
+            .unwrap();
+    v["globalId"] = "mtr-evil".into();
+    v["name"] = "../../etc/passwd".into();
+    let f = s.repo.path().join("evil.json");
+    fs::write(&f, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &f, &["--no-validate"]);
+    fs::remove_file(&f).unwrap();
+    // A second meter with the same slug gets its own file.
+    v["globalId"] = "mtr-evil-2".into();
+    v["name"] = "..\\..\\etc\\passwd".into();
+    fs::write(&f, v.to_string()).unwrap();
+    let id2 = import_into_sandbox(&s, &f, &["--no-validate"]);
+    fs::remove_file(&f).unwrap();
+    for (g, i) in [("mtr-evil", &id), ("mtr-evil-2", &id2)] {
+        assert_eq!(
+            out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", g, i])).0,
+            0
+        );
+    }
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    let mut files: Vec<String> = fs::read_dir(s.repo.path().join("meters"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["etc-passwd-2.yaml", "etc-passwd.yaml"], "{stdout}");
+    let text = fs::read_to_string(s.repo.path().join("meters/etc-passwd.yaml")).unwrap();
+    assert!(
+        text.starts_with("globalId: mtr-evil\nname: ../../etc/passwd\n"),
+        "{text}"
+    );
+    // An existing file keeps its name on the next pull, even after a rename in the tenant.
+    fs::rename(
+        s.repo.path().join("meters/etc-passwd.yaml"),
+        s.repo.path().join("meters/kept.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"])).0,
+        0
+    );
+    assert!(s.repo.path().join("meters/kept.yaml").is_file());
+    assert!(!s.repo.path().join("meters/etc-passwd.yaml").exists());
+}
+
+#[test]
+fn config_check_and_unknown_keys() {
+    let s = setup(0.0, 0, "");
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("production: http://127.0.0.1:"), "{stdout}");
+    assert!(stdout.contains("ZUORA_PRODUCTION_CLIENT_SECRET set"));
+    assert!(!stdout.contains(PROD_SECRET));
+    let p = s.repo.path().join("meterctl.yaml");
+    let text = fs::read_to_string(&p).unwrap();
+    fs::write(&p, text.replace("    protected: true", "    protect: true")).unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("meterctl.yaml:") && stderr.contains("unknown field `protect`"),
+        "{stderr}"
+    );
+    // Found from a subfolder, too.
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .current_dir(s.repo.path().join("meters"))
+        .args(["plan", "--env", "production"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown field `protect`"), "{stderr}");
+    // Folder walks skip meterctl.yaml: the example repository validates as a whole.
+    let (code, stdout, stderr) = out(Command::cargo_bin("meterctl")
+        .unwrap()
+        .args(["validate", "examples"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // init refuses to overwrite.
+    let (code, _, _) = out(cmd(&s.repo, &s.server).args(["init"]));
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn apply_validates_first_and_orphans_are_left_alone() {
+    let s = setup(0.0, 0, "");
+    let text = fs::read_to_string("examples/meters/api-calls.yaml").unwrap();
+    let broken = text.replacen(
+        "predecessors:\n    - id: ",
+        "predecessors:\n    - id: t-missing-",
+        1,
+    );
+    assert_ne!(broken, text);
+    fs::write(s.repo.path().join("meters/api-calls.yaml"), broken).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("MC0104") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    // A tracked meter without a file is orphaned: shown, never deleted, nothing pending.
+    fs::write(s.repo.path().join("meters/api-calls.yaml"), &text).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    fs::remove_file(s.repo.path().join("meters/api-calls.yaml")).unwrap();
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(plan["has_changes"], false);
+    assert_eq!(plan["actions"][0]["action"], "orphaned");
+    assert_eq!(plan["actions"][0]["meter_id"], "101");
+    let (code, stdout, _) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("nothing to do"));
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+}
+
+#[test]
+fn one_failing_meter_does_not_stop_the_others_unless_fail_fast() {
+    let s = setup(0.0, 0, "");
+    for f in ["api-calls", "sms-messages", "active-seats"] {
+        let text = fs::read_to_string(format!("examples/meters/{f}.yaml")).unwrap();
+        // The tenant refuses a meter without a type (70002220).
+        let text = if f == "api-calls" {
+            text.replacen("type: CUSTOM\n", "", 1)
+        } else {
+            text
+        };
+        fs::write(s.repo.path().join(format!("meters/{f}.yaml")), text).unwrap();
+    }
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "sandbox",
+        "--yes",
+        "--no-validate",
+        "--fail-fast",
+        "--concurrency",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    // mtr-active-seats went first, then mtr-api-calls failed and nothing more was started.
+    assert!(
+        stdout.ends_with("1 created, 0 updated, 0 unchanged, 1 failed, 1 skipped (--fail-fast)\n"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes", "--no-validate"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.ends_with("1 created, 0 updated, 1 unchanged, 1 failed\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: mtr-api-calls:") && stderr.contains("70002220"),
+        "{stderr}"
+    );
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 2);
+    let lock: Value =
+        serde_json::from_str(&fs::read_to_string(s.repo.path().join("meterctl.lock")).unwrap())
+            .unwrap();
+    let tracked: Vec<&String> = lock["environments"]["sandbox"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(tracked, ["mtr-active-seats", "mtr-sms-messages"]);
+}

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::load::Format;
 
-const TOP: &[&str] = &[
+/// Known top-level keys, in canonical order.
+pub(crate) const TOP: &[&str] = &[
     "globalId",
     "name",
     "description",
@@ -24,7 +25,8 @@ const TOP: &[&str] = &[
 const TYPE_DEFINITION: &[&str] = &["sourceType", "schemaId", "fieldMappings", "configs"];
 const FIELD_MAPPING: &[&str] = &["name", "field", "required", "dateFormat"];
 const VERSION: &[&str] = &["version", "versionDetail", "metadata", "tasks"];
-const TASK: &[&str] = &[
+/// Known task keys, in canonical order.
+pub(crate) const TASK: &[&str] = &[
     "id",
     "name",
     "nodeType",

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::rules;
 use super::Finding;
+use crate::canonical::{TASK as KNOWN_TASK, TOP as KNOWN_TOP};
 
 /// The schemas embedded in the binary: name and text.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -86,27 +87,6 @@ fn is_closed_object(pointer: &str) -> bool {
     matches!(parts.as_slice(), ["versions", v, "tasks", t]
         if v.bytes().all(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit()))
 }
-
-const KNOWN_TOP: &[&str] = &[
-    "globalId",
-    "name",
-    "description",
-    "type",
-    "typeDefinition",
-    "latestVersion",
-    "versions",
-    "schemas",
-];
-const KNOWN_TASK: &[&str] = &[
-    "id",
-    "name",
-    "nodeType",
-    "operatorType",
-    "metadata",
-    "predecessors",
-    "extraConfig",
-    "setting",
-];
 
 fn translate(e: &ValidationError<'_>, code: &'static str, prefix: &str, out: &mut Vec<Finding>) {
     let pointer = e.instance_path().to_string();

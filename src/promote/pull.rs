@@ -258,6 +258,17 @@ mod tests {
             e.contains("/setting/token") && !e.contains("sekret-123"),
             "{e}"
         );
+        // `form` reports the same places without refusing (for `diff env:`, which masks them).
+        let f = form("g", &remote, None, &r, &mut m);
+        assert_eq!(f.leaks, ["/setting/token"]);
+        assert_eq!(f.value["globalId"], "g");
+        assert!(f.value.get("createdAt").is_none());
+        let f = form("g", &remote, Some(&repo), &r, &mut m);
+        assert!(f.leaks.is_empty() && f.secret_kept.is_empty());
+        let rotated = json!({"name": "N", "setting": {"connection": "s3-sbx", "token": "old-one"}});
+        let f = form("g", &rotated, Some(&repo), &r, &mut m);
+        assert_eq!(f.secret_kept, ["/setting/token"]);
+        assert_eq!(f.value, repo);
         let lit = json!({"name": "N", "setting": {"password": "hunter2"}});
         let e =
             repository_form("g", &lit, None, &r, &mut Masker::default(), &mut notes).unwrap_err();

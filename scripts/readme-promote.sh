@@ -27,7 +27,11 @@ for want in \
   '~ versions[0.0.1].tasks["Keep delivered messages"].setting.rules[1].value: "1" → "2"' \
   "0 to create, 1 to update, 5 unchanged, 0 orphaned" \
   "backed up the overwritten definitions to .meterctl/backups/production/" \
-  "0 created, 1 updated, 5 unchanged, 0 failed"; do
+  "0 created, 1 updated, 5 unchanged, 0 failed" \
+  "env:sandbox (meter 105) → env:production (meter " \
+  '  ~ versions[0.0.1].tasks["Keep delivered messages"].setting.rules[1].value: "1" → "2"' \
+  "1 changed, 0 added, 0 removed, 5 unchanged" \
+  "no differences (6 meters compared)"; do
   if ! grep -qF -- "$want" <<<"$log"; then
     echo "missing: $want" >&2
     status=1

@@ -63,13 +63,17 @@ pub enum Command {
     /// Show what changed between two sets of meters, by identity (not by text).
     ///
     /// Each side is a file, a folder, `git:REV` or `git:REV:PATH` (read without a checkout; a bare
-    /// `git:REV` uses the other side's path). Meters pair by globalId, else by name; versions,
+    /// `git:REV` uses the other side's path), or `env:NAME`: the meters tracked for that
+    /// environment in meterctl.lock, exported from its tenant and put back into repository form
+    /// as `pull` does (placeholders restored), so per-environment values are no change and
+    /// secrets show as `***`. Meters pair by globalId, else by name; versions,
     /// tasks, schemas and field mappings pair by their identity, so tenant ids, schema suffixes,
     /// list order and key order never show as changes. Exit 0: no differences; 1: differences;
     /// 2: could not compare.
     ///
     /// Examples: `meterctl diff git:origin/main meters/` (review a branch);
-    /// `meterctl diff staging/ production/`; `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
+    /// `meterctl diff env:staging env:production`; `meterctl diff env:production .` (drift);
+    /// `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
     Diff(DiffArgs),
     /// List every validation rule with its code, default severity and a one-line summary.
     Rules,
@@ -348,8 +352,8 @@ pub enum DiffFormat {
 /// Flags of `meterctl diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The old side: a file, a folder, `git:REV`, `git:REV:PATH` (or `env:NAME` once environments
-    /// exist).
+    /// The old side: a file, a folder, `git:REV`, `git:REV:PATH`, or `env:NAME` (the meters
+    /// tracked for environment NAME in meterctl.lock, exported from its tenant in repository form).
     #[arg(value_name = "LEFT")]
     pub left: String,
 
@@ -386,6 +390,10 @@ pub struct DiffArgs {
         value_delimiter = ','
     )]
     pub ignore: Vec<String>,
+
+    /// Network (for `env:` sides).
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 /// Flags of `meterctl fmt`.

@@ -749,3 +749,273 @@ fn one_failing_meter_does_not_stop_the_others_unless_fail_fast() {
         .collect();
     assert_eq!(tracked, ["mtr-active-seats", "mtr-sms-messages"]);
 }
+
+/// Imports the examples into tenant `sandbox`, tracks and pulls them (the README story's start).
+fn import_track_pull(s: &Setup) {
+    for f in examples() {
+        let id = import_into_sandbox(s, &fs::canonicalize(&f).unwrap(), &[]);
+        let doc: serde_norway::Value =
+            serde_norway::from_str(&fs::read_to_string(&f).unwrap()).unwrap();
+        let gid = doc["globalId"].as_str().unwrap();
+        let (code, _, stderr) =
+            out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", gid, &id]));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+const SBX_TOKEN: &str = "tok-SANDBOX-0b3e";
+const PROD_TOKEN: &str = "tok-PRODUCTION-71c2";
+
+#[test]
+fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
+    let s = setup(0.0, 0, "");
+    // Different values per environment: sandbox's is what its tenant already holds.
+    let p = s.repo.path().join("meterctl.yaml");
+    let text = fs::read_to_string(&p).unwrap();
+    let text = text
+        .replacen(
+            "    values: {}",
+            "    values:\n      s3_connection: s3-usage-exports",
+            1,
+        )
+        .replacen(
+            "    values: {}",
+            "    values:\n      s3_connection: s3-usage-prod",
+            1,
+        );
+    fs::write(&p, text).unwrap();
+    import_track_pull(&s);
+    // A per-environment value and a secret in the repository.
+    let storage = s.repo.path().join("meters/eu-storage-gb-hours.yaml");
+    let text = fs::read_to_string(&storage).unwrap();
+    assert!(text.contains("      connection: s3-usage-exports\n"));
+    fs::write(
+        &storage,
+        text.replace(
+            "      connection: s3-usage-exports\n",
+            "      connection: ${{ values.s3_connection }}\n",
+        ),
+    )
+    .unwrap();
+    let video = s.repo.path().join("meters/video-transcoding-minutes.yaml");
+    let text = fs::read_to_string(&video).unwrap();
+    assert!(text.contains("Bearer ${secrets.pricing_api_token}"));
+    fs::write(
+        &video,
+        text.replace(
+            "Bearer ${secrets.pricing_api_token}",
+            "Bearer ${{ env.PRICING_TOKEN }}",
+        ),
+    )
+    .unwrap();
+    let tokens = [SBX_TOKEN, PROD_TOKEN];
+    // Runs meterctl with a token (or none) and checks no token shows anywhere.
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut c = cmd(&s.repo, &s.server);
+        c.env_remove("PRICING_TOKEN");
+        if let Some(t) = token {
+            c.env("PRICING_TOKEN", t);
+        }
+        let (code, stdout, stderr) = out(c.args(args));
+        for t in tokens {
+            assert!(
+                !stdout.contains(t) && !stderr.contains(t),
+                "{args:?} shows a secret: {stdout}{stderr}"
+            );
+        }
+        (code, stdout, stderr)
+    };
+    let (code, _, stderr) = run(&["apply", "--env", "sandbox", "--yes"], Some(SBX_TOKEN));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = run(&["apply", "--env", "production", "--yes"], Some(PROD_TOKEN));
+    assert_eq!(code, 0, "{stderr}");
+    let prod = tenant_meters(s.state.path(), "production");
+    let stored = prod
+        .iter()
+        .find(|m| m["name"] == "EU Storage GB-Hours")
+        .unwrap();
+    assert!(stored.to_string().contains("s3-usage-prod"), "{stored}");
+
+    // The two tenants hold different values and secrets, yet nothing differs, in every format,
+    // with or without the secret variable set.
+    for token in [None, Some(PROD_TOKEN), Some(SBX_TOKEN)] {
+        let (code, stdout, stderr) = run(&["diff", "env:sandbox", "env:production"], token);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        assert_eq!(stdout, "no differences (6 meters compared)\n");
+        for format in ["json", "markdown"] {
+            let (code, _, stderr) = run(
+                &["diff", "env:sandbox", "env:production", "--format", format],
+                token,
+            );
+            assert_eq!(code, 0, "{stderr}");
+        }
+    }
+    let (code, stdout, stderr) = run(&["diff", "env:production", "."], Some(PROD_TOKEN));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "no differences (6 meters compared)\n");
+    assert!(stderr.is_empty(), "{stderr}");
+
+    // One edited setting, applied to production only: exactly that change.
+    let sms = s.repo.path().join("meters/sms-messages.yaml");
+    let before = fs::read_to_string(&sms).unwrap();
+    fs::write(
+        &sms,
+        before.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&["apply", "--env", "production", "--yes"], Some(PROD_TOKEN));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(&["diff", "env:sandbox", "env:production"], None);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout,
+        "~ meter \"SMS Messages\" (globalId mtr-sms-messages)\n  env:sandbox (meter 105) → env:production (meter 105)\n  ~ versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value: \"1\" → \"2\"\n\n1 changed, 0 added, 0 removed, 5 unchanged\n"
+            .replace("(meter 105)\n", &format!("(meter {})\n", prod_id(&s, "mtr-sms-messages"))),
+    );
+    let (code, stdout, _) = run(
+        &["diff", "env:sandbox", "env:production", "--format", "json"],
+        Some(PROD_TOKEN),
+    );
+    assert_eq!(code, 1);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["summary"]["changed"], 1);
+    assert_eq!(report["summary"]["unchanged"], 5);
+    let changed: Vec<&Value> = report["meters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] != "unchanged")
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0]["key"], "mtr-sms-messages");
+    assert_eq!(changed[0]["changes"].as_array().unwrap().len(), 1);
+    // Production equals the repository, which has the edit; without the edit, it shows.
+    let (code, stdout, _) = run(&["diff", "env:production", "."], Some(PROD_TOKEN));
+    assert_eq!(code, 0, "{stdout}");
+    fs::write(&sms, &before).unwrap();
+    let (code, stdout, _) = run(&["diff", "env:production", "."], None);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("~ versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value: \"2\" → \"1\"")
+            && stdout.ends_with("1 changed, 0 added, 0 removed, 5 unchanged\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["diff", ".", "env:sandbox"], None);
+    assert_eq!(code, 0, "{stdout}");
+
+    // A secret the tenant holds where the repository no longer has the placeholder is masked in
+    // every format (the variable is set, so meterctl knows the value).
+    let text = fs::read_to_string(&video).unwrap();
+    fs::write(
+        &video,
+        text.replace("Bearer ${{ env.PRICING_TOKEN }}", "Bearer none"),
+    )
+    .unwrap();
+    // Another file keeps using the variable, so its value is known.
+    let api = s.repo.path().join("meters/api-calls.yaml");
+    let text = fs::read_to_string(&api).unwrap();
+    fs::write(
+        &api,
+        text.replacen(
+            "description: ",
+            "description: Token ${{ env.PRICING_TOKEN }}. ",
+            1,
+        ),
+    )
+    .unwrap();
+    for format in ["text", "json", "markdown"] {
+        let (code, stdout, stderr) = run(
+            &["diff", "env:production", ".", "--format", format],
+            Some(PROD_TOKEN),
+        );
+        assert_eq!(code, 1, "{stdout}");
+        assert!(stdout.contains("***"), "{format}: {stdout}");
+        assert!(
+            stderr.contains("warning: env:production: mtr-transcoding-minutes: the tenant holds a credential at /versions/0/tasks/1/setting/httpRequestConfig/headers/0/value; shown as ***"),
+            "{stderr}"
+        );
+    }
+    let (_, stdout, _) = run(&["diff", "env:production", "."], Some(PROD_TOKEN));
+    assert!(
+        stdout.contains(".headers[0].value: \"***\" → \"Bearer none\"\n"),
+        "{stdout}"
+    );
+    // Without the variable the value is unknown to meterctl, and still never shown.
+    let (code, _, _) = run(&["diff", "env:production", "env:sandbox"], None);
+    assert_eq!(code, 1);
+}
+
+/// The production meter id of a globalId, from the lock.
+fn prod_id(s: &Setup, gid: &str) -> String {
+    let lock: Value =
+        serde_json::from_str(&fs::read_to_string(s.repo.path().join("meterctl.lock")).unwrap())
+            .unwrap();
+    lock["environments"]["production"][gid]["meterId"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn diff_env_sides_explain_what_is_missing() {
+    let s = setup(0.0, 0, "");
+    import_track_pull(&s);
+    // No meterctl.yaml.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = out(cmd(&elsewhere, &s.server).args(["diff", "env:sandbox", "."]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("env:sandbox: no meterctl.yaml in this folder or any parent"),
+        "{stderr}"
+    );
+    // Unknown environment.
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["diff", "env:staging", "."]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "env:staging: no environment \"staging\" in meterctl.yaml; known: production, sandbox"
+        ),
+        "{stderr}"
+    );
+    // Missing credentials.
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env_remove("ZUORA_SANDBOX_CLIENT_SECRET")
+        .args(["diff", "env:sandbox", "env:production"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("env:sandbox: no credentials for environment \"sandbox\": set ZUORA_SANDBOX_CLIENT_ID and ZUORA_SANDBOX_CLIENT_SECRET"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(PROD_SECRET) && !stderr.contains(SBX_SECRET));
+    // Nothing tracked: an empty side, with a warning.
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["diff", "env:production", "env:sandbox"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("warning: env:production: nothing is tracked in environment \"production\""),
+        "{stderr}"
+    );
+    assert!(
+        stdout.ends_with("0 changed, 6 added, 0 removed, 0 unchanged\n"),
+        "{stdout}"
+    );
+    // Tenant unreachable: a closed port.
+    let p = s.repo.path().join("meterctl.yaml");
+    let url = s.server.base_url().to_string();
+    let text = fs::read_to_string(&p).unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    fs::write(&p, text.replacen(url.trim_end_matches('/'), &dead, 1)).unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_MAX_ATTEMPTS", "2")
+        .args(["diff", "env:sandbox", "."]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("env:sandbox: cannot export meter ") && stderr.contains(" from sandbox: "),
+        "{stderr}"
+    );
+}

@@ -2,21 +2,27 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Mutex;
 
 use anyhow::Context;
 use rayon::prelude::*;
 
 use super::{eprint_line, AlreadyReported, Outcome, Output};
-use crate::cli::{DiffArgs, DiffFormat};
+use crate::cli::{DiffArgs, DiffFormat, NetArgs};
+use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::diff::side::{self, Loaded, Side, SideError};
 use crate::diff::{self as engine, Identity, MeterDiff, Options, PointerGlob, Report};
+use crate::promote::lock::Lock;
+use crate::promote::remote::Reader;
+use crate::promote::values::Masker;
+use crate::promote::{live, load_repo};
 use crate::report::diff::{json, markdown, text};
 use crate::report::{color_stdout, Style};
 
 pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
-    let config = crate::config::Config::discover(out.config.as_deref())?;
+    let config = Config::discover(out.config.as_deref())?;
     let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
     let opts = Options {
         include_volatile: args.include_volatile,
@@ -35,13 +41,22 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
     }
     let left = Side::parse(&args.left);
     let right = args.right.as_deref().map(Side::parse);
-    let report = match &args.versions {
-        Some(v) => versions(&left, right.as_ref(), &v[0], &v[1], &opts)?,
+    let cx = Cx {
+        config: config.as_ref(),
+        net: &args.net,
+        out: &out,
+        masker: Mutex::new(Masker::default()),
+    };
+    let mut report = match &args.versions {
+        Some(v) => versions(&left, right.as_ref(), &v[0], &v[1], &opts, &cx)?,
         None => {
             let right = right.expect("clap requires RIGHT without --versions");
-            sides(&left, &right, &opts, out.quiet)?
+            sides(&left, &right, &opts, &cx)?
         }
     };
+    // A tenant's secrets never show, whatever side they come from.
+    let masker = cx.masker.into_inner().unwrap_or_else(|p| p.into_inner());
+    mask_report(&mut report, &masker);
     let rendered = match args.format {
         DiffFormat::Json => json::render(&report),
         DiffFormat::Markdown => markdown::render(&report),
@@ -49,6 +64,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
         DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(color_stdout())),
         DiffFormat::Text => text::render(&report, Style::new(color_stdout())),
     };
+    let rendered = masker.mask(&rendered);
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(rendered.as_bytes())
@@ -74,12 +90,13 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
 
 /// Compares two sides: list both, read every file's identity, pair, then read, parse and compare
 /// pair by pair in parallel (byte-identical files are unchanged without parsing).
-fn sides(left: &Side, right: &Side, opts: &Options, quiet: bool) -> anyhow::Result<Report> {
+fn sides(left: &Side, right: &Side, opts: &Options, cx: &Cx<'_>) -> anyhow::Result<Report> {
+    let quiet = cx.out.quiet;
     let (l, r) = rayon::join(
-        || side::load(left, Some(right)),
-        || side::load(right, Some(left)),
+        || load_side(left, Some(right), cx),
+        || load_side(right, Some(left), cx),
     );
-    let (l, r) = (loaded(l)?, loaded(r)?);
+    let (l, r) = (l?, r?);
     let (li, ri) = rayon::join(|| l.identities(), || r.identities());
     let (li, ri) = (
         meters_only(loaded(li)?, &l, quiet),
@@ -118,6 +135,83 @@ fn sides(left: &Side, right: &Side, opts: &Options, quiet: bool) -> anyhow::Resu
         loaded::<()>(Err(SideError::Files(errors)))?;
     }
     Ok(Report::new(meters))
+}
+
+/// What loading an `env:` side needs, and the secrets met on the way.
+struct Cx<'a> {
+    config: Option<&'a Config>,
+    net: &'a NetArgs,
+    out: &'a Output,
+    masker: Mutex<Masker>,
+}
+
+/// Lists a side; an `env:NAME` side is exported from the tenant (read-only) and put back into
+/// repository form ([`live`]).
+fn load_side(s: &Side, other: Option<&Side>, cx: &Cx<'_>) -> anyhow::Result<Loaded> {
+    let Side::Env(name) = s else {
+        return loaded(side::load(s, other));
+    };
+    // One line that names the side, the cause included.
+    let lv = live_side(name, cx).map_err(|e| anyhow::anyhow!("env:{name}: {e:#}"))?;
+    if !cx.out.quiet {
+        for w in &lv.warnings {
+            eprint_line(&format!("warning: env:{name}: {}", lv.masker.mask(w)));
+        }
+        if cx.out.verbose {
+            for n in &lv.notes {
+                eprint_line(&format!("note: env:{name}: {n}"));
+            }
+        }
+    }
+    cx.masker
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(&lv.masker);
+    Ok(Loaded::from_values(
+        lv.meters
+            .into_iter()
+            .map(|m| (format!("env:{name} (meter {})", m.meter_id), m.value))
+            .collect(),
+    ))
+}
+
+fn live_side(name: &str, cx: &Cx<'_>) -> anyhow::Result<live::Live> {
+    let config = cx.config.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no {} in this folder or any parent: env: sides name its environments; run `meterctl init` to start a repository (or pass --config PATH)",
+            crate::config::FILE_NAME
+        )
+    })?;
+    let env = config.environment(name)?;
+    let repo = load_repo(&config.meters_dir())?;
+    let lock = Lock::load(&config.lock_path())?;
+    let reader = Reader::connect(name, env, &super::promote::net(cx.net, cx.out))?;
+    live::export(
+        name,
+        env,
+        &repo,
+        &lock,
+        &reader,
+        cx.net.concurrency as usize,
+    )
+}
+
+/// Masks known secrets in every value of the report (before any format renders it).
+fn mask_report(report: &mut Report, masker: &Masker) {
+    if masker.is_empty() {
+        return;
+    }
+    for m in &mut report.meters {
+        for c in &mut m.changes {
+            for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                masker.mask_value(v);
+            }
+            c.path = masker.mask(&c.path);
+            c.note = c.note.as_deref().map(|n| masker.mask(n));
+        }
+        m.name = m.name.as_deref().map(|n| masker.mask(n));
+        m.note = m.note.as_deref().map(|n| masker.mask(n));
+    }
 }
 
 /// Keeps the definitions that are meters (a `globalId` or a `name`), with their entry index; warns
@@ -163,9 +257,10 @@ fn versions(
     a: &str,
     b: &str,
     opts: &Options,
+    cx: &Cx<'_>,
 ) -> anyhow::Result<Report> {
     let one = |s: &Side, other: Option<&Side>| -> anyhow::Result<engine::Doc> {
-        let l = loaded(side::load(s, other))?;
+        let l = load_side(s, other, cx)?;
         match l.entries.len() {
             1 => Ok(loaded(l.load_all())?.remove(0)),
             n => anyhow::bail!(

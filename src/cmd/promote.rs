@@ -21,7 +21,7 @@ use crate::promote::plan::{self as plan_mod, Plan};
 use crate::promote::remote::{Net, Reader, Writer};
 use crate::promote::{self, apply as apply_mod, load_repo, pull as pull_mod};
 
-fn find_config(out: &Output) -> anyhow::Result<Config> {
+pub(super) fn find_config(out: &Output) -> anyhow::Result<Config> {
     Config::discover(out.config.as_deref())?.ok_or_else(|| {
         anyhow::anyhow!(
             "no {} in this folder or any parent; run `meterctl init` to start a repository (or pass --config PATH)",
@@ -30,7 +30,7 @@ fn find_config(out: &Output) -> anyhow::Result<Config> {
     })
 }
 
-fn net(n: &NetArgs, out: &Output) -> Net {
+pub(super) fn net(n: &NetArgs, out: &Output) -> Net {
     Net {
         request_timeout: n.request_timeout,
         connect_timeout: n.connect_timeout,

@@ -4,6 +4,8 @@
 //! without a checkout), or a tenant (`env:NAME`, an extension point: environments come with
 //! `meterctl.yaml`). `git:REV` without a path compares the same path as the other side (or the
 //! current folder), so `meterctl diff git:origin/main meters/` reviews a branch's `meters/`.
+//! An `env:` side needs a connection, so [`load`] does not read it: the caller exports the
+//! tenant's meters ([`crate::promote::live`]) and wraps them with [`Loaded::from_values`].
 //! A loaded side is a list of [`Entry`]s: pairing reads only each file's `globalId` and `name`,
 //! then each pair is read, parsed, compared and dropped, so memory does not grow with the number
 //! of meters. Every file that cannot be read is reported, not just the first.
@@ -31,7 +33,8 @@ pub enum Side {
         /// The path, when given.
         path: Option<PathBuf>,
     },
-    /// A tenant named in `meterctl.yaml` (not implemented yet).
+    /// A tenant named in `meterctl.yaml`: its tracked meters, in repository form (loaded by
+    /// `meterctl diff` through [`crate::promote::live`], then [`Loaded::from_values`]).
     Env(String),
 }
 
@@ -172,6 +175,24 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// A side built in memory, one JSON definition per (origin, value), sorted by origin (a
+    /// tenant's meters in repository form).
+    pub fn from_values(items: Vec<(String, serde_json::Value)>) -> Loaded {
+        let mut entries: Vec<Entry> = items
+            .into_iter()
+            .map(|(origin, v)| Entry {
+                origin,
+                format: Some(Format::Json),
+                source: Source::Blob(serde_json::to_vec(&v).expect("JSON values serialize")),
+            })
+            .collect();
+        entries.sort_by(|a, b| a.origin.cmp(&b.origin));
+        Loaded {
+            entries,
+            single_file: false,
+        }
+    }
+
     /// Reads and parses every entry (in parallel), reporting every file that fails.
     pub fn load_all(&self) -> Result<Vec<Doc>, SideError> {
         collect(self.entries.par_iter().map(Entry::load).collect())
@@ -195,8 +216,8 @@ pub enum SideError {
     /// git failed.
     #[error(transparent)]
     Git(#[from] GitError),
-    /// `env:` sides are not implemented yet.
-    #[error("env:{0}: env: sides need meterctl.yaml environments (not implemented yet)")]
+    /// `env:` sides are read from a tenant, not by [`load`].
+    #[error("env:{0}: a tenant side is read through a connection (crate::promote::live), not from files")]
     Env(String),
 }
 
@@ -303,7 +324,21 @@ mod tests {
         let e = load(&Side::Env("prod".into()), None).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "env:prod: env: sides need meterctl.yaml environments (not implemented yet)"
+            "env:prod: a tenant side is read through a connection (crate::promote::live), not from files"
         );
+        let l = Loaded::from_values(vec![
+            (
+                "env:p (meter 2)".into(),
+                serde_json::json!({"globalId": "b"}),
+            ),
+            (
+                "env:p (meter 1)".into(),
+                serde_json::json!({"globalId": "a", "name": "A"}),
+            ),
+        ]);
+        let ids = l.identities().unwrap();
+        assert_eq!(ids[0].origin, "env:p (meter 1)");
+        assert_eq!(ids[0].global_id.as_deref(), Some("a"));
+        assert_eq!(l.load_all().unwrap()[1].value["globalId"], "b");
     }
 }

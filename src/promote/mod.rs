@@ -5,10 +5,11 @@
 //! definitions each with a top-level `globalId`, and `meterctl.lock` ([`lock`]) recording each
 //! environment's tenant meter ids. [`values`] renders `${{ values.X }}` / `${{ env.X }}`
 //! placeholders and puts them back; [`plan`] compares; [`apply`] imports; [`pull`] exports into
-//! the repository. Talking to a tenant goes through [`remote`], whose read-only [`remote::Reader`]
+//! the repository; [`live`] reads a tenant's meters in repository form for `diff env:E`. Talking to a tenant goes through [`remote`], whose read-only [`remote::Reader`]
 //! cannot write: a dry run never builds a [`remote::Writer`].
 
 pub mod apply;
+pub mod live;
 pub mod lock;
 pub mod plan;
 pub mod pull;

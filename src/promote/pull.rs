@@ -60,6 +60,65 @@ fn secret_pointers(v: &Value, masker: &Masker, ptr: &mut String, out: &mut Vec<S
     }
 }
 
+/// A tenant export in repository form, with what could not be put back.
+#[derive(Debug, Clone)]
+pub struct Form {
+    /// The definition: `globalId` on top, volatile fields dropped, placeholders put back,
+    /// canonical key order.
+    pub value: Value,
+    /// Pointers where the repository's secret placeholder was kept although the tenant's value
+    /// is not this environment's rendering of it (or the variable is not set).
+    pub secret_kept: Vec<String>,
+    /// Pointers (sorted) of strings that would leak a credential: a secret of this environment
+    /// outside a placeholder, or a literal credential (rule MC0111).
+    pub leaks: Vec<String>,
+}
+
+/// Turns a tenant export into repository form, reporting (never refusing) what would leak.
+pub fn form(
+    global_id: &str,
+    remote: &Value,
+    existing: Option<&Value>,
+    renderer: &Renderer<'_>,
+    masker: &mut Masker,
+) -> Form {
+    let mut body = plan::normalize(remote);
+    let mut secret_kept = Vec::new();
+    if let Some(repo) = existing {
+        // Learn this environment's secrets from the repository file (errors do not matter here).
+        let _ = renderer.render(repo, masker);
+        for r in super::values::restore(repo, &mut body, renderer, masker) {
+            if let Restored::SecretKept(p) = r {
+                secret_kept.push(p);
+            }
+        }
+    }
+    let mut leaks = Vec::new();
+    secret_pointers(&body, masker, &mut String::new(), &mut leaks);
+    let mut findings = Vec::new();
+    crate::validate::rules::check(&body, &mut findings);
+    leaks.extend(
+        findings
+            .into_iter()
+            .filter(|f| f.code == "MC0111")
+            .map(|f| f.pointer),
+    );
+    leaks.sort();
+    leaks.dedup();
+    let mut out = serde_json::Map::new();
+    out.insert("globalId".into(), Value::String(global_id.to_string()));
+    if let Value::Object(o) = body {
+        out.extend(o);
+    }
+    let mut value = Value::Object(out);
+    crate::canonical::canonicalize(&mut value);
+    Form {
+        value,
+        secret_kept,
+        leaks,
+    }
+}
+
 /// Turns a tenant export into the repository form of a meter; `Err` names the pointers that
 /// would leak a credential.
 pub fn repository_form(
@@ -70,44 +129,19 @@ pub fn repository_form(
     masker: &mut Masker,
     notes: &mut Vec<String>,
 ) -> Result<Value, String> {
-    let mut body = plan::normalize(remote);
-    if let Some(repo) = existing {
-        // Learn this environment's secrets from the repository file (errors do not matter here).
-        let _ = renderer.render(repo, masker);
-        for r in super::values::restore(repo, &mut body, renderer, masker) {
-            if let Restored::SecretKept(p) = r {
-                notes.push(format!(
-                    "{global_id}: {p}: kept the repository's secret placeholder (the tenant's value is never written)"
-                ));
-            }
-        }
-    }
-    let mut bad = Vec::new();
-    secret_pointers(&body, masker, &mut String::new(), &mut bad);
-    let mut findings = Vec::new();
-    crate::validate::rules::check(&body, &mut findings);
-    bad.extend(
-        findings
-            .into_iter()
-            .filter(|f| f.code == "MC0111")
-            .map(|f| f.pointer),
-    );
-    if !bad.is_empty() {
-        bad.sort();
-        bad.dedup();
-        return Err(format!(
-            "the tenant holds a literal credential at {}; not written. Use a Zuora secret reference (${{secrets.NAME}}) in the tenant, or put ${{{{ env.NAME }}}} at that place in the repository file",
-            bad.join(", ")
+    let f = form(global_id, remote, existing, renderer, masker);
+    for p in &f.secret_kept {
+        notes.push(format!(
+            "{global_id}: {p}: kept the repository's secret placeholder (the tenant's value is never written)"
         ));
     }
-    let mut out = serde_json::Map::new();
-    out.insert("globalId".into(), Value::String(global_id.to_string()));
-    if let Value::Object(o) = body {
-        out.extend(o);
+    if !f.leaks.is_empty() {
+        return Err(format!(
+            "the tenant holds a literal credential at {}; not written. Use a Zuora secret reference (${{secrets.NAME}}) in the tenant, or put ${{{{ env.NAME }}}} at that place in the repository file",
+            f.leaks.join(", ")
+        ));
     }
-    let mut out = Value::Object(out);
-    crate::canonical::canonicalize(&mut out);
-    Ok(out)
+    Ok(f.value)
 }
 
 /// Exports the tracked meters of `env_name` (all, or those in `only`) into `meters_dir`.
@@ -224,6 +258,17 @@ mod tests {
             e.contains("/setting/token") && !e.contains("sekret-123"),
             "{e}"
         );
+        // `form` reports the same places without refusing (for `diff env:`, which masks them).
+        let f = form("g", &remote, None, &r, &mut m);
+        assert_eq!(f.leaks, ["/setting/token"]);
+        assert_eq!(f.value["globalId"], "g");
+        assert!(f.value.get("createdAt").is_none());
+        let f = form("g", &remote, Some(&repo), &r, &mut m);
+        assert!(f.leaks.is_empty() && f.secret_kept.is_empty());
+        let rotated = json!({"name": "N", "setting": {"connection": "s3-sbx", "token": "old-one"}});
+        let f = form("g", &rotated, Some(&repo), &r, &mut m);
+        assert_eq!(f.secret_kept, ["/setting/token"]);
+        assert_eq!(f.value, repo);
         let lit = json!({"name": "N", "setting": {"password": "hunter2"}});
         let e =
             repository_form("g", &lit, None, &r, &mut Masker::default(), &mut notes).unwrap_err();

@@ -85,6 +85,11 @@ impl Masker {
         }
     }
 
+    /// Adds every secret of another masker.
+    pub fn extend(&mut self, other: &Masker) {
+        self.secrets.extend(other.secrets.iter().cloned());
+    }
+
     /// Whether there is nothing to mask.
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()

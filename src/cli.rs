@@ -138,24 +138,38 @@ pub enum ConfigAction {
     Check,
 }
 
-/// Network flags of the promotion commands.
+/// Timeouts and retries of every command that calls Zuora.
 #[derive(Debug, Clone, Args)]
-pub struct NetArgs {
-    /// Timeout of each request to Zuora.
+pub struct RetryArgs {
+    /// Timeout of each request to Zuora (connect, send, answer).
     #[arg(long, env = "METERCTL_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+
     /// Timeout for opening a connection.
     #[arg(long, env = "METERCTL_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
-    /// Attempts per request, the first included (429, 5xx, timeouts, dropped connections).
+
+    /// Attempts per request, the first included, for what is safe to retry (429, 5xx,
+    /// timeouts, dropped connections).
     #[arg(long, env = "METERCTL_MAX_ATTEMPTS", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
-    /// Stop retrying a request after this long.
+
+    /// Stop retrying a request once this much time has passed since its first attempt.
     #[arg(long, env = "METERCTL_MAX_RETRY_TIME", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     pub max_retry_time: Duration,
-    /// Base of the exponential backoff between retries.
+
+    /// Base of the exponential backoff between retries (full jitter, capped at 60s; a 429's
+    /// Retry-After is always honoured).
     #[arg(long, env = "METERCTL_RETRY_DELAY", value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
     pub retry_delay: Duration,
+}
+
+/// Network flags of the promotion commands.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Timeouts and retries.
+    #[command(flatten)]
+    pub retry: RetryArgs,
     /// Requests in flight at most (each meter's import is one call).
     #[arg(long, env = "METERCTL_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub concurrency: u32,
@@ -462,27 +476,9 @@ pub struct ZuoraArgs {
     #[arg(long, env = "ZUORA_URL", value_name = "URL")]
     pub url: String,
 
-    /// Timeout of each request to Zuora (connect, send, answer).
-    #[arg(long, env = "METERCTL_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub request_timeout: Duration,
-
-    /// Timeout for opening a connection.
-    #[arg(long, env = "METERCTL_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
-
-    /// Attempts per request, the first included, for what is safe to retry (429, 5xx,
-    /// timeouts, dropped connections).
-    #[arg(long, env = "METERCTL_MAX_ATTEMPTS", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_attempts: u32,
-
-    /// Stop retrying a request once this much time has passed since its first attempt.
-    #[arg(long, env = "METERCTL_MAX_RETRY_TIME", value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
-    pub max_retry_time: Duration,
-
-    /// Base of the exponential backoff between retries (full jitter, capped at 60s; a 429's
-    /// Retry-After is always honoured).
-    #[arg(long, env = "METERCTL_RETRY_DELAY", value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
-    pub retry_delay: Duration,
+    /// Timeouts and retries.
+    #[command(flatten)]
+    pub retry: RetryArgs,
 
     /// Zuora-Entity-Ids header, for multi-entity tenants whose OAuth client covers several
     /// entities.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
-use super::{eprint_line, Outcome, Output};
+use super::{eprint_line, println, Outcome, Output};
 use crate::canonical;
 use crate::cli::{
     DocFormat, MeterCommand, MeterExportArgs, MeterImportArgs, MeterRunArgs, MeterStatusArgs,
@@ -70,13 +70,13 @@ fn connect(args: &ZuoraArgs, out: Output) -> anyhow::Result<Client> {
         entity_ids: args.entity_ids.clone().filter(|s| !s.is_empty()),
         org_ids: args.org_ids.clone().filter(|s| !s.is_empty()),
         track_id: zuora::new_track_id(),
-        request_timeout: args.request_timeout,
-        connect_timeout: args.connect_timeout,
+        request_timeout: args.retry.request_timeout,
+        connect_timeout: args.retry.connect_timeout,
         retry: RetryPolicy {
-            max_attempts: args.max_attempts,
-            base_delay: args.retry_delay,
+            max_attempts: args.retry.max_attempts,
+            base_delay: args.retry.retry_delay,
             max_delay: Duration::from_secs(60),
-            max_elapsed: args.max_retry_time,
+            max_elapsed: args.retry.max_retry_time,
         },
         verbose: out.verbose,
     })?;
@@ -94,13 +94,6 @@ fn print_json(v: &Value) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, v)?;
     writeln!(stdout)?;
-    stdout.flush()?;
-    Ok(())
-}
-
-fn println(line: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")?;
     stdout.flush()?;
     Ok(())
 }

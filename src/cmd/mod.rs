@@ -68,6 +68,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Prints one line to stdout (a closed pipe surfaces as an error that `main` treats as exit 0).
+pub(crate) fn println(line: &str) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Prints text to stdout as it is.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// Prints one line to stderr.
 pub(crate) fn eprint_line(line: &str) {
     let _ = writeln!(io::stderr().lock(), "{line}");

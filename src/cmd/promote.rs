@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::{eprint_line, Outcome, Output};
+use super::{eprint_line, print, println, Outcome, Output};
 use crate::cli::{
     ApplyArgs, ConfigAction, DocFormat, InitArgs, NetArgs, PlanArgs, PlanFormat, PullArgs,
     RenderArgs, TrackArgs,
@@ -32,30 +32,16 @@ pub(super) fn find_config(out: &Output) -> anyhow::Result<Config> {
 
 pub(super) fn net(n: &NetArgs, out: &Output) -> Net {
     Net {
-        request_timeout: n.request_timeout,
-        connect_timeout: n.connect_timeout,
-        max_attempts: n.max_attempts,
-        max_retry_time: n.max_retry_time,
-        retry_delay: n.retry_delay,
+        request_timeout: n.retry.request_timeout,
+        connect_timeout: n.retry.connect_timeout,
+        max_attempts: n.retry.max_attempts,
+        max_retry_time: n.retry.max_retry_time,
+        retry_delay: n.retry.retry_delay,
         verbose: out.verbose,
         limiter: n
             .max_rpm
             .map(|r| std::sync::Arc::new(crate::promote::remote::Limiter::per_minute(r))),
     }
-}
-
-fn println(line: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    stdout.flush()?;
-    Ok(())
-}
-
-fn print(text: &str) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
 }
 
 // ----- init -----

@@ -307,6 +307,35 @@ impl EventSchema {
     }
 }
 
+/// Calls `f(pointer, string)` for every string anywhere inside `value`, with its JSON Pointer.
+pub fn visit_strings(value: &Value, f: &mut dyn FnMut(&str, &str)) {
+    fn walk(v: &Value, ptr: &mut String, f: &mut dyn FnMut(&str, &str)) {
+        match v {
+            Value::String(s) => f(ptr, s),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = ptr.len();
+                    ptr.push('/');
+                    ptr.push_str(&i.to_string());
+                    walk(item, ptr, f);
+                    ptr.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (k, item) in map {
+                    let len = ptr.len();
+                    ptr.push('/');
+                    ptr.push_str(&crate::load::locate::escape_token(k));
+                    walk(item, ptr, f);
+                    ptr.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(value, &mut String::new(), f);
+}
+
 /// Removes a trailing `(digits)` from an event definition name.
 pub fn strip_id_suffix(name: &str) -> &str {
     if let Some(open) = name.rfind('(') {
@@ -382,6 +411,15 @@ mod tests {
         assert_eq!(v.tasks()[1].predecessor_ids().collect::<Vec<_>>(), ["a"]);
         assert_eq!(m.schemas()[0].base_name(), Some("source"));
         assert_eq!(strip_id_suffix("a (x)"), "a (x)");
+    }
+
+    #[test]
+    fn visits_every_string_with_its_pointer() {
+        let mut seen = Vec::new();
+        visit_strings(&json!({"a": ["x", {"b/c": "y"}], "n": 1}), &mut |p, s| {
+            seen.push(format!("{p}={s}"))
+        });
+        assert_eq!(seen, ["/a/0=x", "/a/1/b~1c=y"]);
     }
 
     #[test]

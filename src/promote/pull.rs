@@ -19,7 +19,6 @@ use super::values::{Masker, Renderer, Restored};
 use super::{par_map, plan, slug, RepoMeter};
 use crate::config::Environment;
 use crate::fsutil::{display, write_atomic};
-use crate::load::locate::escape_token;
 use crate::load::Format;
 
 /// What a pull did.
@@ -33,31 +32,6 @@ pub struct Report {
     pub refused: Vec<(String, String)>,
     /// Remarks (secret placeholders kept although the tenant differs).
     pub notes: Vec<String>,
-}
-
-/// Pointers of strings holding a secret value.
-fn secret_pointers(v: &Value, masker: &Masker, ptr: &mut String, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) if masker.mask(s) != *s => out.push(ptr.clone()),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push_str(&format!("/{i}"));
-                secret_pointers(item, masker, ptr, out);
-                ptr.truncate(len);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&escape_token(k));
-                secret_pointers(item, masker, ptr, out);
-                ptr.truncate(len);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// A tenant export in repository form, with what could not be put back.
@@ -94,7 +68,11 @@ pub fn form(
         }
     }
     let mut leaks = Vec::new();
-    secret_pointers(&body, masker, &mut String::new(), &mut leaks);
+    crate::model::visit_strings(&body, &mut |p, s| {
+        if masker.mask(s) != s {
+            leaks.push(p.to_string());
+        }
+    });
     let mut findings = Vec::new();
     crate::validate::rules::check(&body, &mut findings);
     leaks.extend(

@@ -310,9 +310,7 @@ pub fn restore(
     masker: &mut Masker,
 ) -> Vec<Restored> {
     let mut out = Vec::new();
-    let mut places = Vec::new();
-    collect_strings(repository, &mut String::new(), &mut places);
-    for (ptr, repo_s) in places {
+    for (ptr, repo_s) in collect_strings(repository) {
         let Some(Value::String(t)) = tenant.pointer_mut(&ptr) else {
             continue;
         };
@@ -336,9 +334,7 @@ pub fn restore(
 
 /// Pointers of the strings holding a `${{ env.X }}` (secret) placeholder.
 pub fn secret_pointers(repository: &Value) -> Vec<String> {
-    let mut places = Vec::new();
-    collect_strings(repository, &mut String::new(), &mut places);
-    places
+    collect_strings(repository)
         .into_iter()
         .filter(|(_, s)| {
             scan(s)
@@ -349,28 +345,15 @@ pub fn secret_pointers(repository: &Value) -> Vec<String> {
         .collect()
 }
 
-fn collect_strings(v: &Value, ptr: &mut String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::String(s) if has_placeholder(s) => out.push((ptr.clone(), s.clone())),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push_str(&format!("/{i}"));
-                collect_strings(item, ptr, out);
-                ptr.truncate(len);
-            }
+/// (pointer, string) of every string with a placeholder.
+fn collect_strings(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    crate::model::visit_strings(v, &mut |p, s| {
+        if has_placeholder(s) {
+            out.push((p.to_string(), s.to_string()));
         }
-        Value::Object(map) => {
-            for (k, item) in map {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&escape_token(k));
-                collect_strings(item, ptr, out);
-                ptr.truncate(len);
-            }
-        }
-        _ => {}
-    }
+    });
+    out
 }
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Like git and diff(1): a closed stdout pipe (`meterctl diff a b | head`) ends the process
+    // with SIGPIPE, so `set -o pipefail` sees it fail, instead of printing being cut short and
+    // the exit code claiming "nothing found". The sandbox server keeps Rust's default (ignore).
+    if !matches!(cli.command, meterctl::cli::Command::Sandbox { .. }) {
+        restore_sigpipe();
+    }
     match cmd::run(cli) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
@@ -36,6 +42,17 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

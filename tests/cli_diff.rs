@@ -372,6 +372,41 @@ fn git_revisions_are_read_without_checkout() {
         err.starts_with("error: unknown git revision \"nope\""),
         "{err}"
     );
+    // A path written in the side must exist at that revision (a typo is not "all added").
+    let (code, _, err) =
+        run(meterctl()
+            .current_dir(repo)
+            .args(["diff", "git:HEAD:nope", "meters"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("git:HEAD:nope: no such file or folder at revision HEAD"),
+        "{err}"
+    );
+}
+
+/// Like git and diff(1): a reader that goes away ends meterctl with SIGPIPE, never with a
+/// misleading exit 0.
+#[cfg(unix)]
+#[test]
+fn closed_stdout_pipe_is_sigpipe_not_success() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let bin = assert_cmd::cargo::cargo_bin("meterctl");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(FIXTURES)
+        .args([
+            "diff",
+            "tenant-sandbox.json",
+            "tenant-production-edited.json",
+            "--include-volatile",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
 }
 
 #[test]

@@ -227,6 +227,7 @@ pub fn load(side: &Side, other: Option<&Side>) -> Result<Loaded, SideError> {
     match side {
         Side::Path(path) => load_path(path),
         Side::Git { rev, path } => {
+            let explicit = path.is_some();
             let path = path
                 .clone()
                 .or_else(|| match other {
@@ -235,7 +236,7 @@ pub fn load(side: &Side, other: Option<&Side>) -> Result<Loaded, SideError> {
                     _ => None,
                 })
                 .unwrap_or_else(|| PathBuf::from("."));
-            load_git(rev, &path)
+            load_git(rev, &path, explicit)
         }
         Side::Env(name) => Err(SideError::Env(name.clone())),
     }
@@ -274,10 +275,19 @@ fn load_path(path: &Path) -> Result<Loaded, SideError> {
     })
 }
 
-fn load_git(rev: &str, path: &Path) -> Result<Loaded, SideError> {
+/// `explicit`: the path was written in the side (`git:REV:PATH`), so it must exist at REV; a path
+/// borrowed from the other side may be new (then this side is empty: everything is added).
+fn load_git(rev: &str, path: &Path, explicit: bool) -> Result<Loaded, SideError> {
     let g = GitRev::open(rev)?;
     let rel = g.repo_path(path)?;
     let (kind, files) = g.lookup(&rel)?;
+    if explicit && kind == Kind::Missing {
+        return Err(GitError::NoSuchPath {
+            rev: rev.to_string(),
+            path: display(path).into_owned(),
+        }
+        .into());
+    }
     let blobs = g.read(&files)?;
     let entries = files
         .into_iter()

@@ -107,7 +107,8 @@ impl Loc {
 /// Fields that differ between exports of the same meter without anyone changing it, at the
 /// structural levels (meter, version, task, schema entry, field mapping).
 fn is_volatile_key(k: &str) -> bool {
-    matches!(k, "id" | "uniqueUploadUrl" | "createdAt" | "updatedAt") || k.contains("RunStatus")
+    matches!(k, "id" | "uniqueUploadUrl" | "createdAt" | "updatedAt")
+        || crate::model::is_run_status(k)
 }
 
 pub(super) struct Cx<'o> {

@@ -35,6 +35,14 @@ pub enum GitError {
         /// What git said.
         detail: String,
     },
+    /// An explicitly named path does not exist at that revision.
+    #[error("git:{rev}:{path}: no such file or folder at revision {rev}")]
+    NoSuchPath {
+        /// The revision.
+        rev: String,
+        /// The path asked for.
+        path: String,
+    },
     /// The path lies outside the repository.
     #[error("{path} is outside the git repository at {top}")]
     Outside {

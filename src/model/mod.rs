@@ -307,6 +307,16 @@ impl EventSchema {
     }
 }
 
+/// Whether a key holds a run status (`runStatus`, `activeVersionRunStatus`,
+/// `latestVersionRunStatusDescription`, ...): it changes with every run, never with an edit.
+pub fn is_run_status(key: &str) -> bool {
+    key.len() >= 9
+        && key
+            .as_bytes()
+            .windows(9)
+            .any(|w| w.eq_ignore_ascii_case(b"runstatus"))
+}
+
 /// Calls `f(pointer, string)` for every string anywhere inside `value`, with its JSON Pointer.
 pub fn visit_strings(value: &Value, f: &mut dyn FnMut(&str, &str)) {
     fn walk(v: &Value, ptr: &mut String, f: &mut dyn FnMut(&str, &str)) {
@@ -411,6 +421,18 @@ mod tests {
         assert_eq!(v.tasks()[1].predecessor_ids().collect::<Vec<_>>(), ["a"]);
         assert_eq!(m.schemas()[0].base_name(), Some("source"));
         assert_eq!(strip_id_suffix("a (x)"), "a (x)");
+    }
+
+    #[test]
+    fn run_status_keys() {
+        for k in [
+            "runStatus",
+            "activeVersionRunStatus",
+            "latestVersionRunStatusDescription",
+        ] {
+            assert!(is_run_status(k), "{k}");
+        }
+        assert!(!is_run_status("status") && !is_run_status("run"));
     }
 
     #[test]

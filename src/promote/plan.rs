@@ -23,7 +23,7 @@ pub const VOLATILE: &[&str] = &[
 ];
 
 fn is_volatile(key: &str) -> bool {
-    VOLATILE.contains(&key) || key.contains("RunStatus")
+    VOLATILE.contains(&key) || crate::model::is_run_status(key)
 }
 
 /// A copy without volatile top-level fields, in canonical key order.

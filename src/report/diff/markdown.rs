@@ -34,7 +34,7 @@ fn code(s: &str) -> String {
 
 /// Text inside a table cell.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
+    html(s).replace('|', "\\|")
 }
 
 /// Text inside HTML (`<summary>`).
@@ -201,6 +201,7 @@ mod tests {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("x"), "`x`");
         assert_eq!(cell("a|b"), "a\\|b");
+        assert_eq!(cell("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
         assert_eq!(html("<a & b>"), "&lt;a &amp; b&gt;");
         assert_eq!(
             render(&Report::default()),

@@ -422,11 +422,17 @@ fn non_meters_in_folders_are_skipped_with_a_warning() {
     }
     fs::write(dir.path().join("a/meterctl.yaml"), "environments: {}\n").unwrap();
     fs::write(dir.path().join("a/schema.json"), "{\"title\": \"x\"}\n").unwrap();
+    fs::write(
+        dir.path().join("b/list.yaml"),
+        "- a list, not a definition\n",
+    )
+    .unwrap();
     let (code, out, err) = run(meterctl().current_dir(dir.path()).args(["diff", "a", "b"]));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         err,
-        "warning: a/schema.json: not a meter definition (no globalId or name); skipped\n"
+        "warning: a/schema.json: not a meter definition (no globalId or name); skipped\n\
+         warning: b/list.yaml: not a meter definition (no globalId or name); skipped\n"
     );
 }
 

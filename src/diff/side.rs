@@ -146,7 +146,19 @@ impl Entry {
         let fields = match fast {
             Some(f) => f,
             None => {
-                let doc = self.parse(bytes)?;
+                let doc = match self.parse(bytes) {
+                    Ok(doc) => doc,
+                    // Valid JSON/YAML that is not an object (a list, a scalar) is not a meter:
+                    // it is skipped with a warning like any other non-meter file.
+                    Err(d) if d.code == codes::SHAPE => {
+                        return Ok(Identity {
+                            origin: self.origin.clone(),
+                            global_id: None,
+                            name: None,
+                        })
+                    }
+                    Err(d) => return Err(d),
+                };
                 IdentityFields {
                     global_id: doc.value.get("globalId").cloned(),
                     name: doc.value.get("name").cloned(),

@@ -150,18 +150,33 @@ pub fn pull(
     let exports = par_map(&jobs, concurrency, |(_, e)| reader.export(&e.meter_id));
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
+    // Learn every secret this environment's repository uses, from every file: a meter pulled
+    // into a new file must not carry a secret another file holds as `${{ env.X }}`.
+    for m in repo {
+        let _ = renderer.render(&m.value, &mut masker);
+    }
     let mut report = Report::default();
     // Names taken: every repository file, and every file this pull writes.
     let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
     std::fs::create_dir_all(meters_dir)
         .with_context(|| format!("cannot create {}", display(meters_dir)))?;
     for ((gid, entry), result) in jobs.iter().zip(exports) {
-        let remote = result.map_err(|e| {
-            anyhow::anyhow!(masker.mask(&e.to_string())).context(format!(
-                "cannot export meter {} ({gid}) from {env_name}",
-                entry.meter_id
-            ))
-        })?;
+        // One meter that cannot be exported does not stop the others (it is reported as
+        // refused, and the run exits 1).
+        let remote = match result {
+            Ok(r) => r,
+            Err(e) => {
+                report.refused.push((
+                    gid.clone(),
+                    format!(
+                        "cannot export meter {} from {env_name}: {}",
+                        entry.meter_id,
+                        masker.mask(&e.to_string())
+                    ),
+                ));
+                continue;
+            }
+        };
         let existing = repo.iter().find(|m| &m.global_id == gid);
         let form = match repository_form(
             gid,

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Validate, format, diff and promote meter definitions (SOURCE → PROCESSORS → SINK pipelines)
 /// between Zuora tenants through a Git repository.
 ///
-/// Exit codes: 0 nothing found, 1 findings (invalid or unformatted files, differences), 2 the job
-/// could not run (bad flags, unreadable or malformed files, network or auth failure).
+/// Exit codes: 0 nothing found, 1 findings (invalid or unformatted files, differences, pending
+/// changes), 2 the job could not run (bad flags, missing paths, bad config, network or auth
+/// failure; for fmt and convert also a file that does not parse).
 #[derive(Debug, Parser)]
 #[command(
     name = "meterctl",
@@ -27,11 +28,11 @@ pub struct Cli {
         global = true,
         env = "METERCTL_QUIET",
         conflicts_with = "verbose"
-    )]
+    , value_parser = clap::builder::FalseyValueParser::new())]
     pub quiet: bool,
 
     /// Print more detail.
-    #[arg(short, long, global = true, env = "METERCTL_VERBOSE")]
+    #[arg(short, long, global = true, env = "METERCTL_VERBOSE", value_parser = clap::builder::FalseyValueParser::new())]
     pub verbose: bool,
 
     /// Use this configuration file instead of the nearest meterctl.yaml above the current folder.
@@ -272,13 +273,13 @@ pub struct ApplyArgs {
     #[arg(value_name = "PLAN.json", conflicts_with = "restore")]
     pub plan: Option<PathBuf>,
     /// Do not ask (needed without a terminal, and always for a protected environment).
-    #[arg(short, long, env = "METERCTL_YES")]
+    #[arg(short, long, env = "METERCTL_YES", value_parser = clap::builder::FalseyValueParser::new())]
     pub yes: bool,
     /// Show the plan and stop; no client that can write is even built.
-    #[arg(long, env = "METERCTL_DRY_RUN")]
+    #[arg(long, env = "METERCTL_DRY_RUN", value_parser = clap::builder::FalseyValueParser::new())]
     pub dry_run: bool,
     /// Stop starting imports after the first failure.
-    #[arg(long, env = "METERCTL_FAIL_FAST")]
+    #[arg(long, env = "METERCTL_FAIL_FAST", value_parser = clap::builder::FalseyValueParser::new())]
     pub fail_fast: bool,
     /// Send definitions even when local validation (as `meterctl validate`) finds errors.
     #[arg(long)]
@@ -326,11 +327,11 @@ pub struct ValidateArgs {
     pub schema: Vec<PathBuf>,
 
     /// Unknown top-level and task fields are errors, not warnings.
-    #[arg(long, env = "METERCTL_STRICT")]
+    #[arg(long, env = "METERCTL_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict: bool,
 
     /// Exit 1 when there are warnings, too.
-    #[arg(long, env = "METERCTL_DENY_WARNINGS")]
+    #[arg(long, env = "METERCTL_DENY_WARNINGS", value_parser = clap::builder::FalseyValueParser::new())]
     pub deny_warnings: bool,
 
     /// Turn a rule off (repeatable; code or name).
@@ -386,12 +387,12 @@ pub struct DiffArgs {
     pub format: DiffFormat,
 
     /// One line per meter with counts of added, removed and changed values (text only).
-    #[arg(long, env = "METERCTL_DIFF_STAT")]
+    #[arg(long, env = "METERCTL_DIFF_STAT", value_parser = clap::builder::FalseyValueParser::new())]
     pub stat: bool,
 
     /// Also compare volatile fields: task and predecessor ids, `schemaId`, schema name suffixes,
     /// `id`, `uniqueUploadUrl`, `createdAt`, `updatedAt`, run statuses.
-    #[arg(long, env = "METERCTL_INCLUDE_VOLATILE")]
+    #[arg(long, env = "METERCTL_INCLUDE_VOLATILE", value_parser = clap::builder::FalseyValueParser::new())]
     pub include_volatile: bool,
 
     /// Do not compare values whose JSON Pointer matches this glob (repeatable). `*` matches
@@ -420,7 +421,7 @@ pub struct FmtArgs {
     pub paths: Vec<PathBuf>,
 
     /// Change nothing; list the files that are not in canonical form and exit 1 if there are any.
-    #[arg(long, env = "METERCTL_CHECK")]
+    #[arg(long, env = "METERCTL_CHECK", value_parser = clap::builder::FalseyValueParser::new())]
     pub check: bool,
 
     /// Change nothing; show a unified diff of what formatting would change (exit 1 if anything

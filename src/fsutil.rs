@@ -15,8 +15,40 @@ fn cwd() -> Option<&'static Path> {
     CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
 }
 
+/// `path` with `.` and `..` resolved lexically (no file-system access).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The path as users should read it: relative to the current directory when under it.
 pub fn display(path: &Path) -> Cow<'_, str> {
+    // `../meters/x.yaml` seen from inside `meters/` is `x.yaml`.
+    if path.is_relative()
+        && path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        if let Some(c) = cwd() {
+            if let Ok(rel) = lexical(&c.join(path)).strip_prefix(c) {
+                if !rel.as_os_str().is_empty() {
+                    return Cow::Owned(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
     if path.is_absolute() {
         if let Some(rel) = cwd().and_then(|c| path.strip_prefix(c).ok()) {
             if !rel.as_os_str().is_empty() {
@@ -76,6 +108,14 @@ mod tests {
         write_atomic(&p, b"new").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn parent_dirs_resolve_against_the_current_folder() {
+        let here = std::env::current_dir().unwrap();
+        let name = here.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(display(Path::new(&format!("../{name}/a.yaml"))), "a.yaml");
+        assert_eq!(lexical(Path::new("a/./b/../c")), PathBuf::from("a/c"));
     }
 
     #[test]

@@ -463,3 +463,101 @@ fn rules_explain_and_schemas() {
     assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert_eq!(run(meterctl().args(["schema", "print", "nope"])).0, 2);
 }
+
+#[test]
+fn duplicate_keys_and_non_finite_numbers_are_parse_errors_with_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = fs::read_to_string("tests/fixtures/rules/valid/good.yaml").unwrap();
+    let dup = good.replacen("  - id: t-src\n", "  - id: t-src\n    id: t-other\n", 1);
+    assert_ne!(dup, good);
+    fs::write(tmp.path().join("dup.yaml"), &dup).unwrap();
+    fs::write(
+        tmp.path().join("dup.json"),
+        "{\n  \"name\": \"a\",\n  \"name\": \"b\"\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("nan.yaml"),
+        good.replacen("type: CUSTOM", "type: CUSTOM\nratio: .nan", 1),
+    )
+    .unwrap();
+    let (code, v) = json_report(&[tmp.path().to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let files = v["files"].as_array().unwrap();
+    let diag = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .map(|f| f["diagnostics"][0].clone())
+            .unwrap()
+    };
+    let d = diag("dup.json");
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_u64()),
+        (Some("MC0001"), Some(3))
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key `name`"),
+        "{d}"
+    );
+    let d = diag("dup.yaml");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate key `id`"),
+        "{d}"
+    );
+    let d = diag("nan.yaml");
+    assert!(
+        d["message"].as_str().unwrap().contains("no JSON form"),
+        "{d}"
+    );
+}
+
+#[test]
+fn parse_errors_have_code_frames_and_quiet_hides_warnings() {
+    let (code, out, _) = run(meterctl().args(["validate", "tests/fixtures/rules/MC0001/bad.yaml"]));
+    assert_eq!(code, 1);
+    assert!(out.contains("4 |    tasks: []\n"), "{out}");
+    let (code, out, _) =
+        run(meterctl().args(["validate", "-q", "tests/fixtures/rules/MC0011/bad.yaml"]));
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn deny_warnings_reports_them_as_errors_so_reports_agree_with_the_exit_code() {
+    let (code, v) = json_report(&["--deny-warnings", "tests/fixtures/rules/MC0011/bad.json"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["summary"]["invalid"], 1);
+    assert_eq!(find(&v, "MC0011").unwrap()["severity"], "error");
+    // METERCTL_STRICT accepts 1/0 like other boolean variables.
+    let (code, _) = {
+        let (c, out, _) = run(meterctl().env("METERCTL_STRICT", "1").args([
+            "validate",
+            "--format",
+            "json",
+            "tests/fixtures/rules/MC0011/bad.json",
+        ]));
+        (c, out)
+    };
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_version_without_tasks_is_invalid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = fs::read_to_string("tests/fixtures/rules/valid/good.json").unwrap();
+    let mut v: Value = serde_json::from_str(&good).unwrap();
+    v["versions"][0]["tasks"] = serde_json::json!([]);
+    let f = tmp.path().join("empty.json");
+    fs::write(&f, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let (code, report) = json_report(&[f.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let d = find(&report, "MC0010").unwrap();
+    assert_eq!(d["pointer"], "/versions/0/tasks");
+}

@@ -17,7 +17,8 @@ use crate::validate::{rules, Options, Summary, Validator};
 
 pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
-    let options = options_from(config.as_ref(), &Flags::from(&args))?;
+    let mut options = options_from(config.as_ref(), &Flags::from(&args))?;
+    options.deny_warnings = args.deny_warnings;
     let validator = Validator::new(options)?;
 
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
@@ -60,7 +61,7 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     reports::write(args.format, &reports, &summary, text, &mut stdout)?;
     stdout.flush()?;
 
-    let failed = summary.errors > 0 || (args.deny_warnings && summary.warnings > 0);
+    let failed = summary.errors > 0;
     Ok(if failed {
         Outcome::Findings
     } else {
@@ -119,5 +120,6 @@ pub(super) fn options_from(config: Option<&Config>, args: &Flags) -> anyhow::Res
         strict,
         extra_schemas,
         overrides,
+        deny_warnings: false,
     })
 }

@@ -39,7 +39,7 @@ impl Spans {
                     text,
                     at: 0,
                     line: 1,
-                    line_start: 0,
+                    col: 0,
                 };
                 let mut ptr = String::new();
                 s.value(&mut ptr, &mut spans);
@@ -83,20 +83,15 @@ struct JsonScanner<'a> {
     text: &'a str,
     at: usize,
     line: usize,
-    line_start: usize,
+    /// Characters between the start of the line and `at`.
+    col: usize,
 }
 
 impl JsonScanner<'_> {
     fn pos(&self) -> Pos {
-        let end = self.at.min(self.bytes.len());
-        let col = self.bytes[self.line_start.min(end)..end]
-            .iter()
-            .filter(|b| (**b & 0xC0) != 0x80)
-            .count()
-            + 1;
         Pos {
             line: self.line,
-            column: col,
+            column: self.col + 1,
         }
     }
 
@@ -104,10 +99,16 @@ impl JsonScanner<'_> {
         self.bytes.get(self.at).copied()
     }
 
+    /// Moves past one byte, keeping line and column (in characters) current, so positions cost
+    /// nothing even on a minified file that is one long line.
     fn bump(&mut self) {
-        if self.peek() == Some(b'\n') {
-            self.line += 1;
-            self.line_start = self.at + 1;
+        match self.peek() {
+            Some(b'\n') => {
+                self.line += 1;
+                self.col = 0;
+            }
+            Some(b) if (b & 0xC0) != 0x80 => self.col += 1,
+            _ => {}
         }
         self.at += 1;
     }

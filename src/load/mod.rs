@@ -9,6 +9,7 @@
 
 pub mod git;
 pub mod locate;
+pub mod strict;
 
 use std::fs;
 use std::io::Read;
@@ -237,7 +238,7 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
         .at(1, 1));
     }
     let value: Value = match format {
-        Format::Json => serde_json::from_str(&text).map_err(|e| {
+        Format::Json => parse_json_strict(&text).map_err(|e| {
             let d = Diagnostic::error(
                 codes::PARSE,
                 path,
@@ -245,7 +246,7 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
             );
             d.at(e.line().max(1), e.column().max(1))
         })?,
-        Format::Yaml => serde_norway::from_str(&text).map_err(|e| {
+        Format::Yaml => parse_yaml_strict(&text).map_err(|e| {
             let d = Diagnostic::error(
                 codes::PARSE,
                 path,
@@ -285,6 +286,19 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
         text,
         value,
     })
+}
+
+fn parse_json_strict(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut d = serde_json::Deserializer::from_str(text);
+    let v = strict::StrictValue.deserialize(&mut d)?;
+    d.end()?;
+    Ok(v)
+}
+
+fn parse_yaml_strict(text: &str) -> Result<Value, serde_norway::Error> {
+    use serde::de::DeserializeSeed;
+    strict::StrictValue.deserialize(serde_norway::Deserializer::from_str(text))
 }
 
 /// Removes the ` at line N column M` that serde puts into its messages (we print the location

@@ -62,6 +62,8 @@ pub struct Options {
     pub extra_schemas: Vec<PathBuf>,
     /// Per-code severity overrides; `None` turns the rule off.
     pub overrides: HashMap<String, Option<Severity>>,
+    /// Every warning is reported as an error (`--deny-warnings`), so reports and exit code agree.
+    pub deny_warnings: bool,
 }
 
 /// The result for one file.
@@ -148,13 +150,18 @@ impl Validator {
 
     /// The severity a rule has in this run, or `None` when it is turned off.
     pub fn severity(&self, code: &str) -> Option<Severity> {
-        if let Some(over) = self.options.overrides.get(code) {
-            return *over;
-        }
-        if code == rules::UNKNOWN_FIELD.code && self.options.strict {
-            return Some(Severity::Error);
-        }
-        Some(rules::by_code(code).map_or(Severity::Error, |r| r.severity))
+        let sev = if let Some(over) = self.options.overrides.get(code) {
+            (*over)?
+        } else if code == rules::UNKNOWN_FIELD.code && self.options.strict {
+            Severity::Error
+        } else {
+            rules::by_code(code).map_or(Severity::Error, |r| r.severity)
+        };
+        Some(if self.options.deny_warnings {
+            Severity::Error
+        } else {
+            sev
+        })
     }
 
     /// Validates files (in parallel) and then the repository-wide rules across them.
@@ -174,10 +181,20 @@ impl Validator {
 
     /// Turns a load failure into a report (parse errors are diagnostics too).
     pub fn failed_load(&self, path: &Path, d: Diagnostic) -> FileReport {
+        // Keep the text (read again, only on this rare path) so the report can show the line.
+        let text = d
+            .line
+            .filter(|_| d.code == rules::PARSE.code)
+            .and_then(|_| std::fs::read(path).ok())
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            });
         FileReport {
             path: path.to_path_buf(),
             diagnostics: vec![d],
-            text: None,
+            text,
             identity: Identity::default(),
         }
     }

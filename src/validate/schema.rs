@@ -111,7 +111,7 @@ fn translate(e: &ValidationError<'_>, code: &'static str, prefix: &str, out: &mu
                 match suggest(key, known) {
                     Some(s) => msg.push_str(&format!("; did you mean `{s}`?")),
                     None => msg.push_str(
-                        "; remove it, or keep it if Zuora's export carries it (run with --strict to make this an error)",
+                        "; remove it if it is a typo (Zuora's exports may carry fields its documentation does not list)",
                     ),
                 }
                 let c = if closed {

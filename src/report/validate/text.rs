@@ -23,6 +23,10 @@ pub(super) fn write(
             .map(|t| t.lines().collect())
             .unwrap_or_default();
         for d in &f.diagnostics {
+            // -q: nothing but errors.
+            if opts.quiet && d.severity == Severity::Warning {
+                continue;
+            }
             let label = match d.severity {
                 Severity::Error => st.red(&format!("error[{}]", d.code)),
                 Severity::Warning => st.yellow(&format!("warning[{}]", d.code)),
@@ -42,12 +46,26 @@ pub(super) fn write(
                     let pad = " ".repeat(gutter);
                     writeln!(w, "{pad}{} {loc}", st.blue("-->"))?;
                     writeln!(w, "{pad} {}", st.blue("|"))?;
-                    let shown: String = src.chars().take(200).collect();
-                    writeln!(w, "{} {} {shown}", st.blue(&l.to_string()), st.blue("|"))?;
+                    // Long lines (minified JSON) show a window around the column.
+                    let chars: Vec<char> = src.chars().collect();
+                    let col = c.saturating_sub(1).min(chars.len());
+                    let start = col.saturating_sub(60);
+                    let end = (col + 80).min(chars.len());
+                    let (lead, trail) = (
+                        if start > 0 { "…" } else { "" },
+                        if end < chars.len() { "…" } else { "" },
+                    );
+                    let shown: String = chars[start..end].iter().collect();
+                    writeln!(
+                        w,
+                        "{} {} {lead}{shown}{trail}",
+                        st.blue(&l.to_string()),
+                        st.blue("|")
+                    )?;
                     // Keep tabs so the caret lines up under the offending character.
-                    let indent: String = src
+                    let indent: String = lead
                         .chars()
-                        .take(c.saturating_sub(1).min(200))
+                        .chain(chars[start..col].iter().copied())
                         .map(|ch| if ch == '\t' { '\t' } else { ' ' })
                         .collect();
                     let caret = match d.severity {

@@ -68,8 +68,8 @@ pub fn is_placeholder(s: &str) -> bool {
             && !inner.contains(['{', '}']);
     }
     if let Some(inner) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        return (inner.starts_with("secrets.") || inner.starts_with("event."))
-            && !inner.contains(['{', '}']);
+        let named = |prefix: &str| inner.strip_prefix(prefix).is_some_and(|n| !n.is_empty());
+        return (named("secrets.") || named("event.")) && !inner.contains(['{', '}']);
     }
     if let Some(inner) = s.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")) {
         return inner.trim().starts_with("event.") || inner.trim().starts_with("secrets.");
@@ -117,7 +117,7 @@ fn walk<'a>(v: &'a Value, key: Option<&'a str>, path: &mut Vec<Seg<'a>>, out: &m
             // Header objects: {key: "Authorization", value: "Bearer ..."}.
             let header_name = map.get("key").and_then(Value::as_str);
             for (k, child) in map {
-                if !matches!(child, Value::Object(_) | Value::Array(_) | Value::String(_)) {
+                if matches!(child, Value::Null | Value::Bool(_)) {
                     continue;
                 }
                 let effective = if k == "value" {
@@ -138,6 +138,10 @@ fn walk<'a>(v: &'a Value, key: Option<&'a str>, path: &mut Vec<Seg<'a>>, out: &m
             }
         }
         Value::String(s) => check_string(s, key, path, out),
+        // A number under a credential key (`password: 12345678`) is a literal credential too.
+        Value::Number(n) if key.is_some_and(is_credential_key) => {
+            check_string(&n.to_string(), key, path, out)
+        }
         _ => {}
     }
 }
@@ -207,5 +211,6 @@ mod tests {
         assert!(is_placeholder("${{values.x}}"));
         assert!(!is_placeholder("${{ env.X }}tail"));
         assert!(!is_placeholder("abc"));
+        assert!(!is_placeholder("${secrets.}"));
     }
 }

@@ -161,6 +161,16 @@ impl Config {
             path: shown.clone(),
             source,
         })?;
+        // Duplicate keys first (a second `production:` would silently replace the first and
+        // could drop `protected: true`); the loader names their line.
+        if let Err(d) = crate::load::parse_text(path, text.clone(), crate::load::Format::Yaml) {
+            if d.message.contains("duplicate key") {
+                return Err(ConfigError::Invalid {
+                    path: format!("{shown}:{}:{}", d.line.unwrap_or(1), d.column.unwrap_or(1)),
+                    message: d.message.trim_start_matches("invalid YAML: ").to_string(),
+                });
+            }
+        }
         let mut config: Config = serde_norway::from_str(&text).map_err(|e| {
             let loc = e
                 .location()
@@ -300,6 +310,18 @@ mod tests {
         .unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(e.contains(":3:1: unknown field `validat`"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_with_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "version: 1\nenvironments:\n  a: {}\n  a: {}\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("meterctl.yaml:3:") && e.contains("duplicate key `a`"),
+            "{e}"
+        );
     }
 
     #[test]

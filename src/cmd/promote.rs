@@ -207,6 +207,28 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
     let env = config.environment(&args.env)?;
     let lock_path = config.lock_path();
     let mut lock = Lock::load(&lock_path)?;
+    let gid = &args.global_id;
+    if gid.is_empty()
+        || gid.len() > 128
+        || !gid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        anyhow::bail!(
+            "{gid:?} is not a valid globalId: use 1 to 128 letters, digits, `.`, `_` or `-` (as in the meter file)"
+        );
+    }
+    if let Some((other, _)) = lock
+        .env(&args.env)
+        .into_iter()
+        .find(|(g, e)| g != gid && e.meter_id == args.meter_id)
+    {
+        anyhow::bail!(
+            "meter {} of {} is already tracked as {other}; one tenant meter belongs to one globalId (nothing recorded)",
+            args.meter_id,
+            args.env
+        );
+    }
     let digest = if args.no_check {
         None
     } else {
@@ -583,7 +605,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     )?;
     if let (Some(b), false) = (&o.backup, out.quiet) {
         eprint_line(&format!(
-            "backed up the overwritten definitions to {} (`meterctl apply --env {} --restore {}` puts them back)",
+            "backed up the overwritten definitions to {} (`meterctl apply --env {} --restore {} --yes` puts them back)",
             display(b),
             args.env,
             display(b)
@@ -592,7 +614,9 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     for (gid, e) in &o.failed {
         eprint_line(&format!("error: {gid}: {e}"));
     }
-    println(&o.summary())?;
+    if !out.quiet {
+        println(&o.summary())?;
+    }
     Ok(if o.failed.is_empty() && o.skipped == 0 {
         Outcome::Clean
     } else {

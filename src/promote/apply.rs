@@ -90,6 +90,9 @@ pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>>
         dir.set_file_name(format!("{}-{n}", super::utc_stamp()));
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", display(&dir)))?;
+    // Two globalIds may slug alike (`mtr_a`, `mtr-a`): every backup gets a file of its own
+    // (`--restore` reads the globalId from the content, not from the name).
+    let mut names = std::collections::HashSet::new();
     for a in updates {
         let Some(remote) = planned.remote.get(&a.global_id) else {
             continue;
@@ -105,7 +108,14 @@ pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>>
         }
         let text =
             crate::canonical::to_canonical_string(&Value::Object(v), crate::load::Format::Json);
-        let path = dir.join(format!("{}.json", slug(&a.global_id)));
+        let base = slug(&a.global_id);
+        let mut name = format!("{base}.json");
+        let mut k = 1;
+        while !names.insert(name.clone()) {
+            k += 1;
+            name = format!("{base}-{k}.json");
+        }
+        let path = dir.join(name);
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("cannot write {}", display(&path)))?;
     }

@@ -240,7 +240,14 @@ pub fn compute_plan(
                     let secret = secret_at
                         .iter()
                         .any(|p| c.pointer == *p || c.pointer.starts_with(&format!("{p}/")));
+                    // A literal credential the tenant holds is never printed either.
+                    let key = c
+                        .pointer
+                        .rsplit('/')
+                        .next()
+                        .map(|k| k.replace("~1", "/").replace("~0", "~"));
                     for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                        crate::validate::rules::mask_literal_credentials(v, key.as_deref());
                         if secret {
                             *v = Value::String("***".into());
                             continue;

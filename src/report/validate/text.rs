@@ -55,7 +55,11 @@ pub(super) fn write(
                         if start > 0 { "…" } else { "" },
                         if end < chars.len() { "…" } else { "" },
                     );
-                    let shown: String = chars[start..end].iter().collect();
+                    let mut shown: String = chars[start..end].iter().collect();
+                    if d.code == crate::validate::rules::LITERAL_CREDENTIAL.code {
+                        // Never echo the credential itself into logs.
+                        shown = chars[start..col].iter().collect::<String>() + "***";
+                    }
                     writeln!(
                         w,
                         "{} {} {lead}{shown}{trail}",

@@ -11,6 +11,8 @@ mod graph;
 mod secrets;
 mod versions;
 
+pub use secrets::{is_literal_credential, is_placeholder, mask_literal_credentials};
+
 use serde_json::{Map, Value};
 
 use super::Finding;

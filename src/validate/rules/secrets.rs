@@ -146,18 +146,39 @@ fn walk<'a>(v: &'a Value, key: Option<&'a str>, path: &mut Vec<Seg<'a>>, out: &m
     }
 }
 
-fn check_string(s: &str, key: Option<&str>, path: &[Seg<'_>], out: &mut Vec<Finding>) {
+/// Whether the string `s`, found under `key`, is a literal credential (what MC0111 reports).
+pub fn is_literal_credential(key: Option<&str>, s: &str) -> bool {
     if s.is_empty() {
-        return;
+        return false;
     }
-    let literal = if let Some(cred) = scheme_credential(s) {
+    if let Some(cred) = scheme_credential(s) {
         !cred.is_empty() && !is_placeholder(cred)
     } else if key.is_some_and(|k| is_credential_key(k) || folded_eq(k, "authorization")) {
         !s.trim().is_empty() && !is_placeholder(s)
     } else {
         false
-    };
-    if literal {
+    }
+}
+
+/// Replaces every literal credential inside `v` (found under `key`) with `***`.
+pub fn mask_literal_credentials(v: &mut Value, key: Option<&str>) {
+    if let Value::String(s) = v {
+        if is_literal_credential(key, s) {
+            *s = "***".into();
+        }
+        return;
+    }
+    let mut found = Vec::new();
+    literal_credential(v, &mut found);
+    for f in found {
+        if let Some(x) = v.pointer_mut(&f.pointer) {
+            *x = Value::String("***".into());
+        }
+    }
+}
+
+fn check_string(s: &str, key: Option<&str>, path: &[Seg<'_>], out: &mut Vec<Finding>) {
+    if is_literal_credential(key, s) {
         let what = key.map_or("a value".to_string(), |k| format!("`{k}`"));
         out.push(Finding::new(
             LITERAL_CREDENTIAL.code,
@@ -202,6 +223,20 @@ mod tests {
                 "/note"
             ]
         );
+    }
+
+    #[test]
+    fn masking() {
+        let mut v =
+            json!({"headers": [{"key": "Authorization", "value": "Bearer abc"}], "x": "ok"});
+        mask_literal_credentials(&mut v, None);
+        assert_eq!(
+            v,
+            json!({"headers": [{"key": "Authorization", "value": "***"}], "x": "ok"})
+        );
+        let mut s = json!("hunter2");
+        mask_literal_credentials(&mut s, Some("password"));
+        assert_eq!(s, "***");
     }
 
     #[test]

@@ -573,6 +573,42 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
         "{stderr}"
     );
     assert!(!all_text(s.repo.path()).contains("hunter2"));
+
+    // A tenant meter with no repository file that holds a secret another file uses as
+    // `${{ env.X }}` is refused too (the secret is known from every repository file).
+    let sec = s.repo.path().join("sec.json");
+    v["globalId"] = "mtr-sec".into();
+    v["name"] = "Sec".into();
+    v["versions"][0]["tasks"][0]["setting"]
+        .as_object_mut()
+        .unwrap()
+        .remove("password");
+    v["description"] = format!("token {TOKEN}").into();
+    fs::write(&sec, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &sec, &[]);
+    fs::remove_file(&sec).unwrap();
+    assert_eq!(
+        run(&["track", "--env", "sandbox", "mtr-sec", &id], TOKEN).0,
+        0
+    );
+    let (code, _, stderr) = run(&["pull", "--env", "sandbox", "mtr-sec"], TOKEN);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("at /description"), "{stderr}");
+    assert!(!all_text(s.repo.path()).contains(TOKEN));
+
+    // track checks its input: a malformed globalId, and one tenant meter under two globalIds.
+    let (code, _, stderr) = run(
+        &["track", "--env", "sandbox", "bad id/..", &id, "--no-check"],
+        TOKEN,
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not a valid globalId"), "{stderr}");
+    let (code, _, stderr) = run(
+        &["track", "--env", "sandbox", "mtr-other", &id, "--no-check"],
+        TOKEN,
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("already tracked as mtr-sec"), "{stderr}");
 }
 
 #[test]

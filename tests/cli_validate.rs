@@ -203,6 +203,9 @@ fn repository_wide_uniqueness() {
     for (dir, code, pointer, line, col) in [
         ("MC0120", "MC0120", "/globalId", 1, 11),
         ("MC0121", "MC0121", "/name", 2, 7),
+        // The same with the second file in JSON.
+        ("MC0120-json", "MC0120", "/globalId", 2, 15),
+        ("MC0121-json", "MC0121", "/name", 3, 11),
     ] {
         let (exit, report) = json_report(&[&format!("tests/fixtures/rules/{dir}")]);
         assert_eq!(exit, 1);
@@ -219,7 +222,10 @@ fn repository_wide_uniqueness() {
             (Some(line), Some(col))
         );
         assert!(
-            d["message"].as_str().unwrap().contains("a.json"),
+            d["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{dir}/a.")),
             "names the other file: {d}"
         );
     }

@@ -16,6 +16,20 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A relative URI reference for a path: unreserved characters and `/` as they are, the rest
+/// percent-encoded (SARIF's `artifactLocation.uri` must be a valid URI).
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 pub(super) fn write(files: &[FileReport], w: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = RULES
         .iter()
@@ -32,7 +46,7 @@ pub(super) fn write(files: &[FileReport], w: &mut dyn Write) -> io::Result<()> {
         .collect();
     let mut results = Vec::new();
     for f in files {
-        let uri = display(&f.path).replace('\\', "/");
+        let uri = uri_reference(&display(&f.path).replace('\\', "/"));
         for d in &f.diagnostics {
             let mut physical = json!({"artifactLocation": {"uri": uri}});
             if let Some(l) = d.line {
@@ -78,6 +92,14 @@ pub(super) fn write(files: &[FileReport], w: &mut dyn Write) -> io::Result<()> {
 mod tests {
     use super::super::fixtures::reports;
     use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            uri_reference("meters/a b,c:é.yaml"),
+            "meters/a%20b%2Cc%3A%C3%A9.yaml"
+        );
+    }
 
     #[test]
     fn results_point_at_rules_and_regions() {

@@ -178,7 +178,7 @@ fn quote(errors: &[ApiMessage]) -> String {
 
 fn describe_auth(req: &RequestInfo, status: u16, errors: &[ApiMessage]) -> String {
     format!(
-        "authentication failed: {} {} answered HTTP {status}: {}. Check ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET: they must be an OAuth client of the tenant at this URL ({})",
+        "authentication failed: {} {} answered HTTP {status}: {}. Check the client id and secret (ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET, or the variables the environment names in meterctl.yaml as client_id_env and client_secret_env): they must be an OAuth client of the tenant at this URL ({})",
         req.method,
         req.url,
         quote(errors),

@@ -182,8 +182,8 @@ impl<'a> Graph<'a> {
     }
 }
 
-/// Pairs the tasks of two versions: by name; among equal names by upstream names, then in order;
-/// then renames (same id, or same content under another name).
+/// Pairs the tasks of two versions: by name; among equal names by content and upstream names,
+/// then in order; then renames (same id, or same content under another name).
 pub(super) fn match_tasks(
     lg: &Graph<'_>,
     rg: &Graph<'_>,
@@ -209,6 +209,18 @@ pub(super) fn match_tasks(
             }
         }
     }
+    // Everything but identity, wiring and layout (`metadata` holds the canvas position, which
+    // moves when a task is inserted upstream), to recognise a task whose name or links changed.
+    let content = |t: &Value| -> u64 {
+        t.as_object().map_or(0, |m| {
+            let rest: Map<String, Value> = m
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "predecessors" | "metadata"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            fingerprint(&Value::Object(rest))
+        })
+    };
     let mut names: Vec<&str> = l_by_name
         .iter()
         .filter(|(n, li)| li.len() > 1 || r_by_name.get(*n).is_some_and(|rj| rj.len() > 1))
@@ -218,16 +230,21 @@ pub(super) fn match_tasks(
     for n in names {
         let Some(rj) = r_by_name.get(n) else { continue };
         let li = &l_by_name[n];
-        for &i in li {
-            let sig = lg.signature(i);
-            if let Some(&j) = rj.iter().find(|&&j| !r_used[j] && rg.signature(j) == sig) {
-                l2r[i] = Some(j);
-                r_used[j] = true;
-            }
-        }
-        for &i in li {
-            if l2r[i].is_none() {
-                if let Some(&j) = rj.iter().find(|&&j| !r_used[j]) {
+        // Among equal names, the best evidence pairs first: same content and same upstream
+        // names; then same content (a task inserted upstream rewires it, but it is still the
+        // same task); then same upstream names; then what is left, in order.
+        let passes: [&dyn Fn(usize, usize) -> bool; 4] = [
+            &|i, j| content(&l[i]) == content(&r[j]) && lg.signature(i) == rg.signature(j),
+            &|i, j| content(&l[i]) == content(&r[j]),
+            &|i, j| lg.signature(i) == rg.signature(j),
+            &|_, _| true,
+        ];
+        for fits in passes {
+            for &i in li {
+                if l2r[i].is_some() {
+                    continue;
+                }
+                if let Some(&j) = rj.iter().find(|&&j| !r_used[j] && fits(i, j)) {
                     l2r[i] = Some(j);
                     r_used[j] = true;
                 }
@@ -252,16 +269,6 @@ pub(super) fn match_tasks(
         }
     }
     // …or the same content and upstream tasks under another name (another tenant).
-    let content = |t: &Value| -> u64 {
-        t.as_object().map_or(0, |m| {
-            let rest: Map<String, Value> = m
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "predecessors"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            fingerprint(&Value::Object(rest))
-        })
-    };
     for i in 0..l.len() {
         if l2r[i].is_some() {
             continue;
@@ -313,5 +320,27 @@ mod tests {
         let other = [t("9", "Src", &[]), t("8", "New", &[])];
         let (lg, rg) = (Graph::new(&l), Graph::new(&other));
         assert_eq!(match_tasks(&lg, &rg, &l, &other), [Some(0), None]);
+    }
+
+    #[test]
+    fn a_same_name_task_inserted_upstream_pairs_by_content() {
+        let with = |mut v: Value, q: &str| {
+            v["setting"] = json!({"quantity": q});
+            v
+        };
+        // Src → Rating(a) → Rating(b); then a new Rating(new) is inserted right after Src.
+        let l = [
+            t("1", "Src", &[]),
+            with(t("2", "Rating", &["1"]), "a"),
+            with(t("3", "Rating", &["2"]), "b"),
+        ];
+        let r = [
+            t("9", "Src", &[]),
+            with(t("7", "Rating", &["9"]), "new"),
+            with(t("8", "Rating", &["7"]), "a"),
+            with(t("6", "Rating", &["8"]), "b"),
+        ];
+        let (lg, rg) = (Graph::new(&l), Graph::new(&r));
+        assert_eq!(match_tasks(&lg, &rg, &l, &r), [Some(0), Some(2), Some(3)]);
     }
 }

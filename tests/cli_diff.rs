@@ -7,6 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
+mod common;
+use common::output as run;
+
 use assert_cmd::Command;
 
 const FIXTURES: &str = "tests/fixtures/diff";
@@ -23,15 +26,6 @@ fn meterctl() -> Command {
         c.env_remove(v);
     }
     c
-}
-
-fn run(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn in_fixtures(args: &[&str]) -> (i32, String, String) {

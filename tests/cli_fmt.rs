@@ -3,21 +3,15 @@
 use std::fs;
 use std::path::Path;
 
+mod common;
+use common::output as stdout;
+
 use assert_cmd::Command;
 
 fn meterctl() -> Command {
     let mut c = Command::cargo_bin("meterctl").unwrap();
     c.env_remove("METERCTL_MAX_FILE_SIZE");
     c
-}
-
-fn stdout(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn copy_examples(dir: &Path) {

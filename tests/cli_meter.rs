@@ -7,6 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::Duration;
 
+mod common;
+use common::output as out;
+
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};
 use serde_json::Value;
@@ -51,15 +54,6 @@ fn meterctl(server: &Server) -> Command {
         .env("ZUORA_CLIENT_SECRET", SECRET)
         .env("METERCTL_RETRY_DELAY", "10ms");
     c
-}
-
-fn out(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn import(server: &Server, file: &str) -> Value {

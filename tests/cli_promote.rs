@@ -6,6 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod common;
+use common::output as out;
+
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};
 use serde_json::Value;
@@ -95,15 +98,6 @@ fn std_cmd(repo: &tempfile::TempDir, server: &Server) -> std::process::Command {
         .env("ZUORA_PRODUCTION_CLIENT_SECRET", PROD_SECRET)
         .env("METERCTL_RETRY_DELAY", "10ms");
     c
-}
-
-fn out(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn examples() -> Vec<PathBuf> {

@@ -3,6 +3,9 @@
 use std::fs;
 use std::path::Path;
 
+mod common;
+use common::output as run;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -18,15 +21,6 @@ fn meterctl() -> Command {
         c.env_remove(v);
     }
     c
-}
-
-fn run(c: &mut Command) -> (i32, String, String) {
-    let o = c.output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {

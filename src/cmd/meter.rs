@@ -136,35 +136,13 @@ fn export(args: MeterExportArgs, out: Output) -> anyhow::Result<Outcome> {
 
 /// JSON Pointers (and texts) of strings that still hold a `${{ ... }}` placeholder.
 pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
-    fn walk(v: &Value, ptr: &mut String, out: &mut Vec<(String, String)>) {
-        let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));
-        match v {
-            Value::String(s) if is_ph(s) => out.push((ptr.clone(), s.clone())),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = ptr.len();
-                    ptr.push_str(&format!("/{i}"));
-                    walk(item, ptr, out);
-                    ptr.truncate(len);
-                }
-            }
-            Value::Object(map) => {
-                for (k, item) in map {
-                    let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&crate::load::locate::escape_token(k));
-                    if is_ph(k) {
-                        out.push((ptr.clone(), k.clone()));
-                    }
-                    walk(item, ptr, out);
-                    ptr.truncate(len);
-                }
-            }
-            _ => {}
-        }
-    }
+    let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));
     let mut out = Vec::new();
-    walk(value, &mut String::new(), &mut out);
+    crate::model::visit_strings_and_keys(value, &mut |p, s| {
+        if is_ph(s) {
+            out.push((p.to_string(), s.to_string()));
+        }
+    });
     out
 }
 
@@ -194,7 +172,7 @@ fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
         // The same schema and rules as `meterctl validate` (meterctl.yaml's settings apply).
         let config = crate::config::Config::discover(out.config.as_deref())?;
         let options = super::validate::options_from(config.as_ref(), &Default::default())?;
-        let report = crate::validate::Validator::new(options)?.check_document(doc.clone());
+        let report = crate::validate::Validator::new(options)?.check(&doc);
         if !report.is_valid() {
             let files = std::slice::from_ref(&report);
             let summary = crate::validate::Summary::of(files);

@@ -319,31 +319,40 @@ pub fn is_run_status(key: &str) -> bool {
 
 /// Calls `f(pointer, string)` for every string anywhere inside `value`, with its JSON Pointer.
 pub fn visit_strings(value: &Value, f: &mut dyn FnMut(&str, &str)) {
-    fn walk(v: &Value, ptr: &mut String, f: &mut dyn FnMut(&str, &str)) {
-        match v {
-            Value::String(s) => f(ptr, s),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&i.to_string());
-                    walk(item, ptr, f);
-                    ptr.truncate(len);
-                }
+    walk_strings(value, &mut String::new(), false, f);
+}
+
+/// Like [`visit_strings`], and also calls `f(pointer, key)` for every object key.
+pub fn visit_strings_and_keys(value: &Value, f: &mut dyn FnMut(&str, &str)) {
+    walk_strings(value, &mut String::new(), true, f);
+}
+
+fn walk_strings(v: &Value, ptr: &mut String, keys: bool, f: &mut dyn FnMut(&str, &str)) {
+    match v {
+        Value::String(s) => f(ptr, s),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&i.to_string());
+                walk_strings(item, ptr, keys, f);
+                ptr.truncate(len);
             }
-            Value::Object(map) => {
-                for (k, item) in map {
-                    let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&crate::load::locate::escape_token(k));
-                    walk(item, ptr, f);
-                    ptr.truncate(len);
-                }
-            }
-            _ => {}
         }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = ptr.len();
+                ptr.push('/');
+                ptr.push_str(&crate::load::locate::escape_token(k));
+                if keys {
+                    f(ptr, k);
+                }
+                walk_strings(item, ptr, keys, f);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
     }
-    walk(value, &mut String::new(), f);
 }
 
 /// Removes a trailing `(digits)` from an event definition name.

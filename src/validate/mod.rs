@@ -201,26 +201,29 @@ impl Validator {
 
     /// Validates one loaded document.
     pub fn check_document(&self, doc: Document) -> FileReport {
+        let mut report = self.check(&doc);
+        if !report.diagnostics.is_empty() {
+            report.text = Some(doc.text);
+        }
+        report
+    }
+
+    /// Validates a document the caller keeps (the report holds a copy of the text only when
+    /// there is something to show).
+    pub fn check(&self, doc: &Document) -> FileReport {
         let mut findings = Vec::new();
         self.schemas.check(&doc.value, &mut findings);
         rules::check(&doc.value, &mut findings);
+        let field = |k: &str| doc.value.get(k).and_then(Value::as_str).map(str::to_owned);
         let identity = Identity {
-            global_id: doc
-                .value
-                .get("globalId")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            name: doc
-                .value
-                .get("name")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            global_id: field("globalId"),
+            name: field("name"),
             format: Some(doc.format),
         };
         let diagnostics = self.locate(&doc.path, &doc.text, doc.format, findings);
-        let text = (!diagnostics.is_empty()).then_some(doc.text);
+        let text = (!diagnostics.is_empty()).then(|| doc.text.clone());
         FileReport {
-            path: doc.path,
+            path: doc.path.clone(),
             diagnostics,
             text,
             identity,

@@ -660,7 +660,7 @@ fn sandbox_default_tenant_is_sandbox_sandbox() {
 /// A scripted Zuora: answers the token, export and run calls, and the given runStatus
 /// descriptions in order (the last one repeats).
 fn scripted_zuora(statuses: &'static [&'static str]) -> String {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -668,31 +668,7 @@ fn scripted_zuora(statuses: &'static [&'static str]) -> String {
         let polls = AtomicUsize::new(0);
         for stream in listener.incoming() {
             let Ok(mut s) = stream else { return };
-            let mut buf = vec![0u8; 65536];
-            let mut n = 0;
-            // Read the head and the body (Content-Length).
-            loop {
-                let m = s.read(&mut buf[n..]).unwrap_or(0);
-                n += m;
-                let text = String::from_utf8_lossy(&buf[..n]).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let len = text
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if n >= end + 4 + len || m == 0 {
-                        break;
-                    }
-                }
-                if m == 0 {
-                    break;
-                }
-            }
-            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let req = common::read_request(&mut s);
             let body = if req.starts_with("POST /oauth/token") {
                 r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#.to_string()
             } else if req.starts_with("GET /meters/export/") {

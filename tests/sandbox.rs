@@ -1,6 +1,8 @@
 //! The sandbox and the client as libraries: token refresh on 401, rate limiting, concurrency,
 //! persistence, Zuora's error shapes and gzip, without going through the binary.
 
+mod common;
+use common::read_request;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -424,33 +426,6 @@ fn latency_beyond_the_request_timeout_is_a_timeout_error() {
             .contains("no answer within 150ms after 2 attempt(s)"),
         "{e}"
     );
-}
-
-/// Reads one whole HTTP request (head and Content-Length body) as text.
-fn read_request(s: &mut TcpStream) -> String {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        let n = s.read(&mut chunk).unwrap_or(0);
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).to_string();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let len = text[..end]
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse::<usize>().unwrap())
-                })
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
-                return text;
-            }
-        }
-        if n == 0 {
-            return text;
-        }
-    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `meterctl fmt`: rewrite files in canonical form, or check/diff without writing.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -94,7 +94,7 @@ fn format_file(path: &Path, write: bool, want_diff: bool) -> FileResult {
     };
     let canonical = canonical::to_canonical_string(&doc.value, doc.format);
     // The loader strips a byte-order mark; its presence alone makes the file non-canonical.
-    if canonical == doc.text && !has_bom(path) {
+    if canonical == doc.text && !doc.bom {
         return FileResult::Canonical;
     }
     if write {
@@ -104,14 +104,6 @@ fn format_file(path: &Path, write: bool, want_diff: bool) -> FileResult {
         return FileResult::Changed(None);
     }
     FileResult::Changed(want_diff.then(|| unified_diff(path, &doc.text, &canonical)))
-}
-
-fn has_bom(path: &Path) -> bool {
-    let mut head = [0u8; 3];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && head == [0xEF, 0xBB, 0xBF]
 }
 
 /// A unified diff in `git diff` style, `a/` and `b/` prefixes included.
@@ -139,9 +131,11 @@ fn stdin(args: &FmtArgs) -> anyhow::Result<Outcome> {
             .context("cannot write to stdout")?;
     }
     stdout.flush()?;
-    Ok(if (args.check || args.diff) && canonical != doc.text {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(
+        if (args.check || args.diff) && (canonical != doc.text || doc.bom) {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        },
+    )
 }

@@ -85,6 +85,8 @@ pub struct Document {
     pub text: String,
     /// Its parsed value: always a JSON object.
     pub value: Value,
+    /// The file started with a UTF-8 byte-order mark (stripped from `text`).
+    pub bom: bool,
 }
 
 impl Document {
@@ -226,7 +228,8 @@ pub fn parse_bytes(path: &Path, bytes: Vec<u8>, format: Format) -> Result<Docume
 
 /// Parses text; strips a byte-order mark; CRLF line endings are fine.
 pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Document, Diagnostic> {
-    if text.starts_with('\u{feff}') {
+    let bom = text.starts_with('\u{feff}');
+    if bom {
         text.drain(..'\u{feff}'.len_utf8());
     }
     if text.trim().is_empty() {
@@ -285,6 +288,7 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
         format,
         text,
         value,
+        bom,
     })
 }
 

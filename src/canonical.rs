@@ -29,6 +29,8 @@ const VERSION: &[&str] = &["version", "versionDetail", "metadata", "tasks"];
 pub(crate) const TASK: &[&str] = &[
     "id",
     "name",
+    "uniqueName",
+    "internalName",
     "nodeType",
     "operatorType",
     "metadata",

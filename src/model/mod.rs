@@ -8,6 +8,9 @@
 //! objects (`setting`, `metadata`, `extraConfig`, `configs`) are kept as `serde_json::Value`.
 //! Serializing a [`Meter`] writes the known keys in canonical order (see `canonical`).
 
+pub mod catalogue;
+pub mod date_pattern;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -71,8 +74,8 @@ model_struct!(
     TypeDefinition {
         /// Template source, e.g. `STREAMING_API`.
         source_type: String = "sourceType",
-        /// Event definition id (tenant-specific).
-        schema_id: String = "schemaId",
+        /// Event definition id: numeric (tenant-specific) or `STANDARD`, as a string or a number.
+        schema_id: Value = "schemaId",
         /// Event field to Usage Record field mappings.
         field_mappings: Vec<FieldMapping> = "fieldMappings",
         /// Undocumented configuration object.
@@ -101,8 +104,8 @@ model_struct!(
         version: String = "version",
         /// Undocumented detail text.
         version_detail: String = "versionDetail",
-        /// A string (possibly serialized JSON).
-        metadata: String = "metadata",
+        /// Layout the UI keeps (positions keyed by tenant task ids): a string, an object or null.
+        metadata: Value = "metadata",
         /// The operator graph.
         tasks: Vec<Task> = "tasks",
     }
@@ -115,17 +118,21 @@ model_struct!(
         id: String = "id",
         /// Display name; diffs match tasks by it.
         name: String = "name",
+        /// The UI's short letter code (`a`, `b`, ...): layout only.
+        unique_name: Value = "uniqueName",
+        /// Usually `null`: layout only.
+        internal_name: Value = "internalName",
         /// `SOURCE`, `PROCESSOR` or `SINK`.
         node_type: String = "nodeType",
-        /// Operator kind, e.g. `FILTER`.
+        /// Operator kind, e.g. `FILTER` (see [`catalogue`]).
         operator_type: String = "operatorType",
-        /// Operator metadata (open object).
+        /// Operator configuration: filter rules, mappings, aggregations, connection names.
         metadata: Value = "metadata",
         /// Upstream tasks.
         predecessors: Vec<Predecessor> = "predecessors",
         /// Open object.
         extra_config: Value = "extraConfig",
-        /// Operator settings (open object).
+        /// Runtime settings (open object, usually empty or absent).
         setting: Value = "setting",
     }
 );
@@ -292,6 +299,16 @@ impl Task {
     /// `setting`, when set.
     pub fn setting(&self) -> Option<&Value> {
         get(&self.setting)
+    }
+
+    /// `metadata` (the operator's configuration), when set.
+    pub fn metadata(&self) -> Option<&Value> {
+        get(&self.metadata)
+    }
+
+    /// The catalogue entry of this task's `nodeType` + `operatorType`, when both are known.
+    pub fn operator(&self) -> Option<&'static catalogue::Operator> {
+        catalogue::operator(self.node_type()?, self.operator_type()?)
     }
 }
 

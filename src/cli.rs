@@ -89,7 +89,7 @@ pub enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
-    /// Work with meters in a Zuora tenant: export, import, run, test, status, summary.
+    /// Work with meters in a Zuora tenant: export, import, run, test, status, stop, summary.
     ///
     /// The tenant is `--url` (or ZUORA_URL); credentials are read only from the environment
     /// variables ZUORA_CLIENT_ID and ZUORA_CLIENT_SECRET. Exit codes: 0 success, 1 Zuora said no
@@ -509,6 +509,13 @@ pub enum MeterCommand {
     Test(MeterTestArgs),
     /// Print the status of a meter's latest run (exit 1 when it failed or was canceled).
     Status(MeterStatusArgs),
+    /// Stop a meter version's running runs and wait until they stopped.
+    ///
+    /// A batch run (and a test run) is canceled at once (CANCELED, runStatus 9); a streaming meter
+    /// (Streaming API or Kafka source, incremental S3) stops gracefully, STOPPING then PAUSED,
+    /// unless --force. Exit 0 once stopped, 1 when Zuora refused (nothing running: 70002122; a
+    /// stop already in progress: 70003043), 2 when Zuora could not be asked.
+    Stop(MeterStopArgs),
     /// Print output and error counts of a meter's runs, per group.
     Summary(MeterSummaryArgs),
 }
@@ -576,10 +583,13 @@ pub struct MeterRunArgs {
     /// For an Event Store source: read events up to this date.
     #[arg(long, value_name = "DATE")]
     pub end_date: Option<String>,
-    /// A JSON file holding the run's runtimeSourceConfigs array, sent as is.
+    /// A JSON file holding the run's runtimeSourceConfigs array, sent as is (items like
+    /// `{"sourceType": "S3", "s3": {"paths": [...], "fileFormat": "CSV"}}`).
     #[arg(long, value_name = "FILE")]
     pub runtime_config: Option<PathBuf>,
-    /// Wait for the run to end (exit 0 on COMPLETED, 1 on FAILED or CANCELED).
+    /// Wait for the run to end: a final status of Zuora's table (COMPLETED, FAILED, CANCELED,
+    /// TESTING_PASSED, TESTING_FAILED, PUSH_COMPLETED, CONSUME_COMPLETED), printed with its
+    /// code. Exit 0 on success, 1 on FAILED, CANCELED or TESTING_FAILED.
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up waiting after this long (the run goes on; exit 2).
@@ -626,6 +636,31 @@ pub struct MeterStatusArgs {
     /// The version (default: the meter's latestVersion, else 0.0.1).
     #[arg(value_name = "VERSION")]
     pub meter_version: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
+    /// Tenant connection.
+    #[command(flatten)]
+    pub zuora: ZuoraArgs,
+}
+
+/// Flags of `meter stop`.
+#[derive(Debug, Args)]
+pub struct MeterStopArgs {
+    /// The meter's id in the tenant.
+    pub meter_id: String,
+    /// The version (default: the meter's latestVersion, else 0.0.1).
+    #[arg(value_name = "VERSION")]
+    pub meter_version: Option<String>,
+    /// Stop at once (forceStop=true), without a streaming meter's graceful savepoint.
+    #[arg(long)]
+    pub force: bool,
+    /// Give up waiting for the stop to finish after this long (exit 2; the stop goes on).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Time between status checks while the meter stops.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
@@ -731,6 +766,10 @@ pub struct SandboxServeArgs {
     /// How long a run takes from INITIALIZING to COMPLETED.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub run_duration: Duration,
+    /// How long a graceful stop of a streaming meter (Streaming API or Kafka source,
+    /// incremental S3) stays STOPPING before it is PAUSED.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+    pub stop_delay: Duration,
     /// Share of requests (0 to 1) that fail on purpose: 429 with Retry-After, 500, 503, or a
     /// dropped connection.
     #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_rate)]

@@ -63,8 +63,12 @@ fn import(server: &Server, file: &str) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
-const SMS: &str = "examples/meters/sms-messages.yaml";
-const EVENTS: &str = "examples/events/sms-delivery-report.csv";
+/// A CUSTOM meter in Zuora's dialect (LOCAL_FILE → FILTER → MAP → ZUORA_USAGE, and a NOOP
+/// branch), canonical YAML.
+const SMS: &str = "tests/fixtures/zuora/meters/sms-messages.yaml";
+/// A streaming meter (ZUORA_BULK_API source): it runs until stopped.
+const STREAMING: &str = "tests/fixtures/zuora/meters/api-calls-streaming.yaml";
+const EVENTS: &str = "tests/fixtures/zuora/sms-events.csv";
 
 #[test]
 fn import_then_export_round_trips_and_global_id_updates() {
@@ -159,7 +163,7 @@ fn import_refuses_placeholders_and_invalid_files() {
         out(meterctl(&server).args(["meter", "import", "tests/fixtures/zuora/placeholders.yaml"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("/versions/0/tasks/0/setting/connection"),
+        stderr.contains("/versions/0/tasks/0/metadata/connectionName"),
         "{stderr}"
     );
     assert!(stderr.contains("placeholder"), "{stderr}");
@@ -193,7 +197,10 @@ fn test_run_wait_status_and_summary() {
     let (code, stdout, stderr) =
         out(meterctl(&server).args(["meter", "test", "101", "--data", EVENTS]));
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("(5 events): TESTING_PASSED"), "{stdout}");
+    assert!(
+        stdout.contains("(5 events): TESTING_PASSED (runStatus 4)"),
+        "{stdout}"
+    );
     let (code, stdout, _) = out(meterctl(&server).args([
         "meter",
         "test",
@@ -207,6 +214,9 @@ fn test_run_wait_status_and_summary() {
     let session: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(session["runStatus"], "TESTING_PASSED");
     assert_eq!(session["meterId"], 101);
+    assert_eq!(session["runType"], 2);
+    assert_eq!(session["runTypeDescription"], "DEBUG");
+    assert!(session["sessionId"].as_str().unwrap().starts_with("R-"));
     let (code, stdout, _) = out(meterctl(&server).args([
         "meter",
         "test",
@@ -231,23 +241,33 @@ fn test_run_wait_status_and_summary() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("uniqueKey: meterctl-101-"), "{stdout}");
-    assert_eq!(lines[1], "started meter 101 version 0.0.1");
-    assert_eq!(lines[2], "meter 101 version 0.0.1: COMPLETED (runStatus 3)");
+    assert_eq!(
+        lines[1],
+        "started meter 101 version 0.0.1, session R-00000004"
+    );
+    assert_eq!(lines[2], "meter 101 version 0.0.1: COMPLETED (runStatus 7)");
     assert!(
-        stderr.contains("uploaded sms-delivery-report.csv as file 1"),
+        stderr.contains("uploaded sms-events.csv as file 1"),
+        "{stderr}"
+    );
+    // The upload travels as a runtimeSourceConfigs LOCAL_FS item (the documented form).
+    assert!(
+        stderr.contains("status: INITIALIZING (runStatus 10)")
+            || stderr.contains("status: RUNNING (runStatus 5)"),
         "{stderr}"
     );
 
     let (code, stdout, _) = out(meterctl(&server).args(["meter", "status", "101"]));
     assert_eq!(
         (code, stdout.trim()),
-        (0, "meter 101 version 0.0.1: COMPLETED (runStatus 3)")
+        (0, "meter 101 version 0.0.1: COMPLETED (runStatus 7)")
     );
     let (code, stdout, _) =
         out(meterctl(&server).args(["meter", "status", "101", "--format", "json"]));
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["runStatusDescription"], "COMPLETED");
+    assert_eq!(v["runStatus"], 7);
 
     // A run whose every record is invalid fails: --wait exits 1, and so does status.
     let (code, stdout, _) = out(meterctl(&server).args([
@@ -265,7 +285,14 @@ fn test_run_wait_status_and_summary() {
     assert_eq!(code, 1, "{stdout}");
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["runStatusDescription"], "FAILED");
+    assert_eq!(v["runStatus"], 8);
     assert_eq!(v["alreadyStarted"], false);
+    // The run answer's session object.
+    assert_eq!(v["session"]["sessionId"], "R-00000005");
+    assert_eq!(v["sessionId"], "R-00000005");
+    assert_eq!(v["session"]["status"], 10);
+    assert_eq!(v["session"]["statusDescription"], "INITIALIZING");
+    assert!(v["session"]["endTime"].is_null());
     assert!(v["uniqueKey"]
         .as_str()
         .unwrap()
@@ -286,7 +313,7 @@ fn test_run_wait_status_and_summary() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout,
-        "SESSION_ID  OUTPUT  ERRORS\nR-000004         5       0\nR-000005         0       2\ntotal            5       2\n"
+        "SESSION_ID  OUTPUT  ERRORS\nR-00000004       5       0\nR-00000005       0       2\ntotal            5       2\n"
     );
     let (code, stdout, _) = out(meterctl(&server).args([
         "meter",
@@ -295,14 +322,14 @@ fn test_run_wait_status_and_summary() {
         "--group-by",
         "errorCode",
         "--session",
-        "R-000005",
+        "R-00000005",
         "--format",
         "json",
     ]));
     assert_eq!(code, 0);
     let data: Value = serde_json::from_str(&stdout).unwrap();
     assert!(data["requestId"].is_string());
-    assert_eq!(data["query"]["sessionIds"][0], "R-000005");
+    assert_eq!(data["query"]["sessionIds"][0], "R-00000005");
     assert_eq!(data["output"][0]["dimensions"]["errorCode"], "70000000");
     assert_eq!(data["output"][0]["totalErrorCount"], 2);
     let (code, _, stderr) =
@@ -429,16 +456,13 @@ fn fail_rate_0_3_export_and_import_still_succeed() {
         ..quick()
     });
     let mut ids = Vec::new();
-    for f in [
-        "api-calls",
-        "sms-messages",
-        "compute-minutes",
-        "active-seats",
-    ] {
+    for f in ["g-1", "g-2", "g-3", "g-4"] {
         let (code, stdout, stderr) = out(meterctl(&server).args([
             "meter",
             "import",
-            &format!("examples/meters/{f}.yaml"),
+            SMS,
+            "--global-id",
+            f,
             "--format",
             "json",
             "--max-attempts",
@@ -471,13 +495,10 @@ fn a_sixth_running_meter_is_refused() {
         run_duration: Duration::from_secs(30),
         ..Config::default()
     });
-    let files: Vec<_> = fs::read_dir("examples/meters")
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(files.len(), 6);
-    for f in &files {
-        import(&server, f.to_str().unwrap());
+    for i in 1..=6 {
+        let (code, _, stderr) =
+            out(meterctl(&server).args(["meter", "import", SMS, "--global-id", &format!("g-{i}")]));
+        assert_eq!(code, 0, "{stderr}");
     }
     for id in 101..=105 {
         let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", &id.to_string()]));
@@ -677,8 +698,9 @@ fn scripted_zuora(statuses: &'static [&'static str]) -> String {
                 r#"{"success":true}"#.to_string()
             } else {
                 let i = polls.fetch_add(1, Ordering::SeqCst).min(statuses.len() - 1);
+                let code = meterctl::zuora::types::run_status_code(statuses[i]).unwrap_or(99);
                 format!(
-                    r#"{{"success":true,"data":{{"runStatus":9,"runStatusDescription":"{}"}}}}"#,
+                    r#"{{"success":true,"data":{{"runStatus":{code},"runStatusDescription":"{}"}}}}"#,
                     statuses[i]
                 )
             };
@@ -707,7 +729,159 @@ fn wait_does_not_take_the_previous_runs_status_for_the_new_one() {
     ]));
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stdout.ends_with("meter 1 version 0.0.1: FAILED (runStatus 9)\n"),
+        stdout.ends_with("meter 1 version 0.0.1: FAILED (runStatus 8)\n"),
         "{stdout}"
     );
+}
+
+#[test]
+fn wait_treats_every_final_status_of_zuoras_table_as_final() {
+    // USAGE_PUSHING and an unknown status are not final; PUSH_COMPLETED is, and a success.
+    let url = scripted_zuora(&[
+        "NEVER_RUN",
+        "INITIALIZING",
+        "USAGE_PUSHING",
+        "SOMETHING_NEW",
+        "PUSH_COMPLETED",
+    ]);
+    let (code, stdout, stderr) = out(cli_for(&url, "id", "secret").args([
+        "meter",
+        "run",
+        "1",
+        "--wait",
+        "--poll-interval",
+        "20ms",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("meter 1 version 0.0.1: PUSH_COMPLETED (runStatus 12)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("status: USAGE_PUSHING (runStatus 11)"),
+        "{stderr}"
+    );
+}
+
+/// The acceptance path: a run waited for ends 7 COMPLETED; a stop during the next run leaves
+/// 9 CANCELED; a second stop exits 1 and names 70002122.
+#[test]
+fn run_wait_completes_stop_cancels_and_a_second_stop_finds_nothing() {
+    let server = sandbox(quick());
+    import(&server, SMS);
+    let (code, stdout, stderr) =
+        out(meterctl(&server).args(["meter", "run", "101", "--wait", "--poll-interval", "50ms"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.ends_with("meter 101 version 0.0.1: COMPLETED (runStatus 7)\n"),
+        "{stdout}"
+    );
+
+    let slow = sandbox(Config {
+        run_duration: Duration::from_secs(30),
+        ..Config::default()
+    });
+    import(&slow, SMS);
+    let (code, _, stderr) = out(meterctl(&slow).args(["meter", "run", "101"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = out(meterctl(&slow).args(["meter", "stop", "101"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout, "meter 101 version 0.0.1: CANCELED (runStatus 9)\n");
+    let (code, stdout, _) =
+        out(meterctl(&slow).args(["meter", "status", "101", "--format", "json"]));
+    assert_eq!(code, 1, "a canceled run is a finding for status");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (v["runStatus"].as_i64(), v["runStatusDescription"].as_str()),
+        (Some(9), Some("CANCELED"))
+    );
+
+    let (code, stdout, stderr) = out(meterctl(&slow).args(["meter", "stop", "101", "0.0.1"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("nothing to stop"), "{stderr}");
+    assert!(stderr.contains("70002122"), "{stderr}");
+    assert!(
+        stderr.contains("The meter version is not running"),
+        "{stderr}"
+    );
+    let (code, stdout, _) = out(meterctl(&slow).args(["meter", "stop", "101", "--format", "json"]));
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["stopped"], false);
+    assert_eq!(v["code"], "70002122");
+    // A meter that does not exist: Zuora's code, exit 1.
+    let (code, _, stderr) = out(meterctl(&slow).args(["meter", "stop", "999", "0.0.1"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("70002103"), "{stderr}");
+}
+
+#[test]
+fn a_streaming_meter_stops_gracefully_and_a_forced_stop_meanwhile_is_refused() {
+    let server = sandbox(Config {
+        run_duration: Duration::from_millis(100),
+        stop_delay: Duration::from_millis(1500),
+        ..Config::default()
+    });
+    import(&server, STREAMING);
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", "101"]));
+    assert_eq!(code, 0, "{stderr}");
+    // It never completes on its own.
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, stdout, _) = out(meterctl(&server).args(["meter", "status", "101"]));
+    assert_eq!(stdout, "meter 101 version 0.0.1: RUNNING (runStatus 5)\n");
+    let graceful = std::thread::spawn({
+        let mut c = meterctl(&server);
+        c.args([
+            "meter",
+            "stop",
+            "101",
+            "--poll-interval",
+            "50ms",
+            "--format",
+            "json",
+        ]);
+        move || out(&mut c)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "stop", "101", "--force"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("70003043"), "{stderr}");
+    assert!(stderr.contains("already in progress"), "{stderr}");
+    let (code, stdout, stderr) = graceful.join().unwrap();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (v["runStatus"].as_i64(), v["runStatusDescription"].as_str()),
+        (Some(6), Some("PAUSED"))
+    );
+    assert_eq!(v["stopped"], true);
+    assert!(stderr.contains("status: STOPPING"), "{stderr}");
+
+    // Run again, and stop by force: canceled at once.
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", "101"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = out(meterctl(&server).args(["meter", "stop", "101", "--force"]));
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "meter 101 version 0.0.1: CANCELED (runStatus 9)\n");
+}
+
+#[test]
+fn stop_without_an_answer_or_with_wrong_credentials_exits_2() {
+    let server = sandbox(quick());
+    let (code, stdout, stderr) = out(meterctl(&server)
+        .env("ZUORA_CLIENT_SECRET", "nope-nope")
+        .args(["meter", "stop", "101", "0.0.1"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("authentication failed"), "{stderr}");
+    assert!(!stdout.contains("nope-nope") && !stderr.contains("nope-nope"));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (code, _, stderr) = out(meterctl(&server)
+        .env("ZUORA_URL", format!("http://127.0.0.1:{port}"))
+        .args(["meter", "stop", "101", "0.0.1", "--max-attempts", "1"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("could not get an answer"), "{stderr}");
 }

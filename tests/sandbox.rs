@@ -39,14 +39,18 @@ fn client_with(server: &Server, secret: &str) -> Client {
     .unwrap()
 }
 
+/// A CUSTOM meter in Zuora's dialect: an upload source and a NOOP sink.
 fn definition(name: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "name": name,
         "type": "CUSTOM",
+        "typeDefinition": null,
         "latestVersion": "0.0.1",
-        "versions": [{"version": "0.0.1", "tasks": [
-            {"id": "src", "name": "Source", "nodeType": "SOURCE", "metadata": {}, "predecessors": []},
-            {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "src"}]}
+        "versions": [{"version": "0.0.1", "metadata": {"flowDirection": "vertical"}, "tasks": [
+            {"id": "src", "name": "Upload File", "uniqueName": "a", "internalName": null, "nodeType": "SOURCE",
+             "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "e", "schemaName": "e"}, "predecessors": []},
+            {"id": "sink", "name": "Empty Sink", "uniqueName": "b", "internalName": null, "nodeType": "SINK",
+             "operatorType": "NOOP", "metadata": {}, "predecessors": [{"id": "src"}]}
         ]}],
         "schemas": [{"name": "e(1)", "type": 1, "schema": {"type": "object", "required": ["q"], "description": "x".repeat(2000)}}]
     }))
@@ -102,6 +106,15 @@ fn unauthenticated_calls_get_zuoras_401_shapes() {
     assert_eq!(status, 401);
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["success"], false);
+    assert_eq!(v["error"]["code"], "70002006");
+    assert!(v.get("data").is_some_and(Value::is_null), "{v}");
+    // Run's 401 is the `errors` shape.
+    let (status, _, body) = raw(
+        &server,
+        "POST /meters/run/1/0.0.1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(status, 401);
+    let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["errors"][0]["code"], "70002006");
     // Upload answers the bare {message} shape.
     let (status, _, body) = raw(
@@ -319,7 +332,10 @@ fn state_dir_keeps_meters_runs_and_ids_across_restarts() {
             },
         )
         .unwrap();
-    assert_eq!(summary["output"][0]["dimensions"]["sessionId"], "R-000001");
+    assert_eq!(
+        summary["output"][0]["dimensions"]["sessionId"],
+        "R-00000001"
+    );
 }
 
 #[test]
@@ -481,7 +497,7 @@ fn v1_lock_reasons_are_retried_other_reasons_are_not() {
     let token = r#"{"access_token":"tok","token_type":"bearer","expires_in":3599}"#;
     let locked =
         r#"{"success":false,"reasons":[{"code":53100050,"message":"the object is locked"}]}"#;
-    let ok = r#"{"success":true,"data":{"runStatus":3,"runStatusDescription":"COMPLETED"}}"#;
+    let ok = r#"{"success":true,"data":{"runStatus":7,"runStatusDescription":"COMPLETED"}}"#;
     let (url, handle) = script_server(vec![token, locked, ok]);
     let c = Client::new(ClientConfig {
         base_url: url,

@@ -1,4 +1,5 @@
-//! `meterctl meter ...`: export, import, run, test, status and summary against a Zuora tenant.
+//! `meterctl meter ...`: export, import, run, test, status, stop and summary against a Zuora
+//! tenant.
 //!
 //! Each command builds one [`Client`] from `--url` and the environment's credentials, makes its
 //! calls, and prints either a line for people or, with `--format json`, the `data` of Zuora's
@@ -17,13 +18,13 @@ use super::{eprint_line, println, Outcome, Output};
 use crate::canonical;
 use crate::cli::{
     DocFormat, MeterCommand, MeterExportArgs, MeterImportArgs, MeterRunArgs, MeterStatusArgs,
-    MeterSummaryArgs, MeterTestArgs, ReportFormat, ZuoraArgs,
+    MeterStopArgs, MeterSummaryArgs, MeterTestArgs, ReportFormat, ZuoraArgs,
 };
 use crate::fsutil::{display, write_atomic};
 use crate::load::{self, Format};
 use crate::zuora::types::{
-    DebugRequest, DebugSourceOption, EventStoreSourceOption, RunRequest, RunStatus, SourceOption,
-    SummaryQuery, Upload,
+    DebugRequest, DebugSourceOption, EventStoreSourceOption, RunRequest, RunStatus, SummaryQuery,
+    Upload,
 };
 use crate::zuora::{self, Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
 
@@ -39,6 +40,7 @@ pub(super) fn run(command: MeterCommand, out: Output) -> anyhow::Result<Outcome>
         MeterCommand::Run(a) => run_meter(a, out),
         MeterCommand::Test(a) => test(a, out),
         MeterCommand::Status(a) => status(a, out),
+        MeterCommand::Stop(a) => stop(a, out),
         MeterCommand::Summary(a) => summary(a, out),
     };
     match result {
@@ -373,10 +375,15 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     if let Some(id) = file_id {
         let processor =
             source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
-        request.source_options.push(SourceOption {
-            processor_id: processor,
-            local_file_id: id,
-        });
+        let file_id: u64 = id.trim().parse().with_context(|| {
+            format!("file id {id:?} is not a number (Zuora's file ids are integers)")
+        })?;
+        // The documented form (reference dialect §2); `sourceOptions` is the legacy one.
+        request.runtime_source_configs.push(json!({
+            "sourceType": "LOCAL_FS",
+            "processorId": processor,
+            "localFs": {"fileId": file_id},
+        }));
     }
     if window {
         let processor =
@@ -415,8 +422,14 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
                 "run already started with uniqueKey {unique_key}: nothing new was started"
             ))?;
         } else {
+            let session = started
+                .data
+                .as_ref()
+                .and_then(|d| d["sessionId"].as_str())
+                .map(|s| format!(", session {s}"))
+                .unwrap_or_default();
             println(&format!(
-                "started meter {} version {version}",
+                "started meter {} version {version}{session}",
                 args.meter_id
             ))?;
         }
@@ -430,7 +443,9 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
         print_json(&json!({
             "uniqueKey": unique_key,
             "alreadyStarted": started.already_started,
-            "runStatus": status.data.get("runStatus").cloned().unwrap_or(Value::Null),
+            "sessionId": started.data.as_ref().map_or(Value::Null, |d| d["sessionId"].clone()),
+            "session": started.data.clone().unwrap_or(Value::Null),
+            "runStatus": status.code(),
             "runStatusDescription": status.description(),
         }))?;
     } else if !out.quiet {
@@ -473,14 +488,7 @@ fn new_unique_key(meter_id: &str) -> String {
 }
 
 fn status_line(meter_id: &str, version: &str, status: &RunStatus) -> String {
-    let code = status
-        .code()
-        .map(|c| format!(" (runStatus {c})"))
-        .unwrap_or_default();
-    format!(
-        "meter {meter_id} version {version}: {}{code}",
-        status.description()
-    )
+    format!("meter {meter_id} version {version}: {}", status.label())
 }
 
 /// How long `--wait` takes an unchanged final status for the previous run's, not the new one's.
@@ -532,7 +540,7 @@ fn wait_for(
             let _ = std::io::stderr().flush();
             i += 1;
         } else if !out.quiet && desc != last {
-            eprint_line(&format!("status: {desc}"));
+            eprint_line(&format!("status: {}", status.label()));
         }
         last = desc;
         let left = args.timeout.saturating_sub(start.elapsed());
@@ -573,25 +581,24 @@ fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
             }],
         },
     )?;
-    let status = session["runStatusDescription"]
-        .as_str()
-        .or_else(|| session["runStatus"].as_str())
-        .unwrap_or("UNKNOWN")
-        .to_string();
+    let status = RunStatus {
+        data: session.clone(),
+    };
     match args.format {
         ReportFormat::Json => print_json(&session)?,
         ReportFormat::Text => {
             if !out.quiet {
                 println(&format!(
-                    "test session {} of meter {} version {version} ({} events): {status}",
+                    "test session {} of meter {} version {version} ({} events): {}",
                     scalar(&session["sessionId"]),
                     args.meter_id,
-                    events.len()
+                    events.len(),
+                    status.label()
                 ))?;
             }
         }
     }
-    Ok(if zuora::types::is_failure(&status) {
+    Ok(if status.is_failure() {
         Outcome::Findings
     } else {
         Outcome::Clean
@@ -622,6 +629,80 @@ fn status(args: MeterStatusArgs, out: Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+// ----- stop -----
+
+/// Whether a status means the run is still going (or still stopping): not final, not PAUSED,
+/// not NEVER_RUN. Unknown statuses count as still going.
+fn still_going(status: &RunStatus) -> bool {
+    !status.is_terminal() && !matches!(status.description(), "PAUSED" | "NEVER_RUN")
+}
+
+fn stop(args: MeterStopArgs, out: Output) -> anyhow::Result<Outcome> {
+    let json_out = args.format == ReportFormat::Json;
+    let client = connect(&args.zuora, out.clone())?;
+    let (version, _) = resolve_version(
+        &client,
+        &args.meter_id,
+        args.meter_version.as_deref(),
+        false,
+    )?;
+    let id = &args.meter_id;
+    if let Err(e) = client.stop(id, &version, args.force) {
+        if !e.codes().contains(&"70002122") {
+            return Err(e.into());
+        }
+        // Nothing to stop: a finding (exit 1), in Zuora's words.
+        let zuora = e.quoted().unwrap_or_default();
+        if json_out {
+            print_json(&json!({
+                "meterId": id,
+                "version": version,
+                "forceStop": args.force,
+                "stopped": false,
+                "code": "70002122",
+                "message": e.messages().iter().find(|m| m.code.as_deref() == Some("70002122")).map(|m| m.message.as_str()),
+            }))?;
+        }
+        eprint_line(&format!(
+            "meter {id} version {version}: nothing to stop, it is not running (Zuora: {zuora})"
+        ));
+        return Ok(Outcome::Findings);
+    }
+    // Batch runs are canceled synchronously; a streaming meter goes STOPPING, then PAUSED.
+    let start = Instant::now();
+    let mut status = client.run_status(id, &version)?;
+    let mut last = String::new();
+    while still_going(&status) {
+        if start.elapsed() >= args.timeout {
+            bail!(
+                "gave up waiting after {}: meter {id} version {version} is still {}; the stop goes on in Zuora, check it with `meterctl meter status {id} {version}`",
+                crate::duration::format(args.timeout),
+                status.label()
+            );
+        }
+        if !out.quiet && status.description() != last {
+            eprint_line(&format!("status: {}", status.label()));
+        }
+        last = status.description().to_string();
+        let left = args.timeout.saturating_sub(start.elapsed());
+        std::thread::sleep(args.poll_interval.min(left).max(Duration::from_millis(10)));
+        status = client.run_status(id, &version)?;
+    }
+    if json_out {
+        print_json(&json!({
+            "meterId": id,
+            "version": version,
+            "forceStop": args.force,
+            "stopped": true,
+            "runStatus": status.code(),
+            "runStatusDescription": status.description(),
+        }))?;
+    } else if !out.quiet {
+        println(&status_line(id, &version, &status))?;
+    }
+    Ok(Outcome::Clean)
 }
 
 // ----- summary -----

@@ -22,6 +22,7 @@ fn serve(args: SandboxServeArgs, out: Output) -> anyhow::Result<Outcome> {
         tenants: args.tenant.clone(),
         token_lifetime: args.token_lifetime,
         run_duration: args.run_duration,
+        stop_delay: args.stop_delay,
         fail_rate: args.fail_rate,
         seed: args.seed,
         latency: Duration::from_millis(args.latency_ms),

@@ -1,9 +1,21 @@
 //! The Meters endpoints the client uses, with Zuora's paths, status codes, envelopes and error
-//! codes (reference sections 1, 2, 3.2 and 5). Every handler locks the state once, so a request
-//! sees and leaves a consistent tenant.
+//! codes (`zuora-meter-dialect.md` §2, `zuora-mediation.md` sections 1, 2, 3.2 and 5). Every
+//! handler locks the state once, so a request sees and leaves a consistent tenant.
+//!
+//! Answers follow the official OpenAPI document: run answers `{success, data: session,
+//! previousPage, nextPage, error}` with an integer `status`; debug answers the bare session with
+//! a string `runStatus`; run statuses use Zuora's table (`zuora::types::RUN_STATUSES`). Error
+//! envelopes by status: 400 `{success: false, errors: [{code, message}]}`; 401 and 404
+//! `{success: false, data: null, error: {code, message}}`, except run, whose 401 is the `errors`
+//! shape, and upload, whose 401 is `{message}`; 500 `{reasons: [{code, message}]}` with string
+//! codes. Stop (`POST /meters/stop/{meterId}/{version}?forceStop=`) cancels a batch run at once
+//! (CANCELED) and stops a streaming one gracefully (STOPPING, then PAUSED after
+//! `Config::stop_delay`); the table has no code for STOPPING, so the sandbox answers it with
+//! RUNNING's 5 and the description `STOPPING` (our choice; clients key on the description).
 //!
 //! Error codes the reference documents are Zuora's (70002005, 70002006, 70002011, 70002103,
-//! 70002104, 70002105, 70002106, 70002108, 70002217–70002224, 70000000). Where it leaves a code open
+//! 70002104, 70002105, 70002106, 70002108, 70002122, 70002217–70002224, 70003043, 70000000).
+//! Where it leaves a code open
 //! (a duplicate `uniqueKey`, the running-meter limit, a malformed body, an unknown file, an
 //! injected fault) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
 //! one for a documented code; clients should key on the message, as they must with Zuora.
@@ -15,8 +27,11 @@ use serde_json::{json, Map, Value};
 
 use super::clock::{format_ms, parse_time};
 use super::http::{parse_form, parse_multipart, Request, Response};
-use super::state::{process_events, FileRecord, MeterRecord, RunRecord, State, Tenant};
+use super::state::{
+    is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
+};
 use super::Shared;
+use crate::zuora::types::{run_status_code, run_type_code};
 
 /// Malformed request body (sandbox pick).
 pub const BAD_BODY: &str = "70002190";
@@ -30,6 +45,10 @@ pub const DUPLICATE_UNIQUE_KEY: &str = "70002193";
 pub const INJECTED_FAULT: &str = "70002194";
 /// A path the sandbox does not serve (sandbox pick).
 pub const UNKNOWN_PATH: &str = "70002195";
+/// Stop: the meter version is not running (Zuora's).
+pub const NOT_RUNNING: &str = "70002122";
+/// Stop: a stop is already in progress (Zuora's).
+pub const STOP_IN_PROGRESS: &str = "70003043";
 
 /// How a handler answers: now, or after a delay (the slow run).
 pub enum Handled {
@@ -39,11 +58,24 @@ pub enum Handled {
     After(Response, Duration),
 }
 
-/// A Meters error response.
+/// A Meters error response, in the envelope Zuora uses for that status: 401 and 404
+/// `{success: false, data: null, error: {code, message}}`, 500 `{reasons: [{code, message}]}`,
+/// anything else `{success: false, errors: [{code, message}]}`.
 pub fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
+    let one = json!({"code": code, "message": message.into()});
+    let body = match status {
+        401 | 404 => json!({"success": false, "data": null, "error": one}),
+        500 => json!({"reasons": [one]}),
+        _ => json!({"success": false, "errors": [one]}),
+    };
+    Response::json(status, &body)
+}
+
+/// The `{success: false, errors: [...]}` shape whatever the status (run's 401).
+fn errors_shape(status: u16, code: &str, message: &str) -> Response {
     Response::json(
         status,
-        &json!({"success": false, "errors": [{"code": code, "message": message.into()}]}),
+        &json!({"success": false, "errors": [{"code": code, "message": message}]}),
     )
 }
 
@@ -51,20 +83,10 @@ fn ok(data: Value) -> Response {
     Response::json(200, &json!({"success": true, "data": data}))
 }
 
-/// Integer codes for run statuses. Zuora does not document its table; these are the sandbox's.
+/// The integer runStatus of a description, from Zuora's table. STOPPING is not in the table:
+/// the run is still running, so it answers RUNNING's code (the sandbox's choice).
 pub fn status_code(description: &str) -> i64 {
-    match description {
-        "NEVER_RUN" => 0,
-        "INITIALIZING" => 1,
-        "RUNNING" => 2,
-        "COMPLETED" => 3,
-        "FAILED" => 4,
-        "CANCELED" => 5,
-        "TESTING" => 6,
-        "TESTING_PASSED" => 7,
-        "TESTING_FAILED" => 8,
-        _ => 9,
-    }
+    run_status_code(description).unwrap_or(5)
 }
 
 /// Routes a request.
@@ -105,6 +127,8 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
             };
             return Handled::Now(if is_files {
                 Response::json(401, &json!({"message": msg}))
+            } else if segs.get(1) == Some(&"run") {
+                errors_shape(401, "70002006", msg)
             } else {
                 error(401, "70002006", msg)
             });
@@ -132,9 +156,12 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
         ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
-            Handled::Now(debug(&mut state, &tenant, id, v, req))
+            Handled::Now(debug(shared, &mut state, &tenant, id, v, req))
         }
         ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
+        ("POST", ["meters", "stop", id, v]) => {
+            Handled::Now(stop(shared, &mut state, &tenant, id, v, req))
+        }
         ("POST", ["meters", id, "summary"]) => Handled::Now(summary(&state, &tenant, id, req)),
         (
             _,
@@ -143,6 +170,7 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
             | ["meters", "files"]
             | ["meters", "run", _, _]
             | ["meters", "debug", _, _]
+            | ["meters", "stop", _, _]
             | ["meters", _, _, "runStatus"]
             | ["meters", _, "summary"],
         ) => Handled::Now(method_not_allowed()),
@@ -240,7 +268,10 @@ fn persist_failed(e: std::io::Error) -> Response {
     )
 }
 
-/// Checks an imported definition the way Zuora's import does (reference section 2.11).
+/// Checks an imported definition the way Zuora's import does (reference section 2.11), in
+/// Zuora's real dialect: `typeDefinition` may be null (CUSTOM), `versions[].metadata` may be an
+/// object, a string or null, a predefined meter's version may have no tasks, tasks may carry
+/// `uniqueName`/`internalName`, and operator configuration lives in task `metadata`.
 pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
     let Some(o) = v.as_object() else {
         return Err((
@@ -274,8 +305,16 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
             "IMPORT_METER_MISSING_METER_TYPE: the meter has no type".into(),
         ));
     }
+    let custom = o.get("type").and_then(Value::as_str) == Some("CUSTOM");
     for ver in versions.into_iter().flatten() {
         let vname = ver["version"].as_str().unwrap_or("?");
+        let has = |k: &str| ver.get(k).is_some_and(|x| !x.is_null());
+        if custom && !has("tasks") && !has("metadata") && !has("versionDetail") {
+            return Err((
+                "70002108",
+                format!("INVALID_METER_VERSION_CONTENT: Version must include versionDetail, metadata, or tasks (version {vname})"),
+            ));
+        }
         let tasks = ver["tasks"].as_array().cloned().unwrap_or_default();
         let ids: Vec<&str> = tasks.iter().filter_map(|t| t["id"].as_str()).collect();
         for (i, t) in tasks.iter().enumerate() {
@@ -292,7 +331,15 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
                     format!("METER_DEFINITION_MISSING_NAME: {at} has no name"),
                 ));
             }
-            if !t["metadata"].is_object() {
+            // An operator whose catalogue entry has no metadata keys (NOOP, the Empty Sink) may
+            // leave it out.
+            let keyless = crate::model::catalogue::operator(
+                t["nodeType"].as_str().unwrap_or_default(),
+                t["operatorType"].as_str().unwrap_or_default(),
+            )
+            .is_some_and(|op| op.keys.is_some_and(<[&str]>::is_empty));
+            let metadata_ok = t["metadata"].is_object() || keyless && t["metadata"].is_null();
+            if !metadata_ok {
                 return Err((
                     "70002223",
                     format!("METER_DEFINITION_MISSING_METADATA: {at} has no metadata"),
@@ -423,9 +470,11 @@ fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Respons
     });
     let id = match existing {
         Some(id) => {
+            // Zuora keeps createdAt across re-imports of the same globalId.
             let m = ten.data.meters.get_mut(&id).expect("found above");
             m.definition = definition;
             m.updated_at = now;
+            m.revision += 1;
             id
         }
         None => {
@@ -438,6 +487,7 @@ fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Respons
                     global_id: global_id.unwrap_or(new_gid),
                     created_at: now,
                     updated_at: now,
+                    revision: 1,
                     definition,
                 },
             );
@@ -568,14 +618,20 @@ fn check_meter_version<'a>(
     Ok(m)
 }
 
-/// Events of the files a run or test names (`localFileId`, `sampleFileId`, `fileId`), plus inline
-/// `testData`.
+/// Events of the files a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
+/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item), plus inline `testData`.
 fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
     let mut events = Vec::new();
     let lists = ["sourceOptions", "runtimeSourceConfigs"];
     for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
-        for key in ["localFileId", "sampleFileId", "fileId"] {
-            let id = match &item[key] {
+        let ids = [
+            &item["localFileId"],
+            &item["sampleFileId"],
+            &item["fileId"],
+            &item["localFs"]["fileId"],
+        ];
+        for raw in ids {
+            let id = match raw {
                 Value::String(s) => s.parse::<u64>().ok().or(Some(u64::MAX)),
                 Value::Number(n) => n.as_u64().or(Some(u64::MAX)),
                 _ => None,
@@ -585,7 +641,7 @@ fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
                 return Err(error(
                     400,
                     FILE_NOT_EXISTING,
-                    format!("FILE_NOT_EXISTING: no uploaded file has id {}", item[key]),
+                    format!("FILE_NOT_EXISTING: no uploaded file has id {raw}"),
                 ));
             };
             match crate::events::parse_events(&f.name, &f.content) {
@@ -598,6 +654,161 @@ fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
         }
     }
     Ok(events)
+}
+
+/// The source operatorType each `runtimeSourceConfigs[].sourceType` overrides.
+const RUNTIME_SOURCE_TYPES: &[(&str, &str, &str)] = &[
+    ("LOCAL_FS", "localFs", "LOCAL_FILE"),
+    ("S3", "s3", "S3"),
+    ("SNOWFLAKE", "snowflake", "SNOWFLAKE"),
+    ("EVENT_STORE", "eventStore", "EVENT_STORE"),
+];
+
+/// `s3.fileFormat` values.
+const FILE_FORMATS: &[&str] = &["CSV", "EXCEL", "PARQUET", "JSON", "XML", "AVRO"];
+
+/// Checks a run's `runtimeSourceConfigs` as the reference's §2 describes the items: `sourceType`
+/// (required, one of LOCAL_FS, S3, SNOWFLAKE, EVENT_STORE); `processorId` (required when the
+/// version has several sources of that type, and then a task of the version);
+/// `localFs.fileId` (integer, required); `s3.paths[]` and `s3.fileFormat` (required);
+/// `eventStore.storeId` (required), `startDate`/`endDate` as YYYY-MM-DD; a `query` (Snowflake,
+/// Event Store) is a SELECT. Keys the reference does not list pass (permissive). The error code
+/// is the sandbox's (Zuora documents none for these).
+fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Result<(), String> {
+    let items = match &body["runtimeSourceConfigs"] {
+        Value::Null => return Ok(()),
+        Value::Array(items) => items,
+        _ => return Err("runtimeSourceConfigs must be an array".into()),
+    };
+    let tasks: Vec<&Value> = definition["versions"]
+        .as_array()
+        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
+        .and_then(|v| v["tasks"].as_array())
+        .map(|t| t.iter().collect())
+        .unwrap_or_default();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("runtimeSourceConfigs[{i}]");
+        if !item.is_object() {
+            return Err(format!("{at} must be an object"));
+        }
+        let Some(source_type) = item["sourceType"].as_str() else {
+            return Err(format!("{at}.sourceType is required"));
+        };
+        let Some((_, key, operator)) = RUNTIME_SOURCE_TYPES
+            .iter()
+            .find(|(t, _, _)| *t == source_type)
+        else {
+            return Err(format!(
+                "{at}.sourceType {source_type:?} is not one of LOCAL_FS, S3, SNOWFLAKE, EVENT_STORE"
+            ));
+        };
+        let sources: Vec<&str> = tasks
+            .iter()
+            .filter(|t| t["nodeType"] == "SOURCE" && t["operatorType"] == *operator)
+            .filter_map(|t| t["id"].as_str())
+            .collect();
+        match item["processorId"].as_str() {
+            None if sources.len() > 1 => {
+                return Err(format!(
+                    "{at}.processorId is required: version {version} has {} {operator} sources",
+                    sources.len()
+                ))
+            }
+            Some(p) if !tasks.iter().any(|t| t["id"] == p) => {
+                return Err(format!(
+                    "{at}.processorId {p:?} is not a task of version {version}"
+                ))
+            }
+            _ => {}
+        }
+        let conf = &item[*key];
+        if !conf.is_null() && !conf.is_object() {
+            return Err(format!("{at}.{key} must be an object"));
+        }
+        let is_select = |q: &Value| {
+            q.as_str().is_none_or(|q| {
+                q.trim_start()
+                    .get(..6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+            })
+        };
+        let is_date = |d: &Value| {
+            d.as_str().is_none_or(|d| {
+                let b = d.as_bytes();
+                b.len() == 10
+                    && b[4] == b'-'
+                    && b[7] == b'-'
+                    && b.iter()
+                        .enumerate()
+                        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+            })
+        };
+        match source_type {
+            "LOCAL_FS" if !conf["fileId"].is_u64() => {
+                return Err(format!("{at}.localFs.fileId is required (an integer)"))
+            }
+            "S3" if !conf["paths"].as_array().is_some_and(|p| !p.is_empty()) => {
+                return Err(format!("{at}.s3.paths is required (an array of paths)"))
+            }
+            "S3" if !conf["fileFormat"]
+                .as_str()
+                .is_some_and(|f| FILE_FORMATS.contains(&f)) =>
+            {
+                return Err(format!(
+                    "{at}.s3.fileFormat is required, one of {}",
+                    FILE_FORMATS.join(", ")
+                ))
+            }
+            "SNOWFLAKE" | "EVENT_STORE" if !is_select(&conf["query"]) => {
+                return Err(format!("{at}.{key}.query must be a SELECT statement"))
+            }
+            "EVENT_STORE" if conf["storeId"].is_null() => {
+                return Err(format!("{at}.eventStore.storeId is required"))
+            }
+            "EVENT_STORE" if !is_date(&conf["startDate"]) || !is_date(&conf["endDate"]) => {
+                return Err(format!(
+                    "{at}.eventStore.startDate and endDate are dates like 2026-01-31"
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The session object of a run or test, as Zuora's run answer has it (`data`): integer
+/// `status` and `runType`, `endTime` null while it runs.
+fn session_json(r: &RunRecord, now: i64) -> Value {
+    let status = r.status_at(now);
+    let ended = r.ended_at(now);
+    json!({
+        "id": r.number.to_string(),
+        "sessionId": r.session_id,
+        "jobId": r.job_id,
+        "meterId": r.meter_id,
+        "version": r.version,
+        "revision": r.revision,
+        "runType": run_type_code(&r.run_type).unwrap_or(1),
+        "runTypeDescription": r.run_type,
+        "startTime": format_ms(r.started_at),
+        "endTime": ended.map(format_ms),
+        "status": status_code(status),
+        "statusDescription": status,
+        "canExportSummary": ended.is_some(),
+        "hasLineageEnabled": false,
+    })
+}
+
+/// A new session: its number, `R-` plus eight digits, and a 32-hex job id.
+fn new_session(shared: &Shared, ten: &mut Tenant) -> (u64, String, String) {
+    let n = ten.data.next_session;
+    ten.data.next_session += 1;
+    let job = shared
+        .rng
+        .lock()
+        .map(|mut r| r.hex(32))
+        .unwrap_or_else(|_| format!("{n:032x}"));
+    (n, format!("R-{n:08}"), job)
 }
 
 fn run(
@@ -618,13 +829,21 @@ fn run(
         Ok(b) => b,
         Err(r) => return Handled::Now(r),
     };
+    if let Err(msg) = check_runtime_configs(&meter.definition, version, &body) {
+        return Handled::Now(error(
+            400,
+            BAD_BODY,
+            format!("INVALID_RUNTIME_SOURCE_CONFIG: {msg}"),
+        ));
+    }
     let key = body["uniqueKey"].as_str().map(str::to_string);
     if let Some(k) = &key {
+        // Zuora scopes the key to the meter, not the tenant.
         if ten
             .data
             .runs
             .iter()
-            .any(|r| r.unique_key.as_ref() == Some(k))
+            .any(|r| r.meter_id == meter.id && r.unique_key.as_ref() == Some(k))
         {
             return Handled::Now(error(
                 400,
@@ -652,39 +871,54 @@ fn run(
         Ok(e) => e,
         Err(r) => return Handled::Now(r),
     };
-    let counts = process_events(&meter.definition, version, &events);
-    let all_bad = !events.is_empty() && counts.iter().all(|c| c.output == 0);
-    let meter_id = meter.id;
+    let (counts, good) = process_events(&meter.definition, version, &events);
+    let all_bad = !events.is_empty() && good == 0;
+    let streaming = is_streaming(&meter.definition, version)
+        || body["runtimeSourceConfigs"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|i| i["s3"]["incremental"] == true));
+    let (meter_id, revision) = (meter.id, meter.revision);
     let ten = tenant_mut(state, t);
-    let session = format!("R-{:06}", ten.data.next_session);
-    ten.data.next_session += 1;
-    ten.data.runs.push(RunRecord {
-        session_id: session.clone(),
+    let (number, session_id, job_id) = new_session(shared, ten);
+    let record = RunRecord {
+        number,
+        session_id,
+        job_id,
         meter_id,
         version: version.to_string(),
+        revision,
         run_type: "NORMAL".into(),
-        unique_key: key.clone(),
+        unique_key: key,
         started_at: now,
         duration_ms: shared.config.run_duration.as_millis() as u64,
         final_status: if all_bad { "FAILED" } else { "COMPLETED" }.into(),
         counts,
-    });
+        streaming,
+        stop: None,
+    };
+    let session = session_json(&record, now);
+    ten.data.runs.push(record);
     if let Err(e) = state.persist(t, None, None) {
         return Handled::Now(persist_failed(e));
     }
-    let resp = ok(json!({
-        "sessionId": session,
-        "uniqueKey": key,
-        "runStatus": status_code("INITIALIZING"),
-        "runStatusDescription": "INITIALIZING",
-    }));
+    let resp = Response::json(
+        200,
+        &json!({"success": true, "data": session, "previousPage": null, "nextPage": null, "error": null}),
+    );
     match shared.config.slow_run {
         d if d.is_zero() => Handled::Now(resp),
         d => Handled::After(resp, d),
     }
 }
 
-fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> Response {
+fn debug(
+    shared: &Shared,
+    state: &mut State,
+    t: &str,
+    id: &str,
+    version: &str,
+    req: &Request,
+) -> Response {
     let now = super::state::now();
     let ten = tenant(state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
@@ -702,55 +936,56 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
             "the body needs sourceOptions or eventStoreSourceOptions",
         );
     }
+    if body.get("runtimeSourceConfigs").is_some() {
+        return error(
+            400,
+            BAD_BODY,
+            "a test (debug) run takes sourceOptions, not runtimeSourceConfigs",
+        );
+    }
     let events = match input_events(ten, &body) {
         Ok(e) => e,
         Err(r) => return r,
     };
-    let counts = process_events(&meter.definition, version, &events);
+    let (counts, _) = process_events(&meter.definition, version, &events);
     let failed = counts.iter().any(|c| c.errors > 0);
     let status = if failed {
         "TESTING_FAILED"
     } else {
         "TESTING_PASSED"
     };
-    let meter_id = meter.id;
+    let (meter_id, revision) = (meter.id, meter.revision);
     let ten = tenant_mut(state, t);
-    let n = ten.data.next_session;
-    ten.data.next_session += 1;
-    let session = format!("R-{n:06}");
-    ten.data.runs.push(RunRecord {
-        session_id: session.clone(),
+    let (number, session_id, job_id) = new_session(shared, ten);
+    let record = RunRecord {
+        number,
+        session_id,
+        job_id,
         meter_id,
         version: version.to_string(),
+        revision,
         run_type: "DEBUG".into(),
         unique_key: None,
         started_at: now,
         duration_ms: 0,
         final_status: status.into(),
         counts,
-    });
+        streaming: false,
+        stop: None,
+    };
+    // The bare session object, with a string runStatus (Zuora's debug answer).
+    let mut session = session_json(&record, now);
+    if let Some(o) = session.as_object_mut() {
+        o.shift_remove("status");
+        o.shift_remove("statusDescription");
+        o.insert("runStatus".into(), json!(status));
+        o.insert("runStatusDescription".into(), json!(status));
+    }
+    ten.data.runs.push(record);
     if let Err(e) = state.persist(t, None, None) {
         return persist_failed(e);
     }
-    Response::json(
-        200,
-        &json!({
-            "id": n,
-            "sessionId": session,
-            "jobId": n,
-            "meterId": meter_id,
-            "version": version,
-            "revision": 1,
-            "runType": 1,
-            "runTypeDescription": "DEBUG",
-            "startTime": format_ms(now),
-            "endTime": format_ms(now),
-            "runStatus": status,
-            "runStatusDescription": status,
-            "canExportSummary": true,
-            "hasLineageEnabled": false,
-        }),
-    )
+    Response::json(200, &session)
 }
 
 fn run_status(state: &State, t: &str, id: &str, version: &str) -> Response {
@@ -761,6 +996,72 @@ fn run_status(state: &State, t: &str, id: &str, version: &str) -> Response {
     };
     let status = latest_status(ten, meter.id, version, super::state::now());
     ok(json!({"runStatus": status_code(&status), "runStatusDescription": status}))
+}
+
+/// `POST /meters/stop/{meterId}/{version}?forceStop=`: stops every running NORMAL run of the
+/// version. Batch runs (and forced stops) end CANCELED at once; a streaming run stops gracefully
+/// (STOPPING, then PAUSED after `Config::stop_delay`), and while it does, any further stop is
+/// refused with 70003043. Nothing running: 70002122.
+fn stop(
+    shared: &Shared,
+    state: &mut State,
+    t: &str,
+    id: &str,
+    version: &str,
+    req: &Request,
+) -> Response {
+    let now = super::state::now();
+    let force = match req.query.iter().find(|(k, _)| k == "forceStop") {
+        None => false,
+        Some((_, v)) if v.eq_ignore_ascii_case("true") => true,
+        Some((_, v)) if v.eq_ignore_ascii_case("false") || v.is_empty() => false,
+        Some((_, v)) => {
+            return error(
+                400,
+                BAD_BODY,
+                format!("forceStop must be true or false, not {v:?}"),
+            )
+        }
+    };
+    let ten = tenant(state, t);
+    // The reference lists 70002103 and 70002104 among stop's 400 codes.
+    let meter_id = match check_meter_version(ten, id, version, 400) {
+        Ok(m) => m.id,
+        Err(r) => return r,
+    };
+    let ten = tenant_mut(state, t);
+    let mut runs: Vec<&mut RunRecord> = ten
+        .data
+        .runs
+        .iter_mut()
+        .filter(|r| r.meter_id == meter_id && r.version == version && r.running(now))
+        .collect();
+    if runs.iter().any(|r| r.stopping(now)) {
+        return error(
+            400,
+            STOP_IN_PROGRESS,
+            format!("A stop is already in progress for meter {id} version {version}"),
+        );
+    }
+    if runs.is_empty() {
+        return error(
+            400,
+            NOT_RUNNING,
+            format!("The meter version is not running: meter {id} version {version}"),
+        );
+    }
+    let delay_ms = shared.config.stop_delay.as_millis() as u64;
+    for r in runs.iter_mut() {
+        r.stop = Some(StopRecord {
+            at: now,
+            graceful: r.streaming && !force,
+            delay_ms,
+        });
+    }
+    if let Err(e) = state.persist(t, None, None) {
+        return persist_failed(e);
+    }
+    Response::json(200, &json!({"success": true}))
 }
 
 fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {

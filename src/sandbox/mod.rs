@@ -44,6 +44,8 @@ pub struct Config {
     pub token_lifetime: Duration,
     /// How long a run takes from start to COMPLETED.
     pub run_duration: Duration,
+    /// How long a graceful stop of a streaming meter stays STOPPING before it is PAUSED.
+    pub stop_delay: Duration,
     /// Share of requests that fail on purpose (0..=1).
     pub fail_rate: f64,
     /// Seed of the fault dice.
@@ -66,6 +68,7 @@ impl Default for Config {
             tenants: Vec::new(),
             token_lifetime: Duration::from_secs(3600),
             run_duration: Duration::from_secs(2),
+            stop_delay: Duration::from_secs(1),
             fail_rate: 0.0,
             seed: 1,
             latency: Duration::ZERO,

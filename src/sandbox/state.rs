@@ -50,6 +50,9 @@ pub struct MeterRecord {
     pub created_at: i64,
     /// Last import (epoch ms).
     pub updated_at: i64,
+    /// How many times it was imported (the run answer's `revision`).
+    #[serde(default = "one")]
+    pub revision: u64,
     /// The definition as imported; written to its own file, not into `state.json`.
     #[serde(skip)]
     pub definition: Value,
@@ -72,16 +75,29 @@ pub struct TaskCount {
     pub source: bool,
 }
 
+fn one() -> u64 {
+    1
+}
+
 /// One run (NORMAL) or test session (DEBUG).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunRecord {
-    /// `R-000001`.
+    /// The session's number (the session object's `id`, as a string there).
+    #[serde(default)]
+    pub number: u64,
+    /// `R-00000001`.
     pub session_id: String,
+    /// 32 hex characters.
+    #[serde(default)]
+    pub job_id: String,
     /// Meter id.
     pub meter_id: u64,
     /// Meter version.
     pub version: String,
+    /// The meter's revision when the run started.
+    #[serde(default = "one")]
+    pub revision: u64,
     /// `NORMAL` or `DEBUG`.
     pub run_type: String,
     /// The client's idempotency key.
@@ -94,29 +110,76 @@ pub struct RunRecord {
     pub final_status: String,
     /// Per-operator counts.
     pub counts: Vec<TaskCount>,
+    /// A streaming meter (Streaming API or Kafka source, incremental S3): it runs until stopped,
+    /// and a stop that is not forced is graceful (STOPPING, then PAUSED).
+    #[serde(default)]
+    pub streaming: bool,
+    /// How it was stopped, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopRecord>,
+}
+
+/// A stop of a run.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopRecord {
+    /// When it was asked for (epoch ms).
+    pub at: i64,
+    /// Graceful (STOPPING, then PAUSED after `delay_ms`); otherwise canceled at once.
+    pub graceful: bool,
+    /// How long a graceful stop takes (ms).
+    pub delay_ms: u64,
 }
 
 impl RunRecord {
-    /// The run's status at `now` (epoch ms): INITIALIZING for the first quarter of its
-    /// duration, RUNNING until it ends, then its final status.
+    /// The run's status description at `now` (epoch ms): INITIALIZING for the first quarter of
+    /// its duration, RUNNING until it ends (a streaming run until it is stopped), then its final
+    /// status; CANCELED once stopped by force, STOPPING then PAUSED once stopped gracefully.
     pub fn status_at(&self, now: i64) -> &str {
         if self.run_type == "DEBUG" {
             return &self.final_status;
         }
+        if let Some(stop) = &self.stop {
+            return if !stop.graceful {
+                "CANCELED"
+            } else if now < stop.at + stop.delay_ms as i64 {
+                "STOPPING"
+            } else {
+                "PAUSED"
+            };
+        }
         let elapsed = now.saturating_sub(self.started_at).max(0) as u64;
-        if elapsed >= self.duration_ms {
-            &self.final_status
-        } else if elapsed * 4 < self.duration_ms {
+        if elapsed * 4 < self.duration_ms {
             "INITIALIZING"
-        } else {
+        } else if self.streaming || elapsed < self.duration_ms {
             "RUNNING"
+        } else {
+            &self.final_status
         }
     }
 
-    /// End time, once finished.
+    /// End time, once finished (never, for a streaming run nobody stopped).
     pub fn ended_at(&self, now: i64) -> Option<i64> {
-        let end = self.started_at + self.duration_ms as i64;
-        (self.run_type == "DEBUG" || now >= end).then_some(end)
+        if self.run_type == "DEBUG" {
+            return Some(self.started_at);
+        }
+        let end = match &self.stop {
+            Some(s) if !s.graceful => s.at,
+            Some(s) => s.at + s.delay_ms as i64,
+            None if self.streaming => return None,
+            None => self.started_at + self.duration_ms as i64,
+        };
+        (now >= end).then_some(end)
+    }
+
+    /// Whether a graceful stop is under way at `now`.
+    pub fn stopping(&self, now: i64) -> bool {
+        self.status_at(now) == "STOPPING"
+    }
+
+    /// Whether it is a NORMAL run that has not ended at `now`.
+    pub fn running(&self, now: i64) -> bool {
+        self.run_type == "NORMAL" && self.ended_at(now).is_none()
     }
 }
 
@@ -197,7 +260,7 @@ impl Tenant {
             .data
             .runs
             .iter()
-            .filter(|r| r.run_type == "NORMAL" && r.ended_at(now).is_none())
+            .filter(|r| r.running(now))
             .map(|r| r.meter_id)
             .collect();
         ids.sort_unstable();
@@ -356,34 +419,100 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
     Ok(data)
 }
 
-/// Runs the events through a meter version: records missing a field the event schema requires
-/// (absent, `null`, or the empty string an empty CSV cell gives), and records that are not
-/// objects, are errors at the source operators, the rest pass every operator.
-/// Returns the per-operator counts.
-pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Vec<TaskCount> {
-    let required: Vec<&str> = definition["schemas"]
-        .get(0)
-        .and_then(|s| s["schema"]["required"].as_array())
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let bad = events
+/// The event definition a version reads: the one its first source task names (`schemaId` or
+/// `schemaName`, by name, an `(N)` suffix ignored), else the first of `schemas[]`.
+pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Value> {
+    let schemas = definition["schemas"].as_array()?;
+    let bare = |n: &str| match n.rfind('(') {
+        Some(i) if n.ends_with(')') => n[..i].to_string(),
+        _ => n.to_string(),
+    };
+    let named = version_tasks(definition, version)
         .iter()
-        .filter(|e| {
-            e.as_object().is_none_or(|o| {
-                required
-                    .iter()
-                    .any(|f| o.get(*f).is_none_or(|v| v.is_null() || v == ""))
-            })
-        })
-        .count() as u64;
-    let good = events.len() as u64 - bad;
-    let tasks = definition["versions"]
+        .filter(|t| t["nodeType"].as_str() == Some("SOURCE"))
+        .flat_map(|t| [&t["metadata"]["schemaName"], &t["metadata"]["schemaId"]])
+        .filter_map(Value::as_str)
+        .find_map(|name| {
+            schemas
+                .iter()
+                .find(|s| s["name"].as_str().is_some_and(|n| bare(n) == bare(name)))
+        });
+    named.or_else(|| schemas.first()).map(|s| &s["schema"])
+}
+
+fn version_tasks<'a>(definition: &'a Value, version: &str) -> &'a [Value] {
+    definition["versions"]
         .as_array()
         .and_then(|vs| vs.iter().find(|v| v["version"] == version))
         .and_then(|v| v["tasks"].as_array())
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Whether a record passes an event definition, in either of Zuora's dialects: every
+/// `required` and `eventIdFields` field present (not absent, `null` or the empty string an empty
+/// CSV cell gives), and every present value of a declared type readable as that type. Values
+/// from a CSV file are strings, so `"42"` is an integer. `datetime` (Zuora's own type) takes a
+/// string or an epoch number; its `timeFormat` is not applied to the value (permissive: Zuora
+/// does not document how it reports a mismatch). Unknown types accept anything.
+pub fn record_passes(schema: &Value, record: &Value) -> bool {
+    let Some(o) = record.as_object() else {
+        return false;
+    };
+    let blank = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v == "");
+    let names = |k: &str| -> Vec<&str> {
+        schema[k]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    if names("required")
+        .iter()
+        .chain(names("eventIdFields").iter())
+        .any(|f| blank(o.get(*f)))
+    {
+        return false;
+    }
+    let Some(props) = schema["properties"].as_object() else {
+        return true;
+    };
+    o.iter().all(|(k, v)| {
+        let Some(ty) = props.get(k).and_then(|p| p["type"].as_str()) else {
+            return true;
+        };
+        if blank(Some(v)) {
+            return true;
+        }
+        let text = v.as_str().map(str::trim);
+        match ty {
+            "integer" => v.is_i64() || v.is_u64() || text.is_some_and(|t| t.parse::<i64>().is_ok()),
+            "number" => v.is_number() || text.is_some_and(|t| t.parse::<f64>().is_ok()),
+            "boolean" => {
+                v.is_boolean() || matches!(text, Some("true" | "false" | "TRUE" | "FALSE"))
+            }
+            "string" => !v.is_object() && !v.is_array(),
+            "datetime" => v.is_string() || v.is_number(),
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            _ => true,
+        }
+    })
+}
+
+/// Runs the events through a meter version: records that fail its event definition (see
+/// [`record_passes`]) are errors at the source operators, the rest pass every operator.
+/// Returns the per-operator counts (none for a predefined meter without tasks) and how many
+/// records passed.
+pub fn process_events(
+    definition: &Value,
+    version: &str,
+    events: &[Value],
+) -> (Vec<TaskCount>, u64) {
+    let schema = event_schema(definition, version)
         .cloned()
-        .unwrap_or_default();
-    tasks
+        .unwrap_or(Value::Null);
+    let bad = events.iter().filter(|e| !record_passes(&schema, e)).count() as u64;
+    let good = events.len() as u64 - bad;
+    let counts = version_tasks(definition, version)
         .iter()
         .map(|t| {
             let id = t["id"].as_str().unwrap_or_default().to_string();
@@ -396,7 +525,23 @@ pub fn process_events(definition: &Value, version: &str, events: &[Value]) -> Ve
                 error_code: (source && bad > 0).then(|| "70000000".to_string()),
             }
         })
-        .collect()
+        .collect();
+    (counts, good)
+}
+
+/// Whether a meter version streams (it runs until stopped): a predefined meter fed by the
+/// Streaming API, or a version with a Streaming API (`ZUORA_BULK_API`) or Kafka source, or an
+/// S3 source with `incremental: true`.
+pub fn is_streaming(definition: &Value, version: &str) -> bool {
+    definition["typeDefinition"]["sourceType"] == "ZUORA_BULK_API"
+        || version_tasks(definition, version).iter().any(|t| {
+            t["nodeType"] == "SOURCE"
+                && match t["operatorType"].as_str() {
+                    Some("ZUORA_BULK_API" | "KAFKA") => true,
+                    Some("S3") => t["metadata"]["incremental"] == true,
+                    _ => false,
+                }
+        })
 }
 
 /// The current time, for records.
@@ -411,25 +556,90 @@ mod tests {
 
     #[test]
     fn run_progresses_and_counts_split_by_operator() {
-        let r = RunRecord {
-            session_id: "R-000001".into(),
+        let mut r = RunRecord {
+            number: 1,
+            session_id: "R-00000001".into(),
+            job_id: "0".repeat(32),
             meter_id: 1,
             version: "0.0.1".into(),
+            revision: 1,
             run_type: "NORMAL".into(),
             unique_key: None,
             started_at: 1000,
             duration_ms: 2000,
             final_status: "COMPLETED".into(),
             counts: vec![],
+            streaming: false,
+            stop: None,
         };
         assert_eq!(r.status_at(1100), "INITIALIZING");
         assert_eq!(r.status_at(2000), "RUNNING");
         assert_eq!(r.status_at(3000), "COMPLETED");
+        assert!(r.running(2000) && !r.running(3000));
+        // A streaming run never ends by itself; a graceful stop pauses it after a delay.
+        r.streaming = true;
+        assert_eq!(r.status_at(100_000), "RUNNING");
+        assert!(r.running(100_000));
+        r.stop = Some(StopRecord {
+            at: 5000,
+            graceful: true,
+            delay_ms: 500,
+        });
+        assert!(r.stopping(5100) && r.running(5100));
+        assert_eq!(r.status_at(5600), "PAUSED");
+        assert!(!r.running(5600));
+        r.stop = Some(StopRecord {
+            at: 5000,
+            graceful: false,
+            delay_ms: 0,
+        });
+        assert_eq!(
+            (r.status_at(5000), r.ended_at(5000)),
+            ("CANCELED", Some(5000))
+        );
         let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
             {"id": "s", "predecessors": []}, {"id": "k", "predecessors": [{"id": "s"}]}]}]});
-        let c = process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
+        let (c, good) =
+            process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
+        assert_eq!(good, 1);
         assert_eq!((c[0].output, c[0].errors, c[0].source), (1, 2, true));
         assert_eq!((c[1].output, c[1].errors, c[1].source), (1, 0, false));
+    }
+
+    #[test]
+    fn zuoras_event_dialect_is_understood() {
+        let schema = json!({"type": "object", "eventIdFields": ["id"], "required": ["at"], "properties": {
+            "id": {"type": "string", "order": 0},
+            "at": {"type": "datetime", "order": 1, "eventTime": true, "timeFormat": "yyyy-MM-dd"},
+            "n": {"type": "integer"}, "x": {"type": "number"}, "b": {"type": "boolean"}}});
+        assert!(record_passes(
+            &schema,
+            &json!({"id": "1", "at": "2026-01-01", "n": "3", "x": "1.5", "b": "true"})
+        ));
+        assert!(record_passes(
+            &schema,
+            &json!({"id": "1", "at": 1767225600000_i64, "n": 3})
+        ));
+        assert!(
+            !record_passes(&schema, &json!({"at": "2026-01-01"})),
+            "eventIdFields are needed"
+        );
+        assert!(!record_passes(&schema, &json!({"id": "1", "at": ""})));
+        assert!(!record_passes(
+            &schema,
+            &json!({"id": "1", "at": "2026-01-01", "n": "three"})
+        ));
+        assert!(!record_passes(&schema, &json!({"id": "1", "at": {"d": 1}})));
+        // The source names its event definition; an (N) suffix does not matter.
+        let def = json!({"schemas": [{"name": "other", "schema": {"required": ["z"]}}, {"name": "ev(3)", "schema": schema}],
+            "versions": [{"version": "0.0.1", "tasks": [{"id": "s", "nodeType": "SOURCE", "operatorType": "ZUORA_BULK_API",
+            "metadata": {"schemaId": "ev"}}]}]});
+        assert_eq!(
+            event_schema(&def, "0.0.1").unwrap()["eventIdFields"][0],
+            "id"
+        );
+        assert!(is_streaming(&def, "0.0.1"));
+        assert!(!is_streaming(&json!({"typeDefinition": null}), "0.0.1"));
     }
 
     #[test]
@@ -449,6 +659,7 @@ mod tests {
                 global_id: "g".into(),
                 created_at: 1,
                 updated_at: 2,
+                revision: 1,
                 definition: json!({"name": "M"}),
             },
         );

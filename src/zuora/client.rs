@@ -314,6 +314,25 @@ impl Client {
         self.data(&call).map(|data| RunStatus { data })
     }
 
+    /// `POST /meters/stop/{meterId}/{version}?forceStop=...` (no body): stops every running NORMAL
+    /// run of the version. Zuora answers `{success: true}`; batch runs are canceled at once, a
+    /// streaming meter stops gracefully (STOPPING, then PAUSED) unless forced. Sent again only
+    /// when it surely did not arrive: a repeated stop is refused (70003043 or 70002122).
+    pub fn stop(&self, meter_id: &str, version: &str, force: bool) -> Result<Value, ZuoraError> {
+        let call = Call {
+            method: "POST",
+            path: format!(
+                "/meters/stop/{}/{}?forceStop={force}",
+                seg(meter_id),
+                seg(version)
+            ),
+            body: Body::Json(Vec::new()),
+            auth: true,
+            idempotency: Idempotency::Unsafe,
+        };
+        self.json(&call)
+    }
+
     /// `POST /meters/{meterId}/summary`: the response's `data`.
     pub fn summary(&self, meter_id: &str, query: &SummaryQuery) -> Result<Value, ZuoraError> {
         let call = Call {
@@ -733,8 +752,10 @@ fn v1_retryable(body: &[u8]) -> bool {
     !codes.is_empty() && codes.iter().all(|c| matches!(c % 100, 50 | 61 | 70 | 99))
 }
 
-/// Zuora's error list from a body: `errors[{code, message}]` (Meters), `reasons[{code,
-/// message}]` (v1), or `{message}` (upload 401).
+/// Zuora's error list from a body, whichever shape it has: `errors[{code, message}]` (run 400 and
+/// 401), `error{code, message}` (401 and 404 of most operations), `reasons[{code, message}]`
+/// (500, and the v1 shape with integer codes), `{message}` (upload 401) or OAuth's
+/// `{error, error_description}`. Unknown shapes give their text.
 pub fn parse_errors(body: &[u8]) -> Vec<ApiMessage> {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         let text = String::from_utf8_lossy(body);
@@ -749,16 +770,12 @@ pub fn parse_errors(body: &[u8]) -> Vec<ApiMessage> {
         };
     };
     let mut out = Vec::new();
+    // `{success: false, data, error: {code, message}}`: 401 and 404 of most Meters operations.
+    if v["error"].is_object() {
+        out.push(api_message(&v["error"]));
+    }
     for key in ["errors", "reasons"] {
-        for e in v[key].as_array().into_iter().flatten() {
-            let code = match &e["code"] {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            };
-            let message = e["message"].as_str().unwrap_or_default().to_string();
-            out.push(ApiMessage { code, message });
-        }
+        out.extend(v[key].as_array().into_iter().flatten().map(api_message));
     }
     if out.is_empty() {
         if let Some(m) = v["message"]
@@ -772,6 +789,21 @@ pub fn parse_errors(body: &[u8]) -> Vec<ApiMessage> {
         }
     }
     out
+}
+
+/// One `{code, message}` object; a code may be a string or a number, a message may be absent.
+fn api_message(e: &Value) -> ApiMessage {
+    let code = match &e["code"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let message = match &e["message"] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    ApiMessage { code, message }
 }
 
 struct MultipartPart<'a> {
@@ -836,6 +868,20 @@ mod tests {
         assert_eq!(
             (v1[0].code.as_deref(), v1[0].message.as_str()),
             (Some("53100020"), "bad")
+        );
+        let e = parse_errors(
+            br#"{"success":false,"data":null,"error":{"code":"70002006","message":"UNAUTHORIZED"}}"#,
+        );
+        assert_eq!(
+            (e[0].code.as_deref(), e[0].message.as_str()),
+            (Some("70002006"), "UNAUTHORIZED")
+        );
+        let r = parse_errors(br#"{"reasons":[{"code":"70002194","message":"boom"}]}"#);
+        assert_eq!(r[0].code.as_deref(), Some("70002194"));
+        let o = parse_errors(br#"{"error":"invalid_client","error_description":"no"}"#);
+        assert_eq!(
+            (o[0].code.as_deref(), o[0].message.as_str()),
+            (Some("invalid_client"), "no")
         );
         let up = parse_errors(br#"{"message":"Authentication error"}"#);
         assert_eq!(up[0].message, "Authentication error");

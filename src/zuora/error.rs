@@ -151,6 +151,26 @@ impl ZuoraError {
         }
     }
 
+    /// Zuora's codes and messages, `code: message; ...`, when it answered with any.
+    pub fn quoted(&self) -> Option<String> {
+        match self {
+            ZuoraError::Auth { errors, .. } | ZuoraError::Api { errors, .. }
+                if !errors.is_empty() =>
+            {
+                Some(quote(errors))
+            }
+            _ => None,
+        }
+    }
+
+    /// Zuora's `{code, message}` items, when it answered with any.
+    pub fn messages(&self) -> &[ApiMessage] {
+        match self {
+            ZuoraError::Auth { errors, .. } | ZuoraError::Api { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
     /// Zuora's error codes, when there are any.
     pub fn codes(&self) -> Vec<&str> {
         match self {
@@ -220,10 +240,14 @@ fn hint(status: u16, errors: &[ApiMessage]) -> Option<&'static str> {
             .iter()
             .any(|e| e.message.to_ascii_lowercase().contains(t))
     };
-    Some(if has("70002103") || status == 404 {
-        "Check the meter id: ids differ per tenant (the id is in the meter's URL in the Zuora UI, and `meter import` prints it)"
+    Some(if has("70002122") {
+        "Nothing to stop: this meter version is not running (`meterctl meter status` shows how its last run ended)"
+    } else if has("70003043") {
+        "A stop of this version is already in progress: wait for it to end (`meterctl meter status`)"
     } else if has("70002104") {
         "Check the version: Zuora currently supports only 0.0.1"
+    } else if has("70002103") || status == 404 {
+        "Check the meter id: ids differ per tenant (the id is in the meter's URL in the Zuora UI, and `meter import` prints it)"
     } else if has("70002004") {
         "Mediation is not enabled on this tenant; ask Zuora support"
     } else if has("70002001") || has("70002003") {

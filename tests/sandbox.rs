@@ -542,3 +542,191 @@ fn an_enveloped_export_and_a_string_expires_in_are_accepted() {
     );
     handle.join().unwrap();
 }
+
+#[test]
+fn real_dialect_imports_are_accepted_and_created_at_stays() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    // CUSTOM with typeDefinition null; versions[].metadata as an object, a string and null;
+    // uniqueName/internalName on tasks; a NOOP sink without metadata.
+    let tasks = json!([
+        {"id": "s", "name": "Streaming API", "uniqueName": "a", "internalName": null, "nodeType": "SOURCE",
+         "operatorType": "ZUORA_BULK_API", "metadata": {"schemaId": "ev", "keyFields": ["id"]}, "predecessors": []},
+        {"id": "f", "name": "Filter", "uniqueName": "b", "internalName": null, "nodeType": "PROCESSOR",
+         "operatorType": "FILTER", "metadata": {"ruleCombiner": "and", "rules": [{"sourceField": "n", "operator": "gt", "value": "0"}]},
+         "predecessors": [{"id": "s"}]},
+        {"id": "k", "name": "Empty Sink", "uniqueName": "c", "internalName": null, "nodeType": "SINK",
+         "operatorType": "NOOP", "predecessors": [{"id": "f"}]}
+    ]);
+    let custom = json!({"name": "Custom", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.3", "versions": [
+        {"version": "0.0.1", "metadata": {"flowDirection": "vertical"}, "tasks": tasks},
+        {"version": "0.0.2", "metadata": "{\"positions\": {}}", "tasks": tasks},
+        {"version": "0.0.3", "metadata": null, "versionDetail": "r3", "tasks": tasks}]});
+    let first = c
+        .import(
+            "c.json",
+            &serde_json::to_vec(&custom).unwrap(),
+            Some("g-custom"),
+        )
+        .unwrap();
+    assert_eq!(first["typeDefinition"], Value::Null);
+    assert_eq!(first["latestVersionRunStatus"], 1);
+    assert_eq!(first["latestVersionRunStatusDescription"], "NEVER_RUN");
+    // A predefined meter's version may carry no tasks.
+    let count = json!({"name": "Count", "type": "COUNT", "latestVersion": "0.0.1",
+        "typeDefinition": {"sourceType": "ZUORA_BULK_API", "schemaId": "STANDARD", "configs": {"cumulativePeriod": "day"}},
+        "versions": [{"version": "0.0.1", "metadata": {"flowDirection": "vertical"}}]});
+    c.import(
+        "n.json",
+        &serde_json::to_vec(&count).unwrap(),
+        Some("g-count"),
+    )
+    .unwrap();
+    // But a CUSTOM version with nothing in it is refused, in Zuora's words.
+    let empty = json!({"name": "E", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1"}]});
+    let e = c
+        .import("e.json", &serde_json::to_vec(&empty).unwrap(), None)
+        .unwrap_err();
+    assert_eq!(e.codes(), ["70002108"]);
+    assert!(
+        e.to_string()
+            .contains("Version must include versionDetail, metadata, or tasks"),
+        "{e}"
+    );
+    // Re-importing the same globalId keeps the id and createdAt (as Zuora does).
+    std::thread::sleep(Duration::from_millis(5));
+    let again = c
+        .import(
+            "c.json",
+            &serde_json::to_vec(&custom).unwrap(),
+            Some("g-custom"),
+        )
+        .unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["createdAt"], first["createdAt"]);
+    assert_ne!(again["updatedAt"], first["createdAt"]);
+    // The run answer carries the meter's revision (two imports: 2).
+    let run = c
+        .run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "k".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let session = run.data.unwrap();
+    assert_eq!(session["revision"], 2);
+    assert_eq!(session["meterId"], 101);
+    assert_eq!(session["jobId"].as_str().unwrap().len(), 32);
+}
+
+#[test]
+fn runtime_source_configs_are_checked_and_unique_keys_are_per_meter() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    c.import("a.json", &definition("A"), Some("g-a")).unwrap();
+    c.import("b.json", &definition("B"), Some("g-b")).unwrap();
+    let run = |key: &str, configs: Value| {
+        c.run(
+            "101",
+            "0.0.1",
+            &RunRequest {
+                unique_key: key.into(),
+                runtime_source_configs: serde_json::from_value(configs).unwrap(),
+                ..Default::default()
+            },
+        )
+    };
+    for (i, (bad, says)) in [
+        (json!([{"processorId": "src"}]), "sourceType is required"),
+        (json!([{"sourceType": "FTP"}]), "is not one of LOCAL_FS"),
+        (json!([{"sourceType": "LOCAL_FS", "localFs": {}}]), "localFs.fileId is required"),
+        (json!([{"sourceType": "LOCAL_FS", "localFs": {"fileId": "1"}}]), "localFs.fileId is required"),
+        (json!([{"sourceType": "S3", "s3": {"fileFormat": "CSV"}}]), "s3.paths is required"),
+        (json!([{"sourceType": "S3", "s3": {"paths": ["a/"], "fileFormat": "TSV"}}]), "s3.fileFormat is required"),
+        (json!([{"sourceType": "EVENT_STORE", "eventStore": {}}]), "eventStore.storeId is required"),
+        (json!([{"sourceType": "EVENT_STORE", "eventStore": {"storeId": "s", "startDate": "01/02/2026"}}]), "dates like"),
+        (json!([{"sourceType": "SNOWFLAKE", "snowflake": {"query": "DELETE FROM t"}}]), "SELECT"),
+        (json!([{"sourceType": "S3", "processorId": "nope", "s3": {"paths": ["a/"], "fileFormat": "CSV"}}]), "not a task"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = run(&format!("bad-{i}"), bad).unwrap_err();
+        assert_eq!(e.status(), Some(400), "{e}");
+        assert!(e.to_string().contains(says), "{says}: {e}");
+    }
+    assert!(server.runs("sandbox").is_empty());
+    let ok = json!([{"sourceType": "S3", "processorId": "src",
+        "s3": {"connectionName": "c", "paths": ["usage/"], "fileFormat": "CSV", "incremental": false}}]);
+    assert!(!run("same", ok).unwrap().already_started);
+    // The same key on another meter starts that meter; on this one it is a duplicate.
+    let other = c
+        .run(
+            "102",
+            "0.0.1",
+            &RunRequest {
+                unique_key: "same".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(!other.already_started);
+    assert!(run("same", json!([])).unwrap().already_started);
+}
+
+#[test]
+fn debug_reads_zuoras_event_dialect_and_answers_a_string_run_status() {
+    let server = Server::start(Config::default()).unwrap();
+    let c = client(&server);
+    let def = json!({"name": "D", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "src", "name": "Upload", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "ev"}, "predecessors": []},
+            {"id": "k", "name": "Sink", "nodeType": "SINK", "operatorType": "NOOP", "metadata": {}, "predecessors": [{"id": "src"}]}]}],
+        "schemas": [{"name": "ev", "type": 1, "schema": {"type": "object", "eventIdFields": ["id"], "required": ["at"], "properties": {
+            "id": {"type": "string", "order": 0, "eventTime": false},
+            "at": {"type": "datetime", "order": 1, "eventTime": true, "timeFormat": "yyyy-MM-dd'T'HH:mm:ss"},
+            "n": {"type": "integer", "order": 2, "eventTime": false}}}}]});
+    c.import("d.json", &serde_json::to_vec(&def).unwrap(), None)
+        .unwrap();
+    let test = |events: Value| {
+        let req: meterctl::zuora::types::DebugRequest = meterctl::zuora::types::DebugRequest {
+            source_options: vec![meterctl::zuora::types::DebugSourceOption {
+                processor_id: "src".into(),
+                test_data: serde_json::from_value(events).unwrap(),
+                local_file_id: None,
+            }],
+        };
+        c.debug("101", "0.0.1", &req).unwrap()
+    };
+    let passed = test(json!([{"id": "1", "at": "2026-01-05T09:12:44", "n": 3}]));
+    assert_eq!(passed["runStatus"], "TESTING_PASSED");
+    assert_eq!(passed["runStatusDescription"], "TESTING_PASSED");
+    assert_eq!(
+        (
+            passed["runType"].as_i64(),
+            passed["runTypeDescription"].as_str()
+        ),
+        (Some(2), Some("DEBUG"))
+    );
+    assert!(
+        passed.get("success").is_none(),
+        "bare, no envelope: {passed}"
+    );
+    // No event id, or a datetime that is not one: failed.
+    assert_eq!(
+        test(json!([{"at": "2026-01-05T09:12:44"}]))["runStatus"],
+        "TESTING_FAILED"
+    );
+    assert_eq!(
+        test(json!([{"id": "2", "at": [1]}]))["runStatus"],
+        "TESTING_FAILED"
+    );
+    let status = c.run_status("101", "0.0.1").unwrap();
+    assert_eq!(
+        (status.code(), status.description()),
+        (Some(3), "TESTING_FAILED")
+    );
+}

@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use meterctl::sandbox::{Config, Server};
-use meterctl::zuora::types::{RunRequest, SummaryQuery};
+use meterctl::zuora::types::{RunRequest, RunStarted, SummaryQuery};
 use meterctl::zuora::{Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
 use serde_json::{json, Value};
 
@@ -628,7 +628,7 @@ fn runtime_source_configs_are_checked_and_unique_keys_are_per_meter() {
     let c = client(&server);
     c.import("a.json", &definition("A"), Some("g-a")).unwrap();
     c.import("b.json", &definition("B"), Some("g-b")).unwrap();
-    let run = |key: &str, configs: Value| {
+    let run = |key: &str, configs: Value| -> Result<RunStarted, Box<ZuoraError>> {
         c.run(
             "101",
             "0.0.1",
@@ -638,6 +638,7 @@ fn runtime_source_configs_are_checked_and_unique_keys_are_per_meter() {
                 ..Default::default()
             },
         )
+        .map_err(Box::new)
     };
     for (i, (bad, says)) in [
         (json!([{"processorId": "src"}]), "sourceType is required"),

@@ -131,12 +131,12 @@ fn every_sandbox_answer_has_zuoras_shape() {
     let base = server.base_url().to_string();
     let (status, t) = token(&base);
     check("token", status, 200, &t);
-    let tok = t["access_token"].as_str().unwrap().to_string();
-    let tok = Some(tok.as_str());
+    let access = t["access_token"].as_str().unwrap().to_string();
+    let tok = Some(access.as_str());
 
-    let (status, body) = import(&base, tok.unwrap(), &meter("LOCAL_FILE"), "g-batch");
+    let (status, body) = import(&base, &access, &meter("LOCAL_FILE"), "g-batch");
     check("import", status, 200, &body);
-    let (status, body) = import(&base, tok.unwrap(), &meter("ZUORA_BULK_API"), "g-stream");
+    let (status, body) = import(&base, &access, &meter("ZUORA_BULK_API"), "g-stream");
     check("import", status, 200, &body);
     let (status, body) = json_call(&base, "GET", "/meters/export/101", tok, &Value::Null);
     check("export", status, 200, &body);
@@ -255,7 +255,7 @@ fn every_sandbox_answer_has_zuoras_shape() {
     let (status, body) = json_call(&base, "POST", "/meters/stop/999/0.0.1", tok, &Value::Null);
     check("errors", status, 400, &body);
     assert_eq!(body["errors"][0]["code"], "70002103");
-    let (status, body) = import(&base, tok.unwrap(), &json!({"type": "CUSTOM"}), "g-bad");
+    let (status, body) = import(&base, &access, &json!({"type": "CUSTOM"}), "g-bad");
     check("errors", status, 400, &body);
 
     // 401: run answers the errors shape, the others the error shape.

@@ -747,7 +747,7 @@ fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Res
             "LOCAL_FS" if !conf["fileId"].is_u64() => {
                 return Err(format!("{at}.localFs.fileId is required (an integer)"))
             }
-            "S3" if !conf["paths"].as_array().is_some_and(|p| !p.is_empty()) => {
+            "S3" if conf["paths"].as_array().is_none_or(|p| p.is_empty()) => {
                 return Err(format!("{at}.s3.paths is required (an array of paths)"))
             }
             "S3" if !conf["fileFormat"]

@@ -567,7 +567,8 @@ pub struct MeterRunArgs {
     /// key never starts a second run.
     #[arg(long, value_name = "KEY")]
     pub unique_key: Option<String>,
-    /// Upload this input file (CSV, JSON, NDJSON) first and run on it.
+    /// Upload this input file (CSV, JSON, NDJSON) first and run on it (sent as a
+    /// runtimeSourceConfigs item `{"sourceType": "LOCAL_FS", "processorId", "localFs": {"fileId"}}`).
     #[arg(long, value_name = "FILE", conflicts_with = "file_id")]
     pub upload: Option<PathBuf>,
     /// Run on a file uploaded before (its id from POST /meters/files).
@@ -576,8 +577,9 @@ pub struct MeterRunArgs {
     /// The source operator that reads the file (default: the meter's only SOURCE task).
     #[arg(long, value_name = "ID")]
     pub processor_id: Option<String>,
-    /// For an Event Store source: read events from this date on (legacy
-    /// eventStoreSourceOptions), e.g. 2026-01-01.
+    /// For an Event Store source: read events from this date on, YYYY-MM-DD (e.g. 2026-01-01).
+    /// Sent as a runtimeSourceConfigs EVENT_STORE item with the source task's storeId, or as
+    /// the legacy eventStoreSourceOptions when the store is not known (with --processor-id).
     #[arg(long, value_name = "DATE")]
     pub start_date: Option<String>,
     /// For an Event Store source: read events up to this date.

@@ -250,7 +250,7 @@ fn test_run_wait_status_and_summary() {
         stderr.contains("uploaded sms-events.csv as file 1"),
         "{stderr}"
     );
-    // The upload travels as a runtimeSourceConfigs LOCAL_FS item (the documented form).
+    // --wait reports each new status with its code.
     assert!(
         stderr.contains("status: INITIALIZING (runStatus 10)")
             || stderr.contains("status: RUNNING (runStatus 5)"),
@@ -884,4 +884,41 @@ fn stop_without_an_answer_or_with_wrong_credentials_exits_2() {
         .args(["meter", "stop", "101", "0.0.1", "--max-attempts", "1"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("could not get an answer"), "{stderr}");
+}
+
+#[test]
+fn an_event_store_window_travels_as_a_runtime_source_config() {
+    let server = sandbox(quick());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("store.json");
+    fs::write(
+        &file,
+        serde_json::to_vec(&serde_json::json!({
+            "globalId": "mtr-store", "name": "From the store", "type": "CUSTOM", "typeDefinition": null,
+            "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
+                {"id": "src", "name": "Event Store", "nodeType": "SOURCE", "operatorType": "EVENT_STORE",
+                 "metadata": {"storeId": "usage-store"}, "predecessors": []},
+                {"id": "sink", "name": "Empty Sink", "nodeType": "SINK", "operatorType": "NOOP",
+                 "metadata": {}, "predecessors": [{"id": "src"}]}]}]}))
+        .unwrap(),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "import", file.to_str().unwrap(), "--no-validate"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = out(meterctl(&server).args([
+        "meter",
+        "run",
+        "101",
+        "--start-date",
+        "2026-01-01",
+        "--end-date",
+        "2026-01-31",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    // The sandbox checks the item as Zuora documents it: dates are YYYY-MM-DD.
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "run", "101", "--start-date", "01/02/2026"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("eventStore.startDate"), "{stderr}");
 }

@@ -458,7 +458,7 @@ fn invalid_imports_get_zuoras_codes() {
     assert_eq!(code(b"[1]"), "70002106");
     assert_eq!(code(br#"{"type": "CUSTOM"}"#), "70002217");
     let dangling = json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
-        {"id": "sink", "name": "Sink", "nodeType": "SINK", "metadata": {}, "predecessors": [{"id": "nowhere"}]}]}]});
+        {"id": "sink", "name": "Sink", "nodeType": "SINK", "operatorType": "NOOP", "metadata": {}, "predecessors": [{"id": "nowhere"}]}]}]});
     assert_eq!(code(&serde_json::to_vec(&dangling).unwrap()), "70002108");
     // Nothing was stored, and a later valid import still gets the first id.
     assert_eq!(

@@ -388,13 +388,31 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     if window {
         let processor =
             source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
-        request
-            .event_store_source_options
-            .push(EventStoreSourceOption {
-                processor_id: processor,
-                start_date: args.start_date.clone(),
-                end_date: args.end_date.clone(),
-            });
+        match event_store_id(definition.as_ref(), &version, &processor) {
+            // The documented form needs the store (reference dialect §2).
+            Some(store) => {
+                let mut conf = serde_json::Map::new();
+                conf.insert("storeId".into(), store);
+                for (k, v) in [("startDate", &args.start_date), ("endDate", &args.end_date)] {
+                    if let Some(v) = v {
+                        conf.insert(k.into(), json!(v));
+                    }
+                }
+                request.runtime_source_configs.push(json!({
+                    "sourceType": "EVENT_STORE",
+                    "processorId": processor,
+                    "eventStore": conf,
+                }));
+            }
+            // The store is not known here: the legacy form, which needs none.
+            None => request
+                .event_store_source_options
+                .push(EventStoreSourceOption {
+                    processor_id: processor,
+                    start_date: args.start_date.clone(),
+                    end_date: args.end_date.clone(),
+                }),
+        }
     }
     // Just after a start Zuora may still report the previous run's final status; remember it.
     let before = if args.wait {
@@ -456,6 +474,19 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The `storeId` of an EVENT_STORE source task, from the exported definition.
+fn event_store_id(definition: Option<&Value>, version: &str, processor: &str) -> Option<Value> {
+    definition?["versions"]
+        .as_array()?
+        .iter()
+        .find(|v| v["version"] == version)?["tasks"]
+        .as_array()?
+        .iter()
+        .find(|t| t["id"] == processor && t["operatorType"] == "EVENT_STORE")
+        .map(|t| t["metadata"]["storeId"].clone())
+        .filter(|s| !s.is_null())
 }
 
 fn read_upload(path: &Path) -> anyhow::Result<Upload> {
@@ -856,5 +887,14 @@ mod tests {
             "no runs match\n"
         );
         assert!(new_unique_key("709").len() <= 64);
+        let def = json!({"versions": [{"version": "0.0.1", "tasks": [
+            {"id": "s", "operatorType": "EVENT_STORE", "metadata": {"storeId": "usage-store"}},
+            {"id": "f", "operatorType": "LOCAL_FILE", "metadata": {}}]}]});
+        assert_eq!(
+            event_store_id(Some(&def), "0.0.1", "s"),
+            Some(json!("usage-store"))
+        );
+        assert_eq!(event_store_id(Some(&def), "0.0.1", "f"), None);
+        assert_eq!(event_store_id(None, "0.0.1", "s"), None);
     }
 }

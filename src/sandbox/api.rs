@@ -1257,5 +1257,27 @@ mod tests {
             json!([{"id": "a", "name": "a", "metadata": {}, "nodeType": "SOURCE"}])
         ))
         .is_ok());
+        // Zuora's dialect: an Empty Sink without metadata, uniqueName/internalName, version
+        // metadata as an object, a CUSTOM meter with typeDefinition null.
+        let real = json!({"name": "m", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
+            "versions": [{"version": "0.0.1", "metadata": {"flowDirection": "vertical"}, "tasks": [
+                {"id": "s", "name": "S", "uniqueName": "a", "internalName": null, "nodeType": "SOURCE",
+                 "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "e"}, "predecessors": []},
+                {"id": "k", "name": "K", "uniqueName": "b", "internalName": null, "nodeType": "SINK",
+                 "operatorType": "NOOP", "predecessors": [{"id": "s"}]}]}]});
+        assert!(check_definition(&real).is_ok());
+        // An operator with metadata keys still needs its metadata.
+        let mut no_meta = real.clone();
+        no_meta["versions"][0]["tasks"][0]
+            .as_object_mut()
+            .unwrap()
+            .shift_remove("metadata");
+        assert_eq!(code(no_meta), "70002223");
+        // A predefined meter's version may be empty; a CUSTOM one may not.
+        let count = json!({"name": "m", "type": "COUNT", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1"}]});
+        assert!(check_definition(&count).is_ok());
+        let mut custom = count.clone();
+        custom["type"] = json!("CUSTOM");
+        assert_eq!(code(custom), "70002108");
     }
 }

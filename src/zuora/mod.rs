@@ -5,7 +5,8 @@
 //! `Accept-Encoding: gzip`), retries what is safe to retry with exponential backoff and full
 //! jitter, and maps every failure to a [`ZuoraError`] that quotes Zuora and never shows a secret.
 //! It refuses plain `http://` except to loopback addresses. Typed calls: export, import, run
-//! (idempotent through `uniqueKey`), debug, runStatus, summary and file upload.
+//! (idempotent through `uniqueKey`), debug, runStatus, stop, summary and file upload; run statuses are
+//! read with Zuora's table ([`types::RUN_STATUSES`]).
 
 pub mod auth;
 pub mod client;

@@ -171,8 +171,9 @@ fn import_refuses_placeholders_and_invalid_files() {
     let bad = "tests/fixtures/zuora/missing-type.json";
     let (code, _, stderr) = out(meterctl(&server).args(["meter", "import", bad]));
     assert_eq!(code, 1, "{stderr}");
+    // The schema's MC0010 or, once a rule supersedes it, the rule's finding: either names `type`.
     assert!(
-        stderr.contains("error[MC0010]: missing required field `type`"),
+        stderr.contains("error[MC0") && stderr.contains("`type`"),
         "{stderr}"
     );
     assert!(stderr.contains("missing-type.json:1:1"), "{stderr}");

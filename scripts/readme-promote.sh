@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the story of README.md "Promote meters between tenants" exactly as written (only the port
-# is changed to a free one) in a temporary folder, and checks the results the README promises.
+# is changed to a free one, in the story and in the copy of examples/meterctl.yaml it starts from)
+# in a temporary folder, and checks the results the README promises.
 # Needs `meterctl` on PATH (cargo install --path .), git and python3. Exit 0 when all is as written.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -124,8 +124,10 @@ mod tests {
 
     fn messy() -> Value {
         json!({
-            "zz": 1, "versions": [{"tasks": [{"setting": {"b": 1, "a": 2}, "zt": 0, "predecessors": [{"x": 1, "id": "a"}], "name": "n", "id": "i"}], "version": "0.0.1"}],
-            "schemas": [{"schema": {}, "name": "s(1)"}], "name": "M", "typeDefinition": {"fieldMappings": [{"dateFormat": null, "name": "a"}], "sourceType": "S3"},
+            "zz": 1, "versions": [{"tasks": [{"metadata": {"rules": [], "ruleCombiner": "and"}, "zt": 0, "predecessors": [{"x": 1, "id": "a"}],
+                "internalName": null, "uniqueName": "a", "operatorType": "FILTER", "name": "n", "id": "i", "setting": {}}], "version": "0.0.1"}],
+            "schemas": [{"schema": {}, "name": "s"}], "name": "M",
+            "typeDefinition": {"fieldMappings": [{"dateFormat": null, "name": "accountNumber"}], "sourceType": "ZUORA_BULK_API"},
             "globalId": "g"
         })
     }
@@ -147,10 +149,23 @@ mod tests {
             ]
         );
         let task = &v["versions"][0]["tasks"][0];
-        assert_eq!(keys(task), ["id", "name", "predecessors", "setting", "zt"]);
         assert_eq!(
-            keys(&task["setting"]),
-            ["b", "a"],
+            keys(task),
+            [
+                "id",
+                "name",
+                "uniqueName",
+                "internalName",
+                "operatorType",
+                "metadata",
+                "predecessors",
+                "setting",
+                "zt"
+            ]
+        );
+        assert_eq!(
+            keys(&task["metadata"]),
+            ["rules", "ruleCombiner"],
             "open objects keep their order"
         );
         assert_eq!(keys(&task["predecessors"][0]), ["id", "x"]);

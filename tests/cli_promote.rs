@@ -56,10 +56,15 @@ fn setup(fail_rate: f64, latency_ms: u64, values: &str) -> Setup {
     ]));
     assert_eq!(code, 0, "{stderr}");
     if !values.is_empty() {
-        // Per-environment values: `values: {}` → the given block, in both environments.
+        // Per-environment values: `values: {}` → the given block, in both environments, or
+        // `SANDBOX|PRODUCTION`: one block each (init writes sandbox first).
         let p = repo.path().join("meterctl.yaml");
         let text = fs::read_to_string(&p).unwrap();
-        fs::write(&p, text.replace("    values: {}", values)).unwrap();
+        let (sbx, prod) = values.split_once('|').unwrap_or((values, values));
+        let text = text
+            .replacen("    values: {}", sbx, 1)
+            .replacen("    values: {}", prod, 1);
+        fs::write(&p, text).unwrap();
     }
     Setup {
         server,
@@ -109,6 +114,51 @@ fn examples() -> Vec<PathBuf> {
     v
 }
 
+/// The `values:` of an environment in examples/meterctl.yaml.
+fn example_values(env: &str) -> Vec<(String, String)> {
+    let config: serde_norway::Value =
+        serde_norway::from_str(&fs::read_to_string("examples/meterctl.yaml").unwrap()).unwrap();
+    config["environments"][env]["values"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_norway::Value::String(s) => s.clone(),
+                other => serde_norway::to_string(other).unwrap().trim().to_string(),
+            };
+            (k.as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// A `values:` block for meterctl.yaml (as `setup` takes it) with an environment's example
+/// values and `extra` lines.
+fn values_block(env: &str, extra: &str) -> String {
+    let mut s = String::from("    values:\n");
+    for (k, v) in example_values(env) {
+        s.push_str(&format!("      {k}: '{v}'\n"));
+    }
+    s.push_str(extra);
+    s.trim_end().to_string()
+}
+
+/// An example with its placeholders filled in for an environment, as `meterctl render` does.
+fn rendered_example(file: &Path, env: &str) -> Value {
+    let values: std::collections::BTreeMap<String, String> =
+        example_values(env).into_iter().collect();
+    let doc: Value = serde_norway::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+    let renderer = meterctl::promote::values::Renderer::with_lookup(env, &values, |_| None);
+    renderer
+        .render(&doc, &mut Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()))
+}
+
+/// An example, rendered for an environment.
+fn example_value(name: &str, env: &str) -> Value {
+    rendered_example(Path::new(&format!("examples/meters/{name}.yaml")), env)
+}
+
 /// Meter ids the tenant holds, from its state folder.
 fn tenant_meters(state: &Path, tenant: &str) -> Vec<Value> {
     let dir = state.join(tenant).join("meters");
@@ -141,46 +191,37 @@ fn import_into_sandbox(s: &Setup, file: &Path, extra: &[&str]) -> String {
     v["id"].to_string()
 }
 
+/// Both environments with the values of examples/meterctl.yaml, plus `extra` lines in each.
+fn example_config_values(extra: &str) -> String {
+    format!(
+        "{}|{}",
+        values_block("sandbox", extra),
+        values_block("production", extra)
+    )
+}
+
 #[test]
 fn readme_story_import_track_pull_plan_apply_edit() {
-    let s = setup(0.0, 0, "");
-    // Import the examples into tenant `sandbox` and track them.
-    for f in examples() {
-        let id = import_into_sandbox(&s, &fs::canonicalize(&f).unwrap(), &[]);
-        let doc: serde_norway::Value =
-            serde_norway::from_str(&fs::read_to_string(&f).unwrap()).unwrap();
-        let gid = doc["globalId"].as_str().unwrap();
-        let (code, stdout, stderr) =
-            out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", gid, &id]));
-        assert_eq!(code, 0, "{stderr}");
-        assert_eq!(stdout, format!("tracked {gid} as meter {id} in sandbox\n"));
-    }
-    // Pull writes the repository form: the same bytes as the examples (canonical, globalId on top).
-    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
-    assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.ends_with("6 pulled (0 unchanged), 0 refused\n"),
-        "{stdout}"
-    );
-    for f in examples() {
-        let name = f.file_name().unwrap().to_str().unwrap();
-        let pulled = if name == "transcoding-minutes.yaml" {
-            "video-transcoding-minutes.yaml" // named after the meter
-        } else {
-            name
-        };
-        assert_eq!(
-            fs::read_to_string(s.repo.path().join("meters").join(pulled)).unwrap(),
-            fs::read_to_string(&f).unwrap(),
-            "{name}"
-        );
-    }
-    // A second pull changes nothing.
-    let (_, stdout, _) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    let s = setup(0.0, 0, &example_config_values(""));
+    // The repository holds the examples; tenant `sandbox` holds them rendered with its values.
+    // Pull puts every placeholder back (connection names, store names, the numeric schemaId):
+    // no byte changes, in every file.
+    let stdout = import_track_pull(&s);
     assert!(
         stdout.ends_with("6 pulled (6 unchanged), 0 refused\n"),
         "{stdout}"
     );
+    for f in examples() {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        assert_eq!(
+            fs::read_to_string(s.repo.path().join("meters").join(name)).unwrap(),
+            fs::read_to_string(&f).unwrap(),
+            "{name}"
+        );
+    }
+    let sandbox = tenant_meters(s.state.path(), "sandbox");
+    let api = sandbox.iter().find(|m| m["name"] == "API Calls").unwrap();
+    assert_eq!(api["typeDefinition"]["schemaId"], "20419");
 
     // Plan for production: all create (exit 1), JSON shape.
     let (code, stdout, _) =
@@ -215,7 +256,19 @@ fn readme_story_import_track_pull_plan_apply_edit() {
         stdout.ends_with("6 created, 0 updated, 0 unchanged, 0 failed\n"),
         "{stdout}"
     );
-    assert_eq!(tenant_meters(s.state.path(), "production").len(), 6);
+    let prod = tenant_meters(s.state.path(), "production");
+    assert_eq!(prod.len(), 6);
+    // Production got its own values: connection and store names, the numeric schemaId.
+    let by_name = |n: &str| prod.iter().find(|m| m["name"] == n).unwrap().clone();
+    assert_eq!(by_name("API Calls")["typeDefinition"]["schemaId"], "31877");
+    assert_eq!(
+        by_name("EU Storage GB-Hours")["versions"][0]["tasks"][0]["metadata"]["connectionName"],
+        "s3-usage-exports"
+    );
+    assert_eq!(
+        by_name("Active Seats")["versions"][1]["tasks"][0]["metadata"]["storeId"],
+        "seat-snapshots"
+    );
     let lock: Value =
         serde_json::from_str(&fs::read_to_string(s.repo.path().join("meterctl.lock")).unwrap())
             .unwrap();
@@ -239,7 +292,7 @@ fn readme_story_import_track_pull_plan_apply_edit() {
         "{stdout}"
     );
 
-    // Edit one setting: exactly that change.
+    // Edit one filter rule: exactly that change.
     let sms = s.repo.path().join("meters/sms-messages.yaml");
     let text = fs::read_to_string(&sms).unwrap();
     fs::write(
@@ -268,8 +321,8 @@ fn readme_story_import_track_pull_plan_apply_edit() {
     assert_eq!(changed[0]["global_id"], "mtr-sms-messages");
     assert_eq!(
         changed[0]["changes"],
-        serde_json::json!([{"kind": "changed", "pointer": "/versions/0/tasks/1/setting/rules/1/value",
-            "path": "versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value", "old": "1", "new": "2"}])
+        serde_json::json!([{"kind": "changed", "pointer": "/versions/0/tasks/1/metadata/rules/1/value",
+            "path": "versions[0.0.1].tasks[\"Keep delivered messages\"].metadata.rules[1].value", "old": "1", "new": "2"}])
     );
     let (_, md, _) =
         out(cmd(&s.repo, &s.server).args(["plan", "--env", "production", "--format", "markdown"]));
@@ -298,7 +351,7 @@ fn readme_story_import_track_pull_plan_apply_edit() {
     assert_eq!(prod.len(), 6);
     let stored = prod.iter().find(|m| m["name"] == "SMS Messages").unwrap();
     assert_eq!(
-        stored["versions"][0]["tasks"][1]["setting"]["rules"][1]["value"],
+        stored["versions"][0]["tasks"][1]["metadata"]["rules"][1]["value"],
         "2"
     );
     let (code, _, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "production"]));
@@ -342,7 +395,7 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     let s = setup(
         0.2,
         10,
-        "    values:\n      region: eu-1\n      store: archive-store",
+        &example_config_values("      region: eu-1\n      store: archive-store\n"),
     );
     generate(s.repo.path(), 200);
     let lock_path = s.repo.path().join("meterctl.lock");
@@ -475,7 +528,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
-    let s = setup(0.0, 0, "");
+    let s = setup(0.0, 0, &example_config_values(""));
     secret_meter(s.repo.path());
     let run = |args: &[&str], token: &str| {
         let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
@@ -491,7 +544,7 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
     let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("/versions/0/tasks/1/setting/httpRequestConfig/headers/0/value")
+        stderr.contains("/versions/0/tasks/1/metadata/httpRequestConfig/headers/0/value")
             && stderr.contains("PRICING_TOKEN"),
         "{stderr}"
     );
@@ -501,7 +554,8 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
     assert_eq!(run(&["apply", "--env", "sandbox", "--yes"], TOKEN).0, 0);
     let stored = tenant_meters(s.state.path(), "sandbox");
     assert_eq!(
-        stored[0]["versions"][0]["tasks"][1]["setting"]["httpRequestConfig"]["headers"][0]["value"],
+        stored[0]["versions"][0]["tasks"][1]["metadata"]["httpRequestConfig"]["headers"][0]
+            ["value"],
         format!("Bearer {TOKEN}")
     );
     // A new secret: the update shows *** for both sides, and the backup keeps the old one.
@@ -546,12 +600,10 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
 
     // A tenant meter holding a literal credential is not written; the pointer is named.
     let lit = s.repo.path().join("literal.json");
-    let mut v: Value =
-        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
-            .unwrap();
+    let mut v = example_value("api-calls", "sandbox");
     v["globalId"] = "mtr-literal".into();
     v["name"] = "Literal".into();
-    v["versions"][0]["tasks"][0]["setting"]["password"] = "hunter2-LITERAL".into();
+    v["versions"][0]["tasks"][0]["metadata"]["password"] = "hunter2-LITERAL".into();
     fs::write(&lit, v.to_string()).unwrap();
     let id = import_into_sandbox(&s, &lit, &["--no-validate"]);
     fs::remove_file(&lit).unwrap();
@@ -562,7 +614,7 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
     let (code, _, stderr) = run(&["pull", "--env", "sandbox", "mtr-literal"], TOKEN);
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("literal credential at /versions/0/tasks/0/setting/password")
+        stderr.contains("literal credential at /versions/0/tasks/0/metadata/password")
             && !stderr.contains("hunter2"),
         "{stderr}"
     );
@@ -573,7 +625,7 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
     let sec = s.repo.path().join("sec.json");
     v["globalId"] = "mtr-sec".into();
     v["name"] = "Sec".into();
-    v["versions"][0]["tasks"][0]["setting"]
+    v["versions"][0]["tasks"][0]["metadata"]
         .as_object_mut()
         .unwrap()
         .remove("password");
@@ -608,9 +660,7 @@ fn secrets_never_leak_and_literal_credentials_are_not_pulled() {
 #[test]
 fn a_meter_named_like_a_path_is_pulled_to_a_safe_file() {
     let s = setup(0.0, 0, "");
-    let mut v: Value =
-        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
-            .unwrap();
+    let mut v = example_value("api-calls", "sandbox");
     v["globalId"] = "mtr-evil".into();
     v["name"] = "../../etc/passwd".into();
     let f = s.repo.path().join("evil.json");
@@ -657,6 +707,53 @@ fn a_meter_named_like_a_path_is_pulled_to_a_safe_file() {
 }
 
 #[test]
+fn pull_restores_placeholders_where_the_tenant_holds_a_number() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    let example = Path::new("examples/meters/api-calls.yaml");
+    let mine = s.repo.path().join("meters/api-calls.yaml");
+    fs::copy(example, &mine).unwrap();
+    // The tenant answers the predefined meter's numeric schemaId as a JSON number, where the
+    // repository has `${{ values.api_request_schema_id }}` (sandbox: 20419).
+    let mut v = example_value("api-calls", "sandbox");
+    v["typeDefinition"]["schemaId"] = 20419.into();
+    let file = s.repo.path().join("numeric.json");
+    fs::write(&file, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &file, &["--no-validate"]);
+    fs::remove_file(&file).unwrap();
+    assert_eq!(
+        tenant_meters(s.state.path(), "sandbox")[0]["typeDefinition"]["schemaId"],
+        20419
+    );
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-api-calls", &id]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("1 pulled (1 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        fs::read_to_string(&mine).unwrap(),
+        fs::read_to_string(example).unwrap()
+    );
+    // The tenant and the repository do not differ; the placeholder renders as a string.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["diff", "env:sandbox", "."]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args([
+        "render",
+        "--env",
+        "production",
+        "mtr-api-calls",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    let rendered: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rendered["typeDefinition"]["schemaId"], "31877");
+}
+
+#[test]
 fn config_check_and_unknown_keys() {
     let s = setup(0.0, 0, "");
     let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
@@ -691,7 +788,7 @@ fn config_check_and_unknown_keys() {
 
 #[test]
 fn apply_validates_first_and_orphans_are_left_alone() {
-    let s = setup(0.0, 0, "");
+    let s = setup(0.0, 0, &example_config_values(""));
     let text = fs::read_to_string("examples/meters/api-calls.yaml").unwrap();
     let broken = text.replacen(
         "predecessors:\n    - id: ",
@@ -730,12 +827,12 @@ fn apply_validates_first_and_orphans_are_left_alone() {
 
 #[test]
 fn one_failing_meter_does_not_stop_the_others_unless_fail_fast() {
-    let s = setup(0.0, 0, "");
+    let s = setup(0.0, 0, &example_config_values(""));
     for f in ["api-calls", "sms-messages", "active-seats"] {
         let text = fs::read_to_string(format!("examples/meters/{f}.yaml")).unwrap();
         // The tenant refuses a meter without a type (70002220).
         let text = if f == "api-calls" {
-            text.replacen("type: CUSTOM\n", "", 1)
+            text.replacen("type: SUM\n", "", 1)
         } else {
             text
         };
@@ -780,19 +877,30 @@ fn one_failing_meter_does_not_stop_the_others_unless_fail_fast() {
     assert_eq!(tracked, ["mtr-active-seats", "mtr-sms-messages"]);
 }
 
-/// Imports the examples into tenant `sandbox`, tracks and pulls them (the README story's start).
-fn import_track_pull(s: &Setup) {
+/// The README story's start: copies the examples into the repository, imports each (rendered
+/// with the sandbox's values) into tenant `sandbox`, tracks it, and pulls; returns pull's stdout.
+fn import_track_pull(s: &Setup) -> String {
     for f in examples() {
-        let id = import_into_sandbox(s, &fs::canonicalize(&f).unwrap(), &[]);
+        fs::copy(
+            &f,
+            s.repo.path().join("meters").join(f.file_name().unwrap()),
+        )
+        .unwrap();
+        let rendered = s.repo.path().join("rendered.json");
+        fs::write(&rendered, rendered_example(&f, "sandbox").to_string()).unwrap();
+        let id = import_into_sandbox(s, &rendered, &[]);
+        fs::remove_file(&rendered).unwrap();
         let doc: serde_norway::Value =
             serde_norway::from_str(&fs::read_to_string(&f).unwrap()).unwrap();
         let gid = doc["globalId"].as_str().unwrap();
-        let (code, _, stderr) =
+        let (code, stdout, stderr) =
             out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", gid, &id]));
         assert_eq!(code, 0, "{stderr}");
+        assert_eq!(stdout, format!("tracked {gid} as meter {id} in sandbox\n"));
     }
-    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
     assert_eq!(code, 0, "{stderr}");
+    stdout
 }
 
 const SBX_TOKEN: &str = "tok-SANDBOX-0b3e";
@@ -800,36 +908,12 @@ const PROD_TOKEN: &str = "tok-PRODUCTION-71c2";
 
 #[test]
 fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
-    let s = setup(0.0, 0, "");
-    // Different values per environment: sandbox's is what its tenant already holds.
-    let p = s.repo.path().join("meterctl.yaml");
-    let text = fs::read_to_string(&p).unwrap();
-    let text = text
-        .replacen(
-            "    values: {}",
-            "    values:\n      s3_connection: s3-usage-exports",
-            1,
-        )
-        .replacen(
-            "    values: {}",
-            "    values:\n      s3_connection: s3-usage-prod",
-            1,
-        );
-    fs::write(&p, text).unwrap();
+    // Different values per environment (examples/meterctl.yaml): sandbox's are what its tenant
+    // already holds.
+    let s = setup(0.0, 0, &example_config_values(""));
     import_track_pull(&s);
-    // A per-environment value and a secret in the repository.
-    let storage = s.repo.path().join("meters/eu-storage-gb-hours.yaml");
-    let text = fs::read_to_string(&storage).unwrap();
-    assert!(text.contains("      connection: s3-usage-exports\n"));
-    fs::write(
-        &storage,
-        text.replace(
-            "      connection: s3-usage-exports\n",
-            "      connection: ${{ values.s3_connection }}\n",
-        ),
-    )
-    .unwrap();
-    let video = s.repo.path().join("meters/video-transcoding-minutes.yaml");
+    // A secret in the repository.
+    let video = s.repo.path().join("meters/transcoding-minutes.yaml");
     let text = fs::read_to_string(&video).unwrap();
     assert!(text.contains("Bearer ${secrets.pricing_api_token}"));
     fs::write(
@@ -866,7 +950,10 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
         .iter()
         .find(|m| m["name"] == "EU Storage GB-Hours")
         .unwrap();
-    assert!(stored.to_string().contains("s3-usage-prod"), "{stored}");
+    assert_eq!(
+        stored["versions"][0]["tasks"][0]["metadata"]["connectionName"], "s3-usage-exports",
+        "{stored}"
+    );
 
     // The two tenants hold different values and secrets, yet nothing differs, in every format,
     // with or without the secret variable set.
@@ -887,7 +974,7 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
     assert_eq!(stdout, "no differences (6 meters compared)\n");
     assert!(stderr.is_empty(), "{stderr}");
 
-    // One edited setting, applied to production only: exactly that change.
+    // One edited filter rule, applied to production only: exactly that change.
     let sms = s.repo.path().join("meters/sms-messages.yaml");
     let before = fs::read_to_string(&sms).unwrap();
     fs::write(
@@ -901,7 +988,7 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
         stdout,
-        "~ meter \"SMS Messages\" (globalId mtr-sms-messages)\n  env:sandbox (meter 105) → env:production (meter 105)\n  ~ versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value: \"1\" → \"2\"\n\n1 changed, 0 added, 0 removed, 5 unchanged\n"
+        "~ meter \"SMS Messages\" (globalId mtr-sms-messages)\n  env:sandbox (meter 105) → env:production (meter 105)\n  ~ versions[0.0.1].tasks[\"Keep delivered messages\"].metadata.rules[1].value: \"1\" → \"2\"\n\n1 changed, 0 added, 0 removed, 5 unchanged\n"
             .replace("(meter 105)\n", &format!("(meter {})\n", prod_id(&s, "mtr-sms-messages"))),
     );
     let (code, stdout, _) = run(
@@ -928,7 +1015,7 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
     let (code, stdout, _) = run(&["diff", "env:production", "."], None);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("~ versions[0.0.1].tasks[\"Keep delivered messages\"].setting.rules[1].value: \"2\" → \"1\"")
+        stdout.contains("~ versions[0.0.1].tasks[\"Keep delivered messages\"].metadata.rules[1].value: \"2\" → \"1\"")
             && stdout.ends_with("1 changed, 0 added, 0 removed, 5 unchanged\n"),
         "{stdout}"
     );
@@ -963,7 +1050,7 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
         assert_eq!(code, 1, "{stdout}");
         assert!(stdout.contains("***"), "{format}: {stdout}");
         assert!(
-            stderr.contains("warning: env:production: mtr-transcoding-minutes: the tenant holds a credential at /versions/0/tasks/1/setting/httpRequestConfig/headers/0/value; shown as ***"),
+            stderr.contains("warning: env:production: mtr-transcoding-minutes: the tenant holds a credential at /versions/0/tasks/1/metadata/httpRequestConfig/headers/0/value; shown as ***"),
             "{stderr}"
         );
     }
@@ -990,7 +1077,7 @@ fn prod_id(s: &Setup, gid: &str) -> String {
 
 #[test]
 fn diff_env_sides_explain_what_is_missing() {
-    let s = setup(0.0, 0, "");
+    let s = setup(0.0, 0, &example_config_values(""));
     import_track_pull(&s);
     // No meterctl.yaml.
     let elsewhere = tempfile::tempdir().unwrap();

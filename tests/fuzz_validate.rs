@@ -78,13 +78,33 @@ fn mutate_bytes(rng: &mut Rng, mut b: Vec<u8>) -> Vec<u8> {
 }
 
 fn random_value(rng: &mut Rng) -> Value {
-    match rng.below(7) {
+    match rng.below(10) {
         0 => Value::Null,
         1 => Value::Bool(rng.below(2) == 0),
         2 => Value::from(rng.next() as i64),
         3 => Value::from(-1.5e300),
         4 => Value::String("Bearer x".repeat(rng.below(3))),
         5 => Value::Array(vec![Value::from(1), Value::Object(Default::default())]),
+        // Zuora's dialect, half right: a nested filter group, an unterminated date pattern, an
+        // event property of type datetime, a node and an operator that do not exist.
+        6 => {
+            serde_json::json!({"ruleCombiner": "AND", "rules": [{"ruleCombiner": "or", "rules": null},
+            {"sourceField": "x", "operator": "Is blank"}, {"rules": [[]]}]})
+        }
+        7 => Value::String(
+            [
+                "yyyy-MM-dd'T",
+                "epoch_ms",
+                "Q",
+                "''",
+                "yyyy-MM-dd'T'HH:mm:ss",
+            ][rng.below(5)]
+            .into(),
+        ),
+        8 => {
+            serde_json::json!({"type": "datetime", "eventTime": "yes", "order": -1, "timeFormat": "ZZZZ'",
+            "nodeType": "SORCE", "operatorType": "STREAMING_API", "eventIdFields": [1, null]})
+        }
         _ => serde_json::json!({"id": "zz", "predecessors": [{"id": "zz"}], "$schema": "urn:x"}),
     }
 }
@@ -125,8 +145,13 @@ fn validate_never_panics_on_mutated_or_random_input() {
     let seeds: Vec<(Vec<u8>, Format)> = [
         "tests/fixtures/rules/valid/good.json",
         "tests/fixtures/rules/valid/good.yaml",
+        "examples/meters/api-calls.yaml",
+        "examples/meters/sms-messages.yaml",
+        "examples/meters/compute-minutes.yaml",
+        "examples/meters/eu-storage-gb-hours.yaml",
         "examples/meters/transcoding-minutes.yaml",
         "examples/meters/active-seats.yaml",
+        "tests/fixtures/roundtrip/unknown-fields-everywhere.json",
     ]
     .iter()
     .map(|p| {

@@ -72,7 +72,7 @@ model_struct!(
 model_struct!(
     /// `typeDefinition`.
     TypeDefinition {
-        /// Template source, e.g. `STREAMING_API`.
+        /// Where a predefined meter's events come from: `ZUORA_BULK_API` or `LOCAL_FILE`.
         source_type: String = "sourceType",
         /// Event definition id: numeric (tenant-specific) or `STANDARD`, as a string or a number.
         schema_id: Value = "schemaId",
@@ -395,10 +395,10 @@ mod tests {
             "name": "API Calls",
             "zFutureTop": {"b": 1, "a": [1.5, null]},
             "description": null,
-            "type": "CUSTOM",
-            "typeDefinition": {"sourceType": "STREAMING_API", "fieldMappings": [
-                {"name": "Quantity", "field": "q", "required": true, "dateFormat": null, "xMap": 7}
-            ], "configs": {}, "xTd": "kept"},
+            "type": "SUM",
+            "typeDefinition": {"sourceType": "ZUORA_BULK_API", "schemaId": 20419, "fieldMappings": [
+                {"name": "quantity", "field": "q", "required": true, "dateFormat": null, "xMap": 7}
+            ], "configs": {"cumulativePeriod": "day"}, "xTd": "kept"},
             "latestVersion": "0.0.1",
             "versions": [{"version": "0.0.1", "metadata": "{}", "xVer": 1.0, "tasks": [
                 {"id": "a", "name": "Src", "nodeType": "SOURCE", "metadata": {"n": 1, "f": 2.0},

@@ -80,7 +80,7 @@ pub struct PlanChange {
     pub kind: String,
     /// Where (RFC 6901): into the repository's definition, or into the tenant's for a removal.
     pub pointer: String,
-    /// Readable path: `versions[0.0.1].tasks["Filter EU"].setting.rules[0].value`.
+    /// Readable path: `versions[0.0.1].tasks["Filter EU"].metadata.rules[0].value`.
     #[serde(default)]
     pub path: String,
     /// A one-line explanation (`now reads from "A" instead of "B"`), when useful.
@@ -295,19 +295,21 @@ mod tests {
     fn changes_come_from_the_semantic_diff_engine() {
         let meter = |id: &str, value: &str| {
             json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
-                {"id": format!("{id}-src"), "name": "Source", "metadata": {}, "predecessors": []},
-                {"id": format!("{id}-f"), "name": "Filter EU", "metadata": {}, "predecessors": [{"id": format!("{id}-src")}],
-                 "setting": {"rules": [{"sourceField": "Region", "operator": "Equals", "value": value}]}}
+                {"id": format!("{id}-src"), "name": "Source", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE",
+                 "metadata": {"schemaId": "usage", "schemaName": "usage"}, "predecessors": []},
+                {"id": format!("{id}-f"), "name": "Filter EU", "nodeType": "PROCESSOR", "operatorType": "FILTER",
+                 "metadata": {"ruleCombiner": "and", "rules": [{"sourceField": "Region", "operator": "equal", "value": value}]},
+                 "predecessors": [{"id": format!("{id}-src")}]}
             ]}]})
         };
-        // Other task ids (tenant-specific) are no change; one edited setting is one change.
+        // Other task ids (tenant-specific) are no change; one edited filter rule is one change.
         assert!(changes(&meter("a", "EU"), &meter("b", "EU")).is_empty());
         let c = changes(&meter("a", "EU"), &meter("b", "US"));
         assert_eq!(c.len(), 1, "{c:?}");
-        assert_eq!(c[0].pointer, "/versions/0/tasks/1/setting/rules/0/value");
+        assert_eq!(c[0].pointer, "/versions/0/tasks/1/metadata/rules/0/value");
         assert_eq!(
             change_line(&c[0]),
-            "~ versions[0.0.1].tasks[\"Filter EU\"].setting.rules[0].value: \"EU\" → \"US\""
+            "~ versions[0.0.1].tasks[\"Filter EU\"].metadata.rules[0].value: \"EU\" → \"US\""
         );
     }
 

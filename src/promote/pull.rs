@@ -241,32 +241,33 @@ mod tests {
         });
         let mut m = Masker::default();
         let mut notes = Vec::new();
-        let repo = json!({"globalId": "g", "name": "N", "setting": {"connection": "${{ values.conn }}", "token": "${{ env.TOK }}"}});
-        let remote = json!({"id": 7, "name": "N", "createdAt": "x", "setting": {"connection": "s3-sbx", "token": "sekret-123"}});
+        let repo = json!({"globalId": "g", "name": "N", "metadata": {"connectionName": "${{ values.conn }}", "token": "${{ env.TOK }}"}});
+        let remote = json!({"id": 7, "name": "N", "createdAt": "x", "metadata": {"connectionName": "s3-sbx", "token": "sekret-123"}});
         let f = repository_form("g", &remote, Some(&repo), &r, &mut m, &mut notes).unwrap();
         assert_eq!(f, repo);
         // No repository file: the secret would be written literally → refused, pointer named.
         let e = repository_form("g", &remote, None, &r, &mut m, &mut notes).unwrap_err();
         assert!(
-            e.contains("/setting/token") && !e.contains("sekret-123"),
+            e.contains("/metadata/token") && !e.contains("sekret-123"),
             "{e}"
         );
         // `form` reports the same places without refusing (for `diff env:`, which masks them).
         let f = form("g", &remote, None, &r, &mut m);
-        assert_eq!(f.leaks, ["/setting/token"]);
+        assert_eq!(f.leaks, ["/metadata/token"]);
         assert_eq!(f.value["globalId"], "g");
         assert!(f.value.get("createdAt").is_none());
         let f = form("g", &remote, Some(&repo), &r, &mut m);
         assert!(f.leaks.is_empty() && f.secret_kept.is_empty());
-        let rotated = json!({"name": "N", "setting": {"connection": "s3-sbx", "token": "old-one"}});
+        let rotated =
+            json!({"name": "N", "metadata": {"connectionName": "s3-sbx", "token": "old-one"}});
         let f = form("g", &rotated, Some(&repo), &r, &mut m);
-        assert_eq!(f.secret_kept, ["/setting/token"]);
+        assert_eq!(f.secret_kept, ["/metadata/token"]);
         assert_eq!(f.value, repo);
-        let lit = json!({"name": "N", "setting": {"password": "hunter2"}});
+        let lit = json!({"name": "N", "metadata": {"password": "hunter2"}});
         let e =
             repository_form("g", &lit, None, &r, &mut Masker::default(), &mut notes).unwrap_err();
         assert!(
-            e.contains("/setting/password") && !e.contains("hunter2"),
+            e.contains("/metadata/password") && !e.contains("hunter2"),
             "{e}"
         );
     }

@@ -311,25 +311,43 @@ pub fn restore(
 ) -> Vec<Restored> {
     let mut out = Vec::new();
     for (ptr, repo_s) in collect_strings(repository) {
-        let Some(Value::String(t)) = tenant.pointer_mut(&ptr) else {
+        let Some(slot) = tenant.pointer_mut(&ptr) else {
+            continue;
+        };
+        let Some(held) = scalar_text(slot) else {
             continue;
         };
         let secret = scan(&repo_s)
             .iter()
             .any(|p| matches!(p, Ok(p) if p.kind == Kind::Env));
         match renderer.render_str(&repo_s, &ptr, masker) {
-            Ok(rendered) if rendered == *t => {
-                *t = repo_s;
+            Ok(rendered) if rendered == held => {
+                *slot = Value::String(repo_s);
                 out.push(Restored::Placeholder(ptr));
             }
             _ if secret => {
-                *t = repo_s;
+                *slot = Value::String(repo_s);
                 out.push(Restored::SecretKept(ptr));
             }
             _ => {}
         }
     }
     out
+}
+
+/// The text a placeholder would have to render to for a tenant's value: a string as it is, a
+/// number or boolean as JSON writes it. A tenant may answer a number where the repository has a
+/// placeholder (Zuora documents `typeDefinition.schemaId` as "numeric"; its exports write
+/// `"20419"`, but a tenant answering `20419` is the same id). Placeholders always render as
+/// strings, so such a value goes back to the tenant as `"20419"`; the diff does not count
+/// `schemaId` as a change.
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 /// Pointers of the strings holding a `${{ env.X }}` (secret) placeholder.
@@ -413,5 +431,30 @@ mod tests {
             json!({"c": "${{ values.s3 }}", "d": "s3-other", "h": "Bearer ${{ env.TOKEN }}", "k": "${{ env.TOKEN }}", "e": "s3-prod"})
         );
         assert_eq!(did.last(), Some(&Restored::SecretKept("/k".into())));
+    }
+
+    #[test]
+    fn restore_puts_placeholders_back_where_the_tenant_holds_a_number() {
+        let vals: BTreeMap<String, String> = [
+            ("schema_id".to_string(), "20419".to_string()),
+            ("flag".to_string(), "true".to_string()),
+        ]
+        .into();
+        let r = Renderer::with_lookup("production", &vals, lookup);
+        let mut m = Masker::default();
+        let repo = json!({"typeDefinition": {"schemaId": "${{ values.schema_id }}"},
+            "a": "${{ values.flag }}", "b": "${{ values.schema_id }}", "k": "${{ env.TOKEN }}"});
+        let mut tenant =
+            json!({"typeDefinition": {"schemaId": 20419}, "a": true, "b": 20419.5, "k": 7});
+        let did = restore(&repo, &mut tenant, &r, &mut m);
+        assert_eq!(
+            tenant,
+            json!({"typeDefinition": {"schemaId": "${{ values.schema_id }}"}, "a": "${{ values.flag }}",
+                "b": 20419.5, "k": "${{ env.TOKEN }}"})
+        );
+        assert_eq!(did.len(), 3);
+        // The repository's placeholder renders as a string.
+        let rendered = r.render(&repo, &mut m).unwrap();
+        assert_eq!(rendered["typeDefinition"]["schemaId"], "20419");
     }
 }

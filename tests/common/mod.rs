@@ -3,8 +3,13 @@
 
 use std::io::Read;
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use meterctl::canonical::to_canonical_string;
+use meterctl::load::{self, Format};
+use meterctl::model::Meter;
+use serde_json::Value;
 
 /// Runs a command: (exit code, stdout, stderr), streams decoded lossily.
 pub fn output(c: &mut Command) -> (i32, String, String) {
@@ -41,4 +46,59 @@ pub fn read_request(s: &mut TcpStream) -> String {
             return text;
         }
     }
+}
+
+/// Load → canonical YAML → load → canonical JSON gives the file's value (numbers keep their
+/// integer/float identity), formatting is idempotent in both formats, and the typed model is
+/// lossless too. Panics naming the file otherwise.
+pub fn round_trip(path: &Path) {
+    let doc = load::load_file(path).unwrap_or_else(|d| panic!("{d}"));
+    let yaml = to_canonical_string(&doc.value, Format::Yaml);
+    let from_yaml = load::parse_text(Path::new("x.yaml"), yaml.clone(), Format::Yaml)
+        .unwrap_or_else(|d| {
+            panic!(
+                "{}: canonical YAML does not parse: {d}\n{yaml}",
+                path.display()
+            )
+        });
+    let json = to_canonical_string(&from_yaml.value, Format::Json);
+    let back = load::parse_text(Path::new("x.json"), json.clone(), Format::Json).unwrap();
+    assert_values_identical(&doc.value, &back.value, path);
+    // Formatting is idempotent in both formats.
+    assert_eq!(to_canonical_string(&from_yaml.value, Format::Yaml), yaml);
+    assert_eq!(to_canonical_string(&back.value, Format::Json), json);
+    // The typed model is lossless too.
+    let model = Meter::from_value(&doc.value).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_values_identical(&doc.value, &model.to_value(), path);
+}
+
+/// Equal as JSON values, and every number keeps its integer/float identity.
+pub fn assert_values_identical(a: &Value, b: &Value, path: &Path) {
+    assert_eq!(a, b, "{}", path.display());
+    fn walk(a: &Value, b: &Value, ptr: &str, path: &Path) {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => assert!(
+                x.is_f64() == y.is_f64() && x.is_u64() == y.is_u64() && x.is_i64() == y.is_i64(),
+                "{}{ptr}: {x} became {y}",
+                path.display()
+            ),
+            (Value::Array(x), Value::Array(y)) => {
+                for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                    walk(x, y, &format!("{ptr}/{i}"), path);
+                }
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, x) in x {
+                    walk(x, &y[k], &format!("{ptr}/{k}"), path);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(a, b, "", path);
+}
+
+/// Every definition file under a folder, as `meterctl` finds them.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    load::discover(&[dir.to_path_buf()]).unwrap()
 }

@@ -152,7 +152,9 @@ impl Validator {
     pub fn severity(&self, code: &str) -> Option<Severity> {
         let sev = if let Some(over) = self.options.overrides.get(code) {
             (*over)?
-        } else if code == rules::UNKNOWN_FIELD.code && self.options.strict {
+        } else if self.options.strict
+            && (code == rules::UNKNOWN_FIELD.code || code == rules::UNKNOWN_METADATA_KEY.code)
+        {
             Severity::Error
         } else {
             rules::by_code(code).map_or(Severity::Error, |r| r.severity)

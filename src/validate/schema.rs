@@ -1,6 +1,14 @@
 //! The JSON Schema side of validation: the embedded meter schema, users' extra schemas, and the
 //! translation of schema errors into [`Finding`]s (best-matching branch for `anyOf`/`oneOf`,
-//! unknown top-level and task fields as their own rule with a "did you mean" hint).
+//! unknown top-level and task fields as their own rule, unknown keys in a task's `metadata` as
+//! another, both with a "did you mean" hint).
+//!
+//! The meter schema dispatches each task's `metadata` to the schema of its `nodeType` +
+//! `operatorType` pair with `if`/`then` on the two constants (one `$defs` entry per operator of
+//! [`crate::model::catalogue::OPERATORS`]), so an error inside `metadata` keeps its own pointer.
+//! Each per-operator schema is closed (`additionalProperties: false`); that error becomes the
+//! warning MC0013 with a suggestion from the operator's catalogue keys. A unit test keeps the
+//! schema and the catalogue in step.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +20,7 @@ use serde_json::Value;
 use super::rules;
 use super::Finding;
 use crate::canonical::{TASK as KNOWN_TASK, TOP as KNOWN_TOP};
+use crate::model::catalogue;
 
 /// The schemas embedded in the binary: name and text.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -53,13 +62,19 @@ impl Schemas {
     pub fn check(&self, value: &Value, out: &mut Vec<Finding>) {
         if !self.meter.is_valid(value) {
             for e in self.meter.iter_errors(value) {
-                translate(&e, rules::SCHEMA.code, "", out);
+                translate(&e, rules::SCHEMA.code, "", value, out);
             }
         }
         for (label, v) in &self.extra {
             if !v.is_valid(value) {
                 for e in v.iter_errors(value) {
-                    translate(&e, rules::CUSTOM_SCHEMA.code, &format!("{label}: "), out);
+                    translate(
+                        &e,
+                        rules::CUSTOM_SCHEMA.code,
+                        &format!("{label}: "),
+                        value,
+                        out,
+                    );
                 }
             }
         }
@@ -88,10 +103,60 @@ fn is_closed_object(pointer: &str) -> bool {
         if v.bytes().all(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn translate(e: &ValidationError<'_>, code: &'static str, prefix: &str, out: &mut Vec<Finding>) {
+/// The task that owns `pointer` when it is `/versions/N/tasks/M/metadata`.
+fn metadata_owner<'v>(pointer: &str, root: &'v Value) -> Option<&'v Value> {
+    let parts: Vec<&str> = pointer.split('/').skip(1).collect();
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        ["versions", v, "tasks", t, "metadata"] if all_digits(v) && all_digits(t) => {
+            root.pointer(&format!("/versions/{v}/tasks/{t}"))
+        }
+        _ => None,
+    }
+}
+
+/// MC0013 findings for keys the operator's catalogue entry does not list.
+fn unknown_metadata_keys(
+    task: &Value,
+    pointer: &str,
+    unexpected: &[String],
+    out: &mut Vec<Finding>,
+) {
+    let field = |k: &str| task.get(k).and_then(Value::as_str).unwrap_or("");
+    let (node, op) = (field("nodeType"), field("operatorType"));
+    let known = catalogue::operator(node, op)
+        .and_then(|o| o.keys)
+        .unwrap_or(&[]);
+    for key in unexpected {
+        let at = format!("{pointer}/{}", crate::load::locate::escape_token(key));
+        let mut msg = format!("unknown key `{key}` in the metadata of a {node} {op} task");
+        match suggest(key, known) {
+            Some(s) => msg.push_str(&format!("; did you mean `{s}`?")),
+            None if known.is_empty() => msg.push_str(&format!(
+                "; Zuora's catalogue lists no metadata keys for {op}"
+            )),
+            None => msg.push_str(&format!(
+                "; Zuora's catalogue lists {} (remove it if it is a typo)",
+                known.join(", ")
+            )),
+        }
+        out.push(Finding::new(rules::UNKNOWN_METADATA_KEY.code, at, msg).at_key());
+    }
+}
+
+fn translate(
+    e: &ValidationError<'_>,
+    code: &'static str,
+    prefix: &str,
+    root: &Value,
+    out: &mut Vec<Finding>,
+) {
     let pointer = e.instance_path().to_string();
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } if code == rules::SCHEMA.code => {
+            if let Some(task) = metadata_owner(&pointer, root) {
+                return unknown_metadata_keys(task, &pointer, unexpected, out);
+            }
             let closed = is_closed_object(&pointer);
             let known = if pointer.is_empty() {
                 KNOWN_TOP
@@ -124,7 +189,9 @@ fn translate(e: &ValidationError<'_>, code: &'static str, prefix: &str, out: &mu
         }
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
             match best_branch(context) {
-                Some(branch) => branch.iter().for_each(|e| translate(e, code, prefix, out)),
+                Some(branch) => branch
+                    .iter()
+                    .for_each(|e| translate(e, code, prefix, root, out)),
                 None => out.push(Finding::new(
                     code,
                     pointer,
@@ -192,7 +259,7 @@ pub(crate) fn best_branch<'a>(
 }
 
 /// The closest known key within edit distance 2.
-fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (edit_distance(&key.to_lowercase(), &k.to_lowercase()), *k))
@@ -201,7 +268,7 @@ fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -228,20 +295,182 @@ mod tests {
         out
     }
 
-    fn minimal() -> Value {
-        json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
-            {"id": "a", "name": "src", "nodeType": "SOURCE", "metadata": {}, "predecessors": []}
+    /// (code, pointer) of each finding.
+    fn located(v: Value) -> Vec<(&'static str, String)> {
+        findings(v)
+            .into_iter()
+            .map(|f| (f.code, f.pointer))
+            .collect()
+    }
+
+    fn task(id: &str, node: &str, op: &str, metadata: Value, pred: &[&str]) -> Value {
+        let preds: Vec<Value> = pred.iter().map(|p| json!({ "id": p })).collect();
+        json!({"id": id, "name": id, "uniqueName": "a", "internalName": null, "nodeType": node,
+               "operatorType": op, "metadata": metadata, "predecessors": preds})
+    }
+
+    /// A CUSTOM meter in Zuora's dialect: source, one processor, a Usage Records sink.
+    fn meter(processor: Value) -> Value {
+        json!({"name": "m", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "metadata": {"flowDirection": "vertical"}, "tasks": [
+            task("src", "SOURCE", "ZUORA_BULK_API", json!({"schemaId": "usage", "schemaName": "usage", "keyFields": ["Id"]}), &[]),
+            processor,
+            task("sink", "SINK", "ZUORA_USAGE", json!({"fieldMappings": [
+                {"name": "accountNumber", "field": "Account"},
+                {"name": "startDateTime", "field": "At", "dateFormat": "epoch_ms"}
+            ], "usageKeyGenerationMethod": "UUID"}), &["p"]),
         ]}]})
     }
 
+    fn with(node: &str, op: &str, metadata: Value) -> Value {
+        meter(task("p", node, op, metadata, &["src"]))
+    }
+
+    fn filter(metadata: Value) -> Value {
+        with("PROCESSOR", "FILTER", metadata)
+    }
+
     #[test]
-    fn minimal_definition_is_valid() {
-        assert_eq!(findings(minimal()), []);
+    fn real_dialect_definitions_are_valid() {
+        let rules = json!([
+            {"sourceField": "Region", "operator": "equal", "value": "EU"},
+            {"sourceField": "Region", "operator": "Equals", "value": "EU"},
+            {"sourceField": "Plan", "operator": "notBlank"},
+            {"ruleCombiner": "or", "rules": [{"sourceField": "Qty", "operator": "Greater Than", "value": "1.5"}]}
+        ]);
+        assert_eq!(
+            located(filter(json!({"ruleCombiner": "and", "rules": rules}))),
+            []
+        );
+        // Placeholders in tenant-specific strings; an operator whose keys the catalogue omits.
+        assert_eq!(
+            located(with(
+                "PROCESSOR",
+                "HTTP",
+                json!({"connectionName": "${{ values.http }}", "httpRequestConfig": {"timeout": 60000},
+                   "httpOutputConfig": {"responseToOutputMapper": [
+                       {"responseField": "tier", "eventField": "Tier"}, {"field": "Tier", "jsonPath": "$.tier"}]}})
+            )),
+            []
+        );
+        let mut v = with("SINK", "HTTP", json!({"anything": 1}));
+        v["versions"][0]["tasks"][2]["predecessors"] = json!([{"id": "src"}]);
+        assert_eq!(located(v), []);
+        // A predefined meter: numeric schemaId, no tasks; version metadata as a string.
+        let v = json!({"name": "m", "type": "SUM", "latestVersion": "0.0.1",
+            "typeDefinition": {"sourceType": "ZUORA_BULK_API", "schemaId": 1234, "fieldMappings": [], "configs": {}},
+            "versions": [{"version": "0.0.1", "metadata": "{\"positions\": {}}"}, {"version": "0.0.2", "tasks": [], "metadata": null}]});
+        assert_eq!(located(v), []);
+    }
+
+    #[test]
+    fn enum_errors_point_at_the_value() {
+        let v = filter(json!({"ruleCombiner": "AND", "rules": []}));
+        let f = findings(v);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].code, f[0].pointer.as_str()),
+            ("MC0010", "/versions/0/tasks/1/metadata/ruleCombiner")
+        );
+        assert!(f[0].message.contains("\"and\""), "{}", f[0].message);
+        let v = filter(json!({"ruleCombiner": "and", "rules": [
+            {"ruleCombiner": "Or", "rules": [{"sourceField": "a", "operator": "EQUALS", "value": "x"}]}
+        ]}));
+        assert_eq!(
+            located(v),
+            [
+                (
+                    "MC0010",
+                    "/versions/0/tasks/1/metadata/rules/0/ruleCombiner".into()
+                ),
+                (
+                    "MC0010",
+                    "/versions/0/tasks/1/metadata/rules/0/rules/0/operator".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn required_keys_and_limits() {
+        let missing = |v: Value, at: &str, key: &str| {
+            let f = findings(v);
+            assert!(
+                f.iter().any(|f| f.pointer == at
+                    && f.message == format!("missing required field `{key}`; add it")),
+                "{key} at {at}: {f:?}"
+            );
+        };
+        let md = "/versions/0/tasks/1/metadata";
+        missing(filter(json!({"rules": []})), md, "ruleCombiner");
+        missing(
+            filter(
+                json!({"ruleCombiner": "and", "rules": [{"sourceField": "a", "operator": "gt"}]}),
+            ),
+            &format!("{md}/rules/0"),
+            "value",
+        );
+        missing(
+            with(
+                "PROCESSOR",
+                "SUBSCRIPTION_LOOKUP",
+                json!({"lookupType": "ZDP", "mapFields": [], "appendFields": []}),
+            ),
+            md,
+            "table",
+        );
+        missing(
+            with(
+                "PROCESSOR",
+                "AGGREGATOR",
+                json!({"triggerType": "Timeout", "timeoutType": "EventTime", "timeoutDuration": "1 day",
+                       "aggregationFields": [{"field": "q", "aggregation": "SUM", "targetField": "t"}]}),
+            ),
+            md,
+            "eventTimeField",
+        );
+        missing(
+            with(
+                "PROCESSOR",
+                "MAP",
+                json!({"mapFields": [{"targetField": "x", "transformType": "transform"}]}),
+            ),
+            &format!("{md}/mapFields/0"),
+            "formula",
+        );
+        missing(
+            with("PROCESSOR", "SCRIPT_MAP", json!({"source": "x"})),
+            md,
+            "language",
+        );
+        let v = with(
+            "PROCESSOR",
+            "HTTP",
+            json!({"httpRequestConfig": {"timeoutInMillis": 200000, "retries": -1}}),
+        );
+        assert_eq!(
+            located(v),
+            [
+                ("MC0010", format!("{md}/httpRequestConfig/timeoutInMillis")),
+                ("MC0010", format!("{md}/httpRequestConfig/retries")),
+            ]
+        );
+        let v = with(
+            "PROCESSOR",
+            "DEDUPLICATE",
+            json!({"checkType": "All", "maxSize": 10_000_000}),
+        );
+        assert_eq!(located(v), [("MC0010", format!("{md}/maxSize"))]);
+        let mut v = meter(task("p", "PROCESSOR", "NOOP", json!({}), &["src"]));
+        v.as_object_mut().unwrap().remove("name");
+        let f = findings(v);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("missing required field `name`"));
     }
 
     #[test]
     fn unknown_fields_get_their_own_code_and_a_suggestion() {
-        let mut v = minimal();
+        let mut v = filter(json!({"ruleCombiner": "and"}));
         v["nmae"] = json!("x");
         v["versions"][0]["tasks"][0]["settings"] = json!({});
         let mut f = findings(v);
@@ -260,32 +489,86 @@ mod tests {
     }
 
     #[test]
-    fn required_and_limits() {
-        let mut v = minimal();
-        v.as_object_mut().unwrap().remove("name");
-        v["versions"][0]["tasks"][0]["setting"] =
-            json!({"httpRequestConfig": {"timeoutInMillis": 200000, "retries": -1}});
-        let f = findings(v);
-        let codes: Vec<_> = f.iter().map(|f| (f.code, f.pointer.as_str())).collect();
-        assert!(codes.contains(&(rules::SCHEMA.code, "")), "{f:?}");
-        assert!(
-            codes.contains(&(
-                rules::SCHEMA.code,
-                "/versions/0/tasks/0/setting/httpRequestConfig/timeoutInMillis"
-            )),
-            "{f:?}"
+    fn unknown_metadata_keys_are_warnings_with_a_suggestion() {
+        let f = findings(filter(json!({"ruleCombiner": "and", "rule": []})));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].code, f[0].pointer.as_str(), f[0].at_key),
+            ("MC0013", "/versions/0/tasks/1/metadata/rule", true)
         );
         assert!(
-            codes.contains(&(
-                rules::SCHEMA.code,
-                "/versions/0/tasks/0/setting/httpRequestConfig/retries"
-            )),
-            "{f:?}"
+            f[0].message.contains("did you mean `rules`?"),
+            "{}",
+            f[0].message
         );
+        let f = findings(with("SINK", "NOOP", json!({"zzz": 1})));
         assert!(
-            f[0].message.contains("missing required field `name`"),
+            f.iter().any(
+                |f| f.code == "MC0013" && f.message.contains("lists no metadata keys for NOOP")
+            ),
             "{f:?}"
         );
+        // An unknown operator's metadata is not checked.
+        assert_eq!(located(with("PROCESSOR", "FILTRE", json!({"x": 1}))), []);
+    }
+
+    /// The per-operator metadata schemas, found through the task's `if`/`then` dispatch:
+    /// ((nodeType, operatorType), metadata schema).
+    fn dispatched() -> Vec<((String, String), Value)> {
+        let schema: Value = serde_json::from_str(EMBEDDED[0].1).unwrap();
+        let konst = |v: &Value, key: &str| {
+            v["if"]["properties"][key]["const"]
+                .as_str()
+                .map(str::to_string)
+        };
+        let mut out = Vec::new();
+        for node in schema["$defs"]["task"]["allOf"].as_array().unwrap() {
+            let n = konst(node, "nodeType").expect("dispatch on nodeType");
+            for op in node["then"]["allOf"].as_array().unwrap() {
+                let o = konst(op, "operatorType").expect("dispatch on operatorType");
+                let r = op["then"]["properties"]["metadata"]["$ref"]
+                    .as_str()
+                    .unwrap();
+                let def = schema.pointer(r.trim_start_matches('#')).unwrap().clone();
+                out.push(((n.clone(), o), def));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn schema_and_catalogue_agree() {
+        let d = dispatched();
+        for op in catalogue::OPERATORS {
+            let found = d
+                .iter()
+                .find(|((n, o), _)| n == op.node_type && o == op.operator_type);
+            let Some(keys) = op.keys else {
+                assert!(
+                    found.is_none(),
+                    "{op:?} has no keys, so its metadata stays open"
+                );
+                continue;
+            };
+            let (_, def) = found.unwrap_or_else(|| panic!("no metadata schema for {op:?}"));
+            assert_eq!(def["additionalProperties"], json!(false), "{op:?}");
+            let mut schema_keys: Vec<&str> = def["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut catalogue_keys = keys.to_vec();
+            schema_keys.sort_unstable();
+            catalogue_keys.sort_unstable();
+            assert_eq!(schema_keys, catalogue_keys, "{op:?}");
+        }
+        for ((n, o), _) in &d {
+            assert!(
+                catalogue::operator(n, o).is_some(),
+                "{n} {o} is not in the catalogue"
+            );
+        }
     }
 
     #[test]

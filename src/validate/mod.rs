@@ -56,7 +56,8 @@ impl Finding {
 /// What the run should check and how strictly.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
-    /// Unknown top-level and task-level fields are errors instead of warnings.
+    /// Unknown top-level and task-level fields and unknown metadata keys are errors instead of
+    /// warnings.
     pub strict: bool,
     /// Extra JSON Schemas every definition must also satisfy (house rules).
     pub extra_schemas: Vec<PathBuf>,

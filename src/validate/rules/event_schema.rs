@@ -18,11 +18,24 @@ use crate::model::date_pattern;
 /// Zuora's extra type name, read as `string` for meta-validation.
 const DATETIME: &str = "datetime";
 
-/// Each event definition's schema object with its pointer (`/schemas/N/schema`).
-fn event_schemas(value: &Value) -> impl Iterator<Item = (String, &Value)> {
+/// One event definition's schema: its pointer (`/schemas/N/schema`), a label for messages (the
+/// definition's name, or `schemas[N]`) and the schema itself.
+struct EventSchema<'a> {
+    at: String,
+    label: String,
+    schema: &'a Value,
+}
+
+fn event_schemas(value: &Value) -> impl Iterator<Item = EventSchema<'_>> {
     objects(value.get("schemas")).filter_map(|(si, s)| {
-        s.get("schema")
-            .map(|schema| (format!("/schemas/{si}/schema"), schema))
+        s.get("schema").map(|schema| EventSchema {
+            at: format!("/schemas/{si}/schema"),
+            label: match s.get("name").and_then(Value::as_str) {
+                Some(n) => format!("{n:?}"),
+                None => format!("schemas[{si}]"),
+            },
+            schema,
+        })
     })
 }
 
@@ -145,7 +158,7 @@ fn dialect_key_errors(at: &str, schema: &Value, out: &mut Vec<(String, String)>)
 }
 
 pub(super) fn invalid_event_schema(value: &Value, out: &mut Vec<Finding>) {
-    for (at, schema) in event_schemas(value) {
+    for EventSchema { at, label, schema } in event_schemas(value) {
         if !schema.is_object() && !schema.is_boolean() {
             continue; // the schema check reports the wrong type
         }
@@ -156,11 +169,16 @@ pub(super) fn invalid_event_schema(value: &Value, out: &mut Vec<Finding>) {
         } else {
             meta_error(schema)
         };
-        if let Some((inner, message)) = found {
+        if let Some((inner, mut message)) = found {
+            if inner.ends_with("/type") || inner.contains("/type/") {
+                message.push_str(
+                    "; a type is string, number, integer, boolean, object, array, null or Zuora's datetime",
+                );
+            }
             out.push(Finding::new(
                 INVALID_EVENT_SCHEMA.code,
                 format!("{at}{inner}"),
-                format!("event definition {at} is not a valid JSON Schema: {message}"),
+                format!("event definition {label} is not a valid JSON Schema: {message}"),
             ));
         }
         let mut dialect = Vec::new();
@@ -169,14 +187,14 @@ pub(super) fn invalid_event_schema(value: &Value, out: &mut Vec<Finding>) {
             out.push(Finding::new(
                 INVALID_EVENT_SCHEMA.code,
                 pointer,
-                format!("event definition {at}: {message} in Zuora's event-definition dialect"),
+                format!("event definition {label}: {message} in Zuora's event-definition dialect"),
             ));
         }
     }
 }
 
 pub(super) fn unknown_event_id_field(value: &Value, out: &mut Vec<Finding>) {
-    for (at, schema) in event_schemas(value) {
+    for EventSchema { at, label, schema } in event_schemas(value) {
         let Some(ids) = schema.get("eventIdFields").and_then(Value::as_array) else {
             continue;
         };
@@ -198,7 +216,7 @@ pub(super) fn unknown_event_id_field(value: &Value, out: &mut Vec<Finding>) {
                 UNKNOWN_EVENT_ID_FIELD.code,
                 format!("{at}/eventIdFields/{i}"),
                 format!(
-                    "eventIdFields names {name:?}, which is not a property of event definition {at}; {hint}"
+                    "eventIdFields names {name:?}, which is not a property of event definition {label}; {hint}"
                 ),
             ));
         }
@@ -206,7 +224,10 @@ pub(super) fn unknown_event_id_field(value: &Value, out: &mut Vec<Finding>) {
 }
 
 pub(super) fn several_event_time_fields(value: &Value, out: &mut Vec<Finding>) {
-    for (at, schema) in event_schemas(value) {
+    for EventSchema {
+        at, label, schema, ..
+    } in event_schemas(value)
+    {
         let mut first: Option<&str> = None;
         for (p, name, prop) in properties(&at, schema) {
             if prop.get("eventTime") != Some(&Value::Bool(true)) {
@@ -218,7 +239,7 @@ pub(super) fn several_event_time_fields(value: &Value, out: &mut Vec<Finding>) {
                     SEVERAL_EVENT_TIME_FIELDS.code,
                     format!("{p}/eventTime"),
                     format!(
-                        "properties {f:?} and {name:?} both have `eventTime: true`; an event has one event time, so keep it on one of them"
+                        "properties {f:?} and {name:?} of event definition {label} both have `eventTime: true`; an event has one event time, so keep it on one of them"
                     ),
                 )),
             }
@@ -245,7 +266,7 @@ pub(super) fn invalid_time_format(value: &Value, out: &mut Vec<Finding>) {
             walk(&p, prop, out);
         }
     }
-    for (at, schema) in event_schemas(value) {
+    for EventSchema { at, schema, .. } in event_schemas(value) {
         walk(&at, schema, out);
     }
 }

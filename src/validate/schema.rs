@@ -10,6 +10,7 @@
 //! warning MC0013 with a suggestion from the operator's catalogue keys. A unit test keeps the
 //! schema and the catalogue in step.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -42,27 +43,138 @@ pub fn embedded(name: &str) -> Option<&'static str> {
 
 /// Compiled schemas for one run.
 pub struct Schemas {
+    /// The meter schema without the per-operator dispatch of task `metadata`.
     meter: jsonschema::Validator,
+    /// nodeType → operatorType → the validator of that operator's `metadata`.
+    metadata: HashMap<String, HashMap<String, jsonschema::Validator>>,
     extra: Vec<(String, jsonschema::Validator)>,
+}
+
+/// The per-operator dispatch of the meter schema (`$defs.task.allOf`): for each nodeType, each
+/// operatorType and the `$defs` entry of its `metadata` schema.
+fn dispatch(schema: &Value) -> Vec<(&str, &str, &str)> {
+    fn konst<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+        v["if"]["properties"][key]["const"].as_str()
+    }
+    let mut out = Vec::new();
+    for node in schema["$defs"]["task"]["allOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(n) = konst(node, "nodeType") else {
+            continue;
+        };
+        for op in node["then"]["allOf"].as_array().into_iter().flatten() {
+            let target = op["then"]["properties"]["metadata"]["$ref"].as_str();
+            if let (Some(o), Some(r)) = (konst(op, "operatorType"), target) {
+                out.push((n, o, r.trim_start_matches("#/$defs/")));
+            }
+        }
+    }
+    out
+}
+
+/// A schema of its own for `$defs[name]`, carrying the `$defs` entries it refers to.
+fn standalone_def(schema: &Value, name: &str) -> Value {
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    out.extend(r.strip_prefix("#/$defs/"));
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let defs = &schema["$defs"];
+    let mut needed: Vec<&str> = vec![name];
+    let mut i = 0;
+    while i < needed.len() {
+        let mut found = Vec::new();
+        refs(&defs[needed[i]], &mut found);
+        for f in found {
+            if !needed.contains(&f) {
+                needed.push(f);
+            }
+        }
+        i += 1;
+    }
+    let kept: serde_json::Map<String, Value> = needed
+        .iter()
+        .map(|n| (n.to_string(), defs[*n].clone()))
+        .collect();
+    serde_json::json!({"$schema": schema["$schema"], "$defs": kept, "$ref": format!("#/$defs/{name}")})
 }
 
 impl Schemas {
     /// Compiles the embedded meter schema and each extra schema file.
+    ///
+    /// The per-operator `metadata` schemas are compiled one by one and the meter schema without
+    /// its `if`/`then` dispatch: a task's `metadata` is then checked by one hash lookup instead
+    /// of one `if` per operator (the same findings, at a fraction of the cost).
     pub fn compile(extra: &[PathBuf]) -> anyhow::Result<Schemas> {
-        let meter: Value = serde_json::from_str(EMBEDDED[0].1).expect("embedded schema is JSON");
-        let meter = jsonschema::validator_for(&meter).expect("embedded schema compiles");
+        let mut full: Value = serde_json::from_str(EMBEDDED[0].1).expect("embedded schema is JSON");
+        let mut metadata: HashMap<String, HashMap<String, jsonschema::Validator>> = HashMap::new();
+        for (node, op, def) in dispatch(&full) {
+            let v = jsonschema::validator_for(&standalone_def(&full, def))
+                .expect("embedded metadata schema compiles");
+            metadata
+                .entry(node.to_string())
+                .or_default()
+                .insert(op.to_string(), v);
+        }
+        if let Some(task) = full["$defs"]["task"].as_object_mut() {
+            task.remove("allOf");
+        }
+        let meter = jsonschema::validator_for(&full).expect("embedded schema compiles");
         let extra = extra
             .iter()
             .map(|p| compile_file(p))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Schemas { meter, extra })
+        Ok(Schemas {
+            meter,
+            metadata,
+            extra,
+        })
+    }
+
+    /// Each task's `metadata` with its pointer and the validator of its operator.
+    fn task_metadata<'v>(
+        &'v self,
+        value: &'v Value,
+    ) -> impl Iterator<Item = (usize, usize, &'v Value, &'v jsonschema::Validator)> + 'v {
+        let list = |v: Option<&'v Value>| v.and_then(Value::as_array).into_iter().flatten();
+        list(value.get("versions"))
+            .enumerate()
+            .flat_map(move |(vi, v)| {
+                list(v.get("tasks"))
+                    .enumerate()
+                    .map(move |(ti, t)| (vi, ti, t))
+            })
+            .filter_map(move |(vi, ti, t)| {
+                let node = t.get("nodeType")?.as_str()?;
+                let op = t.get("operatorType")?.as_str()?;
+                let validator = self.metadata.get(node)?.get(op)?;
+                Some((vi, ti, t.get("metadata")?, validator))
+            })
     }
 
     /// Checks a definition against every schema.
     pub fn check(&self, value: &Value, out: &mut Vec<Finding>) {
         if !self.meter.is_valid(value) {
             for e in self.meter.iter_errors(value) {
-                translate(&e, rules::SCHEMA.code, "", value, out);
+                translate(&e, rules::SCHEMA.code, "", "", value, out);
+            }
+        }
+        for (vi, ti, metadata, validator) in self.task_metadata(value) {
+            if !validator.is_valid(metadata) {
+                let base = format!("/versions/{vi}/tasks/{ti}/metadata");
+                for e in validator.iter_errors(metadata) {
+                    translate(&e, rules::SCHEMA.code, "", &base, value, out);
+                }
             }
         }
         for (label, v) in &self.extra {
@@ -72,6 +184,7 @@ impl Schemas {
                         &e,
                         rules::CUSTOM_SCHEMA.code,
                         &format!("{label}: "),
+                        "",
                         value,
                         out,
                     );
@@ -144,14 +257,17 @@ fn unknown_metadata_keys(
     }
 }
 
+/// Turns one schema error into findings. `base` is the pointer of the value the schema checked
+/// (empty for the whole definition, a task's `metadata` for an operator's schema).
 fn translate(
     e: &ValidationError<'_>,
     code: &'static str,
     prefix: &str,
+    base: &str,
     root: &Value,
     out: &mut Vec<Finding>,
 ) {
-    let pointer = e.instance_path().to_string();
+    let pointer = format!("{base}{}", e.instance_path());
     match e.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } if code == rules::SCHEMA.code => {
             if let Some(task) = metadata_owner(&pointer, root) {
@@ -191,7 +307,7 @@ fn translate(
             match best_branch(context) {
                 Some(branch) => branch
                     .iter()
-                    .for_each(|e| translate(e, code, prefix, root, out)),
+                    .for_each(|e| translate(e, code, prefix, base, root, out)),
                 None => out.push(Finding::new(
                     code,
                     pointer,
@@ -516,24 +632,62 @@ mod tests {
     /// ((nodeType, operatorType), metadata schema).
     fn dispatched() -> Vec<((String, String), Value)> {
         let schema: Value = serde_json::from_str(EMBEDDED[0].1).unwrap();
-        let konst = |v: &Value, key: &str| {
-            v["if"]["properties"][key]["const"]
-                .as_str()
-                .map(str::to_string)
-        };
-        let mut out = Vec::new();
-        for node in schema["$defs"]["task"]["allOf"].as_array().unwrap() {
-            let n = konst(node, "nodeType").expect("dispatch on nodeType");
-            for op in node["then"]["allOf"].as_array().unwrap() {
-                let o = konst(op, "operatorType").expect("dispatch on operatorType");
-                let r = op["then"]["properties"]["metadata"]["$ref"]
-                    .as_str()
-                    .unwrap();
-                let def = schema.pointer(r.trim_start_matches('#')).unwrap().clone();
-                out.push(((n.clone(), o), def));
+        dispatch(&schema)
+            .into_iter()
+            .map(|(n, o, def)| ((n.into(), o.into()), schema["$defs"][def].clone()))
+            .collect()
+    }
+
+    /// The split check (the meter schema without dispatch, one validator per operator) finds
+    /// what the whole schema, as editors read it, finds.
+    #[test]
+    fn split_dispatch_finds_what_the_whole_schema_finds() {
+        let whole: Value = serde_json::from_str(EMBEDDED[0].1).unwrap();
+        let whole = jsonschema::validator_for(&whole).unwrap();
+        let mut cases = vec![
+            filter(
+                json!({"ruleCombiner": "AND", "rules": [{"sourceField": "a", "operator": "x"}], "rule": 1}),
+            ),
+            with(
+                "PROCESSOR",
+                "DEDUPLICATE",
+                json!({"maxSize": 0, "checkType": "Some"}),
+            ),
+            with(
+                "PROCESSOR",
+                "AGGREGATOR",
+                json!({"triggerType": "Realtime", "aggregationFields": []}),
+            ),
+            with(
+                "PROCESSOR",
+                "HTTP",
+                json!({"httpRequestConfig": {"timeout": 0}, "httpOutputConfig": {"responseToOutputMapper": [{"field": "a"}]}}),
+            ),
+            with(
+                "PROCESSOR",
+                "SUBSCRIPTION_LOOKUP",
+                json!({"lookupType": "Advanced"}),
+            ),
+            with("SINK", "NOOP", json!({"x": 1})),
+            with("PROCESSOR", "MAP", json!([])),
+        ];
+        let mut v = filter(json!({}));
+        v["versions"][0]["tasks"][1]["nodeType"] = json!("SINK");
+        v["versions"][0]["tasks"][0]["metadata"] = json!({"schemaId": 1.5, "keyFields": "Id"});
+        cases.push(v);
+        for case in cases {
+            let mut split = findings(case.clone());
+            let mut all = Vec::new();
+            for e in whole.iter_errors(&case) {
+                translate(&e, rules::SCHEMA.code, "", "", &case, &mut all);
             }
+            split.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
+            all.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
+            split.dedup();
+            all.dedup();
+            assert!(!split.is_empty());
+            assert_eq!(split, all, "{case}");
         }
-        out
     }
 
     #[test]

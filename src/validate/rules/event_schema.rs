@@ -125,6 +125,9 @@ fn meta_error(schema: &Value) -> Option<(String, String)> {
     }
 }
 
+/// A per-property key of Zuora's dialect: name, type check, the type in words.
+type DialectKey = (&'static str, fn(&Value) -> bool, &'static str);
+
 /// Type errors of the dialect's own keys: (pointer, what is wrong).
 fn dialect_key_errors(at: &str, schema: &Value, out: &mut Vec<(String, String)>) {
     if let Some(ids) = schema.get("eventIdFields") {
@@ -139,7 +142,7 @@ fn dialect_key_errors(at: &str, schema: &Value, out: &mut Vec<(String, String)>)
         }
     }
     for (p, _, prop) in properties(at, schema) {
-        let checks: [(&str, fn(&Value) -> bool, &str); 3] = [
+        let checks: [DialectKey; 3] = [
             ("order", |v| v.is_i64() || v.is_u64(), "an integer"),
             ("eventTime", Value::is_boolean, "true or false"),
             (

@@ -39,24 +39,20 @@ fn event_schemas(value: &Value) -> impl Iterator<Item = EventSchema<'_>> {
     })
 }
 
-/// The members of a schema's `properties` that are objects, as (pointer, name, property).
-fn properties<'a>(
-    at: &'a str,
-    schema: &'a Value,
-) -> impl Iterator<Item = (String, &'a str, &'a Value)> + 'a {
+/// The members of a schema's `properties` that are objects, as (name, property).
+fn properties(schema: &Value) -> impl Iterator<Item = (&str, &Value)> {
     schema
         .get("properties")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
         .filter(|(_, p)| p.is_object())
-        .map(move |(name, p)| {
-            (
-                format!("{at}/properties/{}", escape_token(name)),
-                name.as_str(),
-                p,
-            )
-        })
+        .map(|(name, p)| (name.as_str(), p))
+}
+
+/// The pointer of property `name` of the schema at `at`.
+fn property_pointer(at: &str, name: &str) -> String {
+    format!("{at}/properties/{}", escape_token(name))
 }
 
 /// Whether a `type` keyword anywhere in the schema names `datetime`.
@@ -141,7 +137,7 @@ fn dialect_key_errors(at: &str, schema: &Value, out: &mut Vec<(String, String)>)
             ));
         }
     }
-    for (p, _, prop) in properties(at, schema) {
+    for (name, prop) in properties(schema) {
         let checks: [DialectKey; 3] = [
             ("order", |v| v.is_i64() || v.is_u64(), "an integer"),
             ("eventTime", Value::is_boolean, "true or false"),
@@ -153,10 +149,13 @@ fn dialect_key_errors(at: &str, schema: &Value, out: &mut Vec<(String, String)>)
         ];
         for (key, ok, what) in checks {
             if prop.get(key).is_some_and(|v| !ok(v)) {
+                let p = property_pointer(at, name);
                 out.push((format!("{p}/{key}"), format!("`{key}` must be {what}")));
             }
         }
-        dialect_key_errors(&p, prop, out);
+        if prop.get("properties").is_some() {
+            dialect_key_errors(&property_pointer(at, name), prop, out);
+        }
     }
 }
 
@@ -232,7 +231,7 @@ pub(super) fn several_event_time_fields(value: &Value, out: &mut Vec<Finding>) {
     } in event_schemas(value)
     {
         let mut first: Option<&str> = None;
-        for (p, name, prop) in properties(&at, schema) {
+        for (name, prop) in properties(schema) {
             if prop.get("eventTime") != Some(&Value::Bool(true)) {
                 continue;
             }
@@ -240,7 +239,7 @@ pub(super) fn several_event_time_fields(value: &Value, out: &mut Vec<Finding>) {
                 None => first = Some(name),
                 Some(f) => out.push(Finding::new(
                     SEVERAL_EVENT_TIME_FIELDS.code,
-                    format!("{p}/eventTime"),
+                    format!("{}/eventTime", property_pointer(&at, name)),
                     format!(
                         "properties {f:?} and {name:?} of event definition {label} both have `eventTime: true`; an event has one event time, so keep it on one of them"
                     ),
@@ -252,13 +251,13 @@ pub(super) fn several_event_time_fields(value: &Value, out: &mut Vec<Finding>) {
 
 pub(super) fn invalid_time_format(value: &Value, out: &mut Vec<Finding>) {
     fn walk(at: &str, schema: &Value, out: &mut Vec<Finding>) {
-        for (p, name, prop) in properties(at, schema) {
+        for (name, prop) in properties(schema) {
             if let Some(format) = prop.get("timeFormat").and_then(Value::as_str) {
                 if !is_placeholder(format) {
                     if let Err(e) = date_pattern::parse(format) {
                         out.push(Finding::new(
                             INVALID_TIME_FORMAT.code,
-                            format!("{p}/timeFormat"),
+                            format!("{}/timeFormat", property_pointer(at, name)),
                             format!(
                                 "timeFormat {format:?} of property {name:?} is not a valid Java date pattern: {e}; write a SimpleDateFormat pattern such as yyyy-MM-dd'T'HH:mm:ss, or epoch_ms / epoch_s"
                             ),
@@ -266,7 +265,9 @@ pub(super) fn invalid_time_format(value: &Value, out: &mut Vec<Finding>) {
                     }
                 }
             }
-            walk(&p, prop, out);
+            if prop.get("properties").is_some() {
+                walk(&property_pointer(at, name), prop, out);
+            }
         }
     }
     for EventSchema { at, schema, .. } in event_schemas(value) {

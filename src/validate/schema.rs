@@ -237,12 +237,16 @@ fn unknown_metadata_keys(
 ) {
     let field = |k: &str| task.get(k).and_then(Value::as_str).unwrap_or("");
     let (node, op) = (field("nodeType"), field("operatorType"));
+    let task_name = match task.get("name").and_then(Value::as_str) {
+        Some(n) => format!("task {n:?} ({node} {op})"),
+        None => format!("a {node} {op} task"),
+    };
     let known = catalogue::operator(node, op)
         .and_then(|o| o.keys)
         .unwrap_or(&[]);
     for key in unexpected {
         let at = format!("{pointer}/{}", crate::load::locate::escape_token(key));
-        let mut msg = format!("unknown key `{key}` in the metadata of a {node} {op} task");
+        let mut msg = format!("unknown key `{key}` in the metadata of {task_name}");
         match suggest(key, known) {
             Some(s) => msg.push_str(&format!("; did you mean `{s}`?")),
             None if known.is_empty() => msg.push_str(&format!(

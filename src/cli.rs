@@ -326,7 +326,7 @@ pub struct ValidateArgs {
     #[arg(long, value_name = "FILE")]
     pub schema: Vec<PathBuf>,
 
-    /// Unknown top-level and task fields are errors, not warnings.
+    /// Unknown top-level and task fields, and unknown metadata keys, are errors, not warnings.
     #[arg(long, env = "METERCTL_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
     pub strict: bool,
 

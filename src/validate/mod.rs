@@ -56,7 +56,8 @@ impl Finding {
 /// What the run should check and how strictly.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
-    /// Unknown top-level and task-level fields are errors instead of warnings.
+    /// Unknown top-level and task-level fields and unknown metadata keys are errors instead of
+    /// warnings.
     pub strict: bool,
     /// Extra JSON Schemas every definition must also satisfy (house rules).
     pub extra_schemas: Vec<PathBuf>,
@@ -152,7 +153,9 @@ impl Validator {
     pub fn severity(&self, code: &str) -> Option<Severity> {
         let sev = if let Some(over) = self.options.overrides.get(code) {
             (*over)?
-        } else if code == rules::UNKNOWN_FIELD.code && self.options.strict {
+        } else if self.options.strict
+            && (code == rules::UNKNOWN_FIELD.code || code == rules::UNKNOWN_METADATA_KEY.code)
+        {
             Severity::Error
         } else {
             rules::by_code(code).map_or(Severity::Error, |r| r.severity)

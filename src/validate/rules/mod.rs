@@ -8,6 +8,7 @@
 
 mod event_schema;
 mod graph;
+mod operators;
 mod secrets;
 mod versions;
 
@@ -62,8 +63,8 @@ rule!(READ, codes::READ, "unreadable-file", Error,
     "Check permissions and the extension (.json, .yaml, .yml). The size limit (64 MiB) can be raised with METERCTL_MAX_FILE_SIZE.",
     None);
 rule!(SCHEMA, "MC0010", "schema-violation", Error,
-    "the definition breaks the meter-definition JSON Schema",
-    "The embedded schema (`meterctl schema print`) encodes what Zuora documents: required fields (name, type, latestVersion, versions; each task's id, name, metadata and predecessors), types, the Filter operators and the HTTP processor's limits (timeoutInMillis <= 180000, retries >= 0). Zuora's import rejects such files (70002106, 70002217-70002224).",
+    "the definition breaks the meter-definition JSON Schema (including the metadata schema of its operator)",
+    "The embedded schema (`meterctl schema print`) encodes Zuora's meter dialect: required fields (name, type, latestVersion, versions; each task's id, name, metadata and predecessors), types, and for each nodeType + operatorType pair of Zuora's operator catalogue the keys, types, enums and required keys of the task's `metadata` (FILTER ruleCombiner and/or in lower case and the filter operators in both spellings, MAP transformType, AGGREGATOR triggerType/timeoutType and aggregations, DEDUPLICATE maxSize, HTTP timeoutInMillis <= 180000, SUBSCRIPTION_LOOKUP lookupType, SCRIPT_* language, ...). Zuora's import refuses such files. The pointer leads to the offending value, or to the object that misses a required key: fix the value or add the key.",
     None);
 rule!(UNKNOWN_FIELD, "MC0011", "unknown-field", Warning,
     "a top-level or task-level field that Zuora does not document (a typo?)",
@@ -72,6 +73,10 @@ rule!(UNKNOWN_FIELD, "MC0011", "unknown-field", Warning,
 rule!(CUSTOM_SCHEMA, "MC0012", "custom-schema-violation", Error,
     "the definition breaks a schema given with --schema or in meterctl.yaml",
     "House rules (for example `description` is required) live in your own JSON Schemas; the message names the schema file.",
+    None);
+rule!(UNKNOWN_METADATA_KEY, "MC0013", "unknown-metadata-key", Warning,
+    "a key in a task's metadata that Zuora's operator catalogue does not list for its operator (a typo?)",
+    "Each operator (nodeType + operatorType) keeps a known set of keys in its task's `metadata`; see `meterctl schema print`. A misspelt key is ignored by Zuora, so the setting you meant silently keeps its default. The message suggests the closest key of that operator: rename the key, or remove it. Zuora's catalogue may not list every key its UI writes, so this is a warning (--strict or `--deny MC0013` makes it an error). Operators whose keys the catalogue does not list (HTTP sources and sinks) are not checked.",
     None);
 rule!(UNKNOWN_LATEST_VERSION, "MC0101", "unknown-latest-version", Error,
     "latestVersion names a version that is not in versions",
@@ -110,18 +115,34 @@ rule!(MISSING_PREDECESSORS, "MC0108", "missing-predecessors", Error,
     "a PROCESSOR or SINK task has no predecessors",
     "Only sources start a pipeline; Zuora rejects processors and sinks without predecessors (70002224). Link the task to the task that feeds it.",
     Some(graph::missing_predecessors));
-rule!(UNKNOWN_NODE_TYPE, "MC0109", "unknown-node-type", Warning,
+rule!(UNKNOWN_NODE_TYPE, "MC0109", "unknown-node-type", Error,
     "nodeType is not SOURCE, PROCESSOR or SINK",
-    "Zuora does not document the enumeration, so an unknown nodeType is a warning: check the spelling.",
+    "Zuora's task graph has exactly three node types: SOURCE (where events enter), PROCESSOR and SINK (where they leave). Zuora cannot place a task of another type, so the meter is refused. Fix the spelling (upper case).",
     Some(graph::unknown_node_type));
 rule!(INVALID_EVENT_SCHEMA, "MC0110", "invalid-event-schema", Error,
-    "schemas[].schema is not a valid JSON Schema",
-    "Each entry of schemas is an event definition whose `schema` must itself be a valid JSON Schema (checked against its meta-schema); the pointer leads into it.",
+    "schemas[].schema is not a valid event definition (JSON Schema or Zuora's dialect of it)",
+    "Each entry of schemas is an event definition whose `schema` is checked against the JSON Schema meta-schema, leniently: Zuora's own dialect is accepted (property type `datetime`, `eventIdFields` as an array of property names, per-property `order` as an integer, `eventTime` as a boolean, `timeFormat` as a string). Anything else that breaks the meta-schema (an unknown type name, `required` that is not a list, ...) is refused; the pointer leads into the schema.",
     Some(event_schema::invalid_event_schema));
 rule!(LITERAL_CREDENTIAL, "MC0111", "literal-credential", Error,
     "a password, secret, token, API key or Authorization header holds a literal value",
     "Definitions go into git, so credentials must not: write Zuora's secret reference `${secrets.NAME}`, or a meterctl placeholder `${{ env.NAME }}` (filled from an environment variable at apply time) or `${{ values.NAME }}`.",
     Some(secrets::literal_credential));
+rule!(UNKNOWN_OPERATOR_TYPE, "MC0112", "unknown-operator-type", Warning,
+    "operatorType is not in Zuora's operator catalogue",
+    "Zuora's catalogue names the operators a task can be (ZUORA_BULK_API, LOCAL_FILE, S3, FILTER, MAP, AGGREGATOR, SUBSCRIPTION_LOOKUP, HTTP, SCRIPT_MAP, ZUORA_USAGE, EVENT_STORE, NOOP, ...; `meterctl schema print` lists them all). Names from older documentation (STREAMING_API, USAGE_RECORDS, EMPTY_SINK, BILLING-RATING) are not what Zuora stores. The message names the closest known operator type: use it. A warning, because the catalogue may lag behind new operators; the metadata of an unknown operator is not checked.",
+    Some(operators::unknown_operator_type));
+rule!(UNKNOWN_EVENT_ID_FIELD, "MC0113", "unknown-event-id-field", Error,
+    "an event definition's eventIdFields names a property it does not have",
+    "In Zuora's event-definition dialect, eventIdFields are the properties that identify an event (the event store's primary key). Each entry must be the name of one of the schema's `properties`: fix the spelling or add the property.",
+    Some(event_schema::unknown_event_id_field));
+rule!(SEVERAL_EVENT_TIME_FIELDS, "MC0114", "several-event-time-fields", Error,
+    "more than one property of an event definition has `eventTime: true`",
+    "`eventTime: true` marks the one property that holds the event's time (windows and event stores read it). The finding points at the second one: keep `eventTime: true` on one property only.",
+    Some(event_schema::several_event_time_fields));
+rule!(INVALID_TIME_FORMAT, "MC0115", "invalid-time-format", Error,
+    "an event property's timeFormat is not a valid Java date pattern",
+    "`timeFormat` says how a datetime property is written: a java.text.SimpleDateFormat pattern (e.g. yyyy-MM-dd'T'HH:mm:ss, literal text in single quotes) or Zuora's epoch_ms / epoch_s. meterctl parses it as Java does; the message says why it is refused (an unknown pattern letter, an unterminated quote, no date or time field).",
+    Some(event_schema::invalid_time_format));
 rule!(DUPLICATE_GLOBAL_ID, "MC0120", "duplicate-global-id", Error,
     "two files in the repository have the same globalId",
     "globalId is a meter's portable identity: import updates the meter that has it. Two files with one globalId would overwrite each other. Give one a new globalId.",
@@ -139,6 +160,7 @@ pub static RULES: &[&Rule] = &[
     &SCHEMA,
     &UNKNOWN_FIELD,
     &CUSTOM_SCHEMA,
+    &UNKNOWN_METADATA_KEY,
     &UNKNOWN_LATEST_VERSION,
     &DUPLICATE_VERSION,
     &DUPLICATE_TASK_ID,
@@ -150,6 +172,10 @@ pub static RULES: &[&Rule] = &[
     &UNKNOWN_NODE_TYPE,
     &INVALID_EVENT_SCHEMA,
     &LITERAL_CREDENTIAL,
+    &UNKNOWN_OPERATOR_TYPE,
+    &UNKNOWN_EVENT_ID_FIELD,
+    &SEVERAL_EVENT_TIME_FIELDS,
+    &INVALID_TIME_FORMAT,
     &DUPLICATE_GLOBAL_ID,
     &DUPLICATE_METER_NAME,
 ];

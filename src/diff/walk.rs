@@ -21,7 +21,7 @@ use crate::model::catalogue::TASK_LAYOUT_KEYS;
 use crate::model::strip_id_suffix;
 
 /// Where a compared value sits: readable path, both pointers, and the identity pointer that
-/// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/setting`).
+/// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/metadata`).
 #[derive(Debug, Clone)]
 pub(super) struct Loc {
     path: String,

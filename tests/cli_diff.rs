@@ -480,7 +480,10 @@ fn shuffle_keys(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
 fn as_other_tenant(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
     use serde_json::{json, Value};
     if let Some(id) = v.pointer_mut("/typeDefinition/schemaId") {
-        if id.as_str().is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit())) {
+        if id
+            .as_str()
+            .is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()))
+        {
             *id = Value::from("424242");
         }
     }
@@ -520,16 +523,20 @@ fn examples_exported_from_another_tenant_are_no_change() {
     let mut files: Vec<PathBuf> = fs::read_dir("examples/meters")
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
         .collect();
     files.sort();
     let mut edited: Option<PathBuf> = None;
     for p in &files {
         let mut v: Value = serde_norway::from_str(&fs::read_to_string(p).unwrap()).unwrap();
         as_other_tenant(&mut rng, &mut v);
-        let has_tasks = v["versions"]
-            .as_array()
-            .is_some_and(|vs| vs.iter().any(|ver| ver["tasks"].as_array().is_some_and(|t| !t.is_empty())));
+        let has_tasks = v["versions"].as_array().is_some_and(|vs| {
+            vs.iter()
+                .any(|ver| ver["tasks"].as_array().is_some_and(|t| !t.is_empty()))
+        });
         let out = dir
             .path()
             .join(p.file_stem().unwrap())
@@ -614,7 +621,11 @@ fn two_tenants_of_generated_meters_are_no_change_then_one_rule_edit_is_one_chang
         eprintln!("skipped: {} is absent", gen.display());
         return;
     }
-    if StdCommand::new("python3").arg("--version").output().is_err() {
+    if StdCommand::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: python3 is not installed");
         return;
     }

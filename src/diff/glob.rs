@@ -1,4 +1,4 @@
-//! JSON Pointer globs for `--ignore`: `/versions/*/tasks/*/metadata/position`.
+//! JSON Pointer globs for `--ignore`: `/versions/*/tasks/*/metadata/groupFields`.
 //!
 //! A glob is a JSON Pointer whose segments may hold `*` (any characters within one segment) and
 //! `?` (one character); a segment that is exactly `**` matches any number of segments. A glob

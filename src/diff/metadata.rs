@@ -252,6 +252,9 @@ mod tests {
         assert_eq!(content_fingerprint(&l), content_fingerprint(&r));
         let ordered = json!({"metadata": {"keyFields": ["A", "B"]}});
         let reordered = json!({"metadata": {"keyFields": ["B", "A"]}});
-        assert_ne!(content_fingerprint(&ordered), content_fingerprint(&reordered));
+        assert_ne!(
+            content_fingerprint(&ordered),
+            content_fingerprint(&reordered)
+        );
     }
 }

@@ -560,12 +560,24 @@ mod tests {
     #[test]
     fn tenant_ids_layout_and_order_are_no_change() {
         let a = meter(vec![
-            op_task("a1", "Src", &[], "ZUORA_BULK_API", json!({"schemaId": "api-request"})),
+            op_task(
+                "a1",
+                "Src",
+                &[],
+                "ZUORA_BULK_API",
+                json!({"schemaId": "api-request"}),
+            ),
             task("a2", "Filter", &["a1"], json!({"rules": [1]})),
         ]);
         let mut b = meter(vec![
             task("b2", "Filter", &["b1"], json!({"rules": [1]})),
-            op_task("b1", "Src", &[], "ZUORA_BULK_API", json!({"schemaId": "api-request"})),
+            op_task(
+                "b1",
+                "Src",
+                &[],
+                "ZUORA_BULK_API",
+                json!({"schemaId": "api-request"}),
+            ),
         ]);
         b["typeDefinition"]["schemaId"] = json!(2);
         b["schemas"][0]["name"] = json!("api-request(12)");
@@ -715,7 +727,8 @@ mod tests {
 
     #[test]
     fn metadata_lists_match_by_their_identity() {
-        let agg = |f: &str, a: &str, t: &str| json!({"field": f, "aggregation": a, "targetField": t});
+        let agg =
+            |f: &str, a: &str, t: &str| json!({"field": f, "aggregation": a, "targetField": t});
         let daily = |groups: Value, aggs: Value| {
             meter(vec![op_task(
                 "d",

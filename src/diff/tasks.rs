@@ -7,6 +7,7 @@
 //! tenants). Content is the operator configuration read by the dialect's identities, without
 //! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
@@ -212,10 +213,13 @@ pub(super) fn match_tasks(
         }
     }
     // Everything but identity, wiring and layout, to recognise a task whose name or links
-    // changed (computed once per task: repeated names compare it pair by pair).
-    let cl: Vec<u64> = l.iter().map(content_fingerprint).collect();
-    let cr: Vec<u64> = r.iter().map(content_fingerprint).collect();
-    let content_eq = |i: usize, j: usize| cl[i] == cr[j];
+    // changed (computed at most once per task, and only for the tasks that need it).
+    let cl: Vec<OnceCell<u64>> = l.iter().map(|_| OnceCell::new()).collect();
+    let cr: Vec<OnceCell<u64>> = r.iter().map(|_| OnceCell::new()).collect();
+    let content_eq = |i: usize, j: usize| {
+        cl[i].get_or_init(|| content_fingerprint(&l[i]))
+            == cr[j].get_or_init(|| content_fingerprint(&r[j]))
+    };
     let mut names: Vec<&str> = l_by_name
         .iter()
         .filter(|(n, li)| li.len() > 1 || r_by_name.get(*n).is_some_and(|rj| rj.len() > 1))
@@ -264,15 +268,15 @@ pub(super) fn match_tasks(
         }
     }
     // …or the same content and upstream tasks under another name (another tenant).
-    for i in 0..l.len() {
-        if l2r[i].is_some() {
+    for (i, m) in l2r.iter_mut().enumerate() {
+        if m.is_some() {
             continue;
         }
         let si = lg.signature(i);
         if let Some(j) =
             (0..r.len()).find(|&j| !r_used[j] && content_eq(i, j) && rg.signature(j) == si)
         {
-            l2r[i] = Some(j);
+            *m = Some(j);
             r_used[j] = true;
         }
     }

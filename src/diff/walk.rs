@@ -136,9 +136,8 @@ fn is_numeric_id(v: &Value) -> bool {
 /// Whether an object lacks `key` or holds nothing there (`null`, `{}`): an optional member
 /// Zuora writes either way.
 fn holds_nothing(m: &Map<String, Value>, key: &str) -> bool {
-    m.get(key).is_none_or(|v| {
-        v.is_null() || v.as_object().is_some_and(Map::is_empty)
-    })
+    m.get(key)
+        .is_none_or(|v| v.is_null() || v.as_object().is_some_and(Map::is_empty))
 }
 
 pub(super) struct Cx<'o> {

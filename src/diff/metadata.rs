@@ -13,11 +13,10 @@
 //! [`content_fingerprint`] hashes a task the same way, for matching tasks by content.
 
 use std::borrow::Cow;
-use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
-use super::walk::{fingerprint, quote, Cx, Loc};
+use super::walk::{fingerprint, quote, tagged, Cx, Loc};
 use super::{str_field, ChangeKind};
 use crate::model::catalogue::{
     filter_operator, metadata_list_identity, ListIdentity, TASK_LAYOUT_KEYS,
@@ -179,13 +178,6 @@ pub(super) fn content_fingerprint(task: &Value) -> u64 {
             acc.wrapping_add(tagged(7, &(k.as_str(), fp)))
         });
     tagged(8, &sum)
-}
-
-fn tagged<T: Hash + ?Sized>(tag: u8, t: &T) -> u64 {
-    let mut s = std::collections::hash_map::DefaultHasher::new();
-    tag.hash(&mut s);
-    t.hash(&mut s);
-    s.finish()
 }
 
 /// [`fingerprint`] with the lists of `metadata` hashed by their identity (`key` holds the list).

@@ -710,36 +710,38 @@ fn edited_in_place(l: &Value, r: &Value) -> bool {
     }
 }
 
+/// The hash of `t` under a tag (one per kind of value, so `[1]` and `1` differ).
+pub(super) fn tagged<T: Hash + ?Sized>(tag: u8, t: &T) -> u64 {
+    let mut s = std::collections::hash_map::DefaultHasher::new();
+    tag.hash(&mut s);
+    t.hash(&mut s);
+    s.finish()
+}
+
 /// A hash of a value in which object key order does not count (equal values, equal hashes).
 pub fn fingerprint(v: &Value) -> u64 {
-    fn h<T: Hash + ?Sized>(tag: u8, t: &T) -> u64 {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        tag.hash(&mut s);
-        t.hash(&mut s);
-        s.finish()
-    }
     match v {
         Value::Null => 0x6e75_6c6c,
-        Value::Bool(b) => h(1, b),
+        Value::Bool(b) => tagged(1, b),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
-                h(2, &i)
+                tagged(2, &i)
             } else if let Some(u) = n.as_u64() {
-                h(3, &u)
+                tagged(3, &u)
             } else {
-                h(4, &n.as_f64().unwrap_or(0.0).to_bits())
+                tagged(4, &n.as_f64().unwrap_or(0.0).to_bits())
             }
         }
-        Value::String(s) => h(5, s.as_str()),
+        Value::String(s) => tagged(5, s.as_str()),
         Value::Array(a) => {
             let hs: Vec<u64> = a.iter().map(fingerprint).collect();
-            h(6, &hs)
+            tagged(6, &hs)
         }
         Value::Object(m) => {
             let sum = m.iter().fold(0u64, |acc, (k, v)| {
-                acc.wrapping_add(h(7, &(k.as_str(), fingerprint(v))))
+                acc.wrapping_add(tagged(7, &(k.as_str(), fingerprint(v))))
             });
-            h(8, &sum)
+            tagged(8, &sum)
         }
     }
 }

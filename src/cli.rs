@@ -390,14 +390,16 @@ pub struct DiffArgs {
     #[arg(long, env = "METERCTL_DIFF_STAT", value_parser = clap::builder::FalseyValueParser::new())]
     pub stat: bool,
 
-    /// Also compare volatile fields: task and predecessor ids, `schemaId`, schema name suffixes,
-    /// `id`, `uniqueUploadUrl`, `createdAt`, `updatedAt`, run statuses.
+    /// Also compare layout and volatile fields: `versions[].metadata` (positions), task
+    /// `uniqueName` and `internalName`, task and predecessor ids, a numeric
+    /// `typeDefinition.schemaId`, schema name suffixes, `id`, `uniqueUploadUrl`, `createdAt`,
+    /// `updatedAt`, run statuses.
     #[arg(long, env = "METERCTL_INCLUDE_VOLATILE", value_parser = clap::builder::FalseyValueParser::new())]
     pub include_volatile: bool,
 
     /// Do not compare values whose JSON Pointer matches this glob (repeatable). `*` matches
     /// within one segment, `**` any number of segments; list elements match by index or by
-    /// identity: `/versions/*/tasks/*/metadata/position`. Comma-separated in METERCTL_IGNORE.
+    /// identity: `/versions/*/tasks/*/metadata/groupFields`. Comma-separated in METERCTL_IGNORE.
     #[arg(
         long,
         value_name = "POINTER_GLOB",

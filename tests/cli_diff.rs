@@ -1,7 +1,8 @@
-//! `meterctl diff`, driven through the real binary against small fixtures that each show one
-//! thing (`tests/fixtures/diff/`). Every format's output is compared with an expected file in
-//! `tests/fixtures/diff/expected/`; run with `METERCTL_UPDATE_EXPECTED=1` to rewrite them after an
-//! intended change, then review the git diff.
+//! `meterctl diff`, driven through the real binary against small fixtures in Zuora's meter dialect
+//! that each show one thing (`tests/fixtures/diff/`). Every format's output is compared with an
+//! expected file in `tests/fixtures/diff/expected/`; run with `METERCTL_UPDATE_EXPECTED=1` to
+//! rewrite them after an intended change, then review the git diff. At scale, two tenants'
+//! exports of 200 meters from `../shared/tools/gen_corpus.py` (skipped when it is absent).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -91,6 +92,36 @@ fn reordered_rules_are_one_move() {
     case("reordered-rules", &["base.yaml", "reordered-rules.yaml"], 1);
 }
 
+/// Filter operators in either spelling, a reordered `groupFields` (a set), reordered
+/// `aggregationFields` and `fieldMappings` (matched by `targetField` and `name`) and other layout
+/// are no change; a reordered `keyFields` (ordered) is one, and so is an aggregation edited in
+/// place, under its targetField.
+#[test]
+fn metadata_lists_compare_by_their_identities() {
+    case("identities", &["base.yaml", "identities.yaml"], 1);
+    let (_, out, _) = in_fixtures(&["base.yaml", "identities.yaml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes: Vec<(&str, &str)> = v["meters"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "versions[0.0.1].tasks[\"Gateway events\"].metadata.keyFields[0]",
+                "moved"
+            ),
+            (
+                "versions[0.0.1].tasks[\"Daily\"].metadata.aggregationFields[\"total\"].aggregation",
+                "changed"
+            )
+        ]
+    );
+}
+
 #[test]
 fn added_version() {
     case("added-version", &["base.yaml", "added-version.yaml"], 1);
@@ -125,7 +156,7 @@ fn versions_of_two_files() {
     );
     assert_eq!(
         m["changes"][1]["pointer_right"],
-        "/versions/1/tasks/1/setting/rules/0/value"
+        "/versions/1/tasks/1/metadata/rules/0/value"
     );
 }
 
@@ -139,13 +170,14 @@ fn folders_pair_by_global_id_across_formats_with_added_and_removed_meters() {
 
 #[test]
 fn two_tenant_exports_of_one_meter_are_no_change() {
-    // Other task ids, schemaId, schema name suffix, task order and key order; no globalId.
+    // Other task ids, positions (`versions[].metadata`), letter codes (`uniqueName`), task order
+    // and key order; no globalId.
     case(
         "tenants",
         &["tenant-sandbox.json", "tenant-production.json"],
         0,
     );
-    // Exactly the one edited setting.
+    // Exactly the one edited aggregation.
     case(
         "tenants-edited",
         &["tenant-sandbox.json", "tenant-production-edited.json"],
@@ -170,31 +202,26 @@ fn include_volatile_and_ignore() {
         .iter()
         .map(|c| c["path"].as_str().unwrap())
         .collect();
-    assert!(paths.contains(&"typeDefinition.schemaId"), "{paths:?}");
-    assert!(
-        paths.contains(&"schemas[\"api-request\"].name"),
-        "{paths:?}"
-    );
-    assert!(
-        paths.contains(&"versions[0.0.1].tasks[\"Rate calls\"].id"),
-        "{paths:?}"
-    );
-    assert!(
-        paths.contains(&"versions[0.0.1].tasks[\"Rate calls\"].predecessors[0].id"),
-        "{paths:?}"
-    );
+    for want in [
+        "versions[0.0.1].metadata",
+        "versions[0.0.1].tasks[\"Daily\"].id",
+        "versions[0.0.1].tasks[\"Daily\"].uniqueName",
+        "versions[0.0.1].tasks[\"Daily\"].predecessors[0].id",
+    ] {
+        assert!(paths.contains(&want), "{want} in {paths:?}");
+    }
 
     // --ignore by identity pointer, and by index pointer through the environment.
     let (code, out, _) = in_fixtures(&[
         "tenant-sandbox.json",
         "tenant-production-edited.json",
         "--ignore",
-        "/versions/*/tasks/Rate calls/setting",
+        "/versions/*/tasks/Daily/metadata",
     ]);
     assert_eq!(code, 0, "{out}");
     let (code, _, _) = run(meterctl()
         .current_dir(FIXTURES)
-        .env("METERCTL_IGNORE", "/nothing,/**/quantity")
+        .env("METERCTL_IGNORE", "/nothing,/**/aggregation")
         .args([
             "diff",
             "tenant-sandbox.json",
@@ -430,62 +457,116 @@ fn non_meters_in_folders_are_skipped_with_a_warning() {
     );
 }
 
-/// The bundled examples as another tenant would export them: other task ids, schemaIds and schema
-/// suffixes, tasks and keys in another order, JSON instead of YAML. No changes; then exactly the
-/// one change after one edit.
+/// Shuffles a list in place, deterministically.
+fn shuffle<T>(rng: &mut meterctl::rng::Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = rng.up_to(i as u64) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// An object with its keys in another (random, deterministic) order.
+fn shuffle_keys(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
+    if let Some(m) = v.as_object_mut() {
+        let mut entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
+        shuffle(rng, &mut entries);
+        m.extend(entries);
+    }
+}
+
+/// The same meter as another tenant would export it: other task ids (and predecessor ids),
+/// positions keyed by them in `versions[].metadata`, other letter codes, another numeric
+/// `typeDefinition.schemaId` where there is one, tasks and keys in another order.
+fn as_other_tenant(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    if let Some(id) = v.pointer_mut("/typeDefinition/schemaId") {
+        if id
+            .as_str()
+            .is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()))
+        {
+            *id = Value::from("424242");
+        }
+    }
+    for ver in v["versions"].as_array_mut().into_iter().flatten() {
+        let Some(tasks) = ver.get_mut("tasks").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let other = |id: &Value| Value::from(format!("other-{}", id.as_str().unwrap_or("")));
+        let mut positions = serde_json::Map::new();
+        for (i, t) in tasks.iter_mut().enumerate() {
+            t["id"] = other(&t["id"]);
+            positions.insert(
+                t["id"].as_str().unwrap().to_string(),
+                json!({"x": 100 * i, "y": 0}),
+            );
+            for p in t["predecessors"].as_array_mut().into_iter().flatten() {
+                p["id"] = other(&p["id"]);
+            }
+            if let Some(u) = t.get_mut("uniqueName") {
+                *u = Value::from(format!("z{i}"));
+            }
+            shuffle_keys(rng, t);
+        }
+        shuffle(rng, tasks);
+        ver["metadata"] = Value::from(json!({ "positions": positions }).to_string());
+    }
+    shuffle_keys(rng, v);
+}
+
+/// The bundled examples as another tenant would export them (see [`as_other_tenant`]), JSON
+/// instead of YAML. No changes; then exactly the one change after one edit.
 #[test]
 fn examples_exported_from_another_tenant_are_no_change() {
     use serde_json::Value;
     let dir = tempfile::tempdir().unwrap();
-    let mut first: Option<PathBuf> = None;
-    for e in fs::read_dir("examples/meters").unwrap() {
-        let p = e.unwrap().path();
-        let mut v: Value = serde_norway::from_str(&fs::read_to_string(&p).unwrap()).unwrap();
-        v["typeDefinition"]["schemaId"] = Value::from("424242");
-        for s in v["schemas"].as_array_mut().unwrap() {
-            let base = s["name"]
-                .as_str()
-                .unwrap()
-                .split('(')
-                .next()
-                .unwrap()
-                .to_string();
-            s["name"] = Value::from(format!("{base}(7)"));
-        }
-        for ver in v["versions"].as_array_mut().unwrap() {
-            let tasks = ver["tasks"].as_array_mut().unwrap();
-            for t in tasks.iter_mut() {
-                let id = format!("other-{}", t["id"].as_str().unwrap());
-                t["id"] = Value::from(id);
-                for p in t["predecessors"].as_array_mut().unwrap() {
-                    let id = format!("other-{}", p["id"].as_str().unwrap());
-                    p["id"] = Value::from(id);
-                }
-            }
-            tasks.reverse();
-        }
-        let map = v.as_object().unwrap();
-        let reversed: serde_json::Map<String, Value> = map
-            .iter()
-            .rev()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+    let mut rng = meterctl::rng::Rng::new(9);
+    let mut files: Vec<PathBuf> = fs::read_dir("examples/meters")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    files.sort();
+    let mut edited: Option<PathBuf> = None;
+    for p in &files {
+        let mut v: Value = serde_norway::from_str(&fs::read_to_string(p).unwrap()).unwrap();
+        as_other_tenant(&mut rng, &mut v);
+        let has_tasks = v["versions"].as_array().is_some_and(|vs| {
+            vs.iter()
+                .any(|ver| ver["tasks"].as_array().is_some_and(|t| !t.is_empty()))
+        });
         let out = dir
             .path()
             .join(p.file_stem().unwrap())
             .with_extension("json");
-        fs::write(&out, serde_json::to_string_pretty(&reversed).unwrap()).unwrap();
-        first.get_or_insert(out);
+        fs::write(&out, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        if has_tasks && edited.is_none() {
+            edited = Some(out);
+        }
     }
     let tenant = dir.path().to_str().unwrap();
     let (code, out, err) = run(meterctl().args(["diff", "examples/meters", tenant]));
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(out, "no differences (6 meters compared)\n");
+    assert_eq!(
+        out,
+        format!("no differences ({} meters compared)\n", files.len())
+    );
 
-    let first = first.unwrap();
-    let mut v: Value = serde_json::from_str(&fs::read_to_string(&first).unwrap()).unwrap();
-    v["versions"][0]["tasks"][0]["metadata"]["edited"] = Value::from(true);
-    fs::write(&first, serde_json::to_string(&v).unwrap()).unwrap();
+    let edited = edited.expect("an example with tasks");
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(&edited).unwrap()).unwrap();
+    let ver = v["versions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|ver| ver["tasks"].as_array().is_some_and(|t| !t.is_empty()))
+        .unwrap();
+    ver["tasks"][0]["metadata"]
+        .as_object_mut()
+        .expect("task metadata is an object")
+        .insert("edited".into(), Value::from(true));
+    fs::write(&edited, serde_json::to_string(&v).unwrap()).unwrap();
     let (code, out, _) =
         run(meterctl().args(["diff", "examples/meters", tenant, "--format", "json"]));
     assert_eq!(code, 1);
@@ -502,6 +583,129 @@ fn examples_exported_from_another_tenant_are_no_change() {
         .as_str()
         .unwrap()
         .ends_with(".metadata.edited"));
+}
+
+/// The first leaf rule of a FILTER task anywhere in a meter (nested groups included), as a
+/// mutable reference to its object.
+fn first_filter_rule(v: &mut serde_json::Value) -> Option<&mut serde_json::Value> {
+    fn leaf(rules: &mut serde_json::Value) -> Option<&mut serde_json::Value> {
+        for r in rules.as_array_mut()?.iter_mut() {
+            if r.get("rules").is_some() {
+                if let Some(l) = leaf(&mut r["rules"]) {
+                    return Some(l);
+                }
+            } else if r.get("value").is_some_and(serde_json::Value::is_string) {
+                return Some(r);
+            }
+        }
+        None
+    }
+    v["versions"]
+        .as_array_mut()?
+        .iter_mut()
+        .flat_map(|ver| ver["tasks"].as_array_mut().into_iter().flatten())
+        .filter(|t| t["operatorType"] == "FILTER")
+        .find_map(|t| leaf(&mut t["metadata"]["rules"]))
+}
+
+/// Issue 9's acceptance: the same 200 meters exported from two tenants (`gen_corpus.py`, same
+/// seed, `--tenant sandbox` and `--tenant production`: other task ids, positions, numeric
+/// schema ids; `--placeholders` so connection and store names are the same `${{ values.X }}`
+/// on both sides, as in a repository), one side's task lists and keys shuffled, diff as no
+/// change. One edited filter rule is exactly one change.
+#[test]
+fn two_tenants_of_generated_meters_are_no_change_then_one_rule_edit_is_one_change() {
+    use serde_json::Value;
+    let gen = Path::new("../shared/tools/gen_corpus.py");
+    if !gen.exists() {
+        eprintln!("skipped: {} is absent", gen.display());
+        return;
+    }
+    if StdCommand::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for tenant in ["sandbox", "production"] {
+        let out = StdCommand::new("python3")
+            .arg(gen)
+            .arg("--out")
+            .arg(dir.path().join(tenant))
+            .args(["--count", "200", "--seed", "7", "--tenant", tenant])
+            .args(["--global-ids", "--placeholders"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "gen_corpus.py: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let production = dir.path().join("production");
+    let mut files: Vec<PathBuf> = fs::read_dir(&production)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 200);
+    let mut rng = meterctl::rng::Rng::new(42);
+    for p in &files {
+        let mut v: Value = serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap();
+        for ver in v["versions"].as_array_mut().into_iter().flatten() {
+            if let Some(tasks) = ver.get_mut("tasks").and_then(Value::as_array_mut) {
+                tasks.iter_mut().for_each(|t| shuffle_keys(&mut rng, t));
+                shuffle(&mut rng, tasks);
+            }
+            shuffle_keys(&mut rng, ver);
+        }
+        shuffle_keys(&mut rng, &mut v);
+        fs::write(p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    }
+    let sandbox = dir.path().join("sandbox");
+    let (code, out, err) = run(meterctl().arg("diff").arg(&sandbox).arg(&production));
+    assert_eq!(code, 0, "{err}{}", &out[..out.len().min(4000)]);
+    assert_eq!(out, "no differences (200 meters compared)\n");
+
+    // One edit inside one filter rule: exactly one change.
+    let (path, mut v) = files
+        .iter()
+        .find_map(|p| {
+            let mut v: Value = serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap();
+            first_filter_rule(&mut v)?;
+            Some((p.clone(), v))
+        })
+        .expect("a generated meter with a filter rule");
+    let rule = first_filter_rule(&mut v).unwrap();
+    let value = format!("{}-edited", rule["value"].as_str().unwrap());
+    rule["value"] = Value::from(value.clone());
+    fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let (code, out, err) = run(meterctl()
+        .arg("diff")
+        .arg(&sandbox)
+        .arg(&production)
+        .args(["--format", "json"]));
+    assert_eq!(code, 1, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["summary"]["changed"], 1, "{}", r["summary"]);
+    assert_eq!(r["summary"]["unchanged"], 199);
+    let changed: Vec<&Value> = r["meters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "changed")
+        .collect();
+    let changes = changed[0]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let path = changes[0]["path"].as_str().unwrap();
+    assert!(
+        path.contains(".metadata.rules[") && path.ends_with("].value"),
+        "{path}"
+    );
+    assert_eq!(changes[0]["new"], Value::from(value));
 }
 
 #[test]
@@ -524,7 +728,7 @@ fn meterctl_yaml_diff_ignore_adds_to_the_flags() {
     assert_eq!(diff(tmp.path()), 1, "the edit shows without configuration");
     std::fs::write(
         tmp.path().join("meterctl.yaml"),
-        "version: 1\ndiff:\n  ignore:\n    - /versions/*/tasks/Rate calls/setting\n",
+        "version: 1\ndiff:\n  ignore:\n    - /versions/*/tasks/Daily/metadata\n",
     )
     .unwrap();
     assert_eq!(diff(tmp.path()), 0, "meterctl.yaml ignores it");

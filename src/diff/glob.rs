@@ -1,11 +1,11 @@
-//! JSON Pointer globs for `--ignore`: `/versions/*/tasks/*/metadata/position`.
+//! JSON Pointer globs for `--ignore`: `/versions/*/tasks/*/metadata/groupFields`.
 //!
 //! A glob is a JSON Pointer whose segments may hold `*` (any characters within one segment) and
 //! `?` (one character); a segment that is exactly `**` matches any number of segments. A glob
 //! matches a value when it matches the value's whole pointer; the diff checks it at every level,
 //! so a glob that matches an object ignores everything inside it. The diff offers each value's
-//! pointers in both documents (`/versions/1/tasks/3/setting`) and its identity pointer, where list
-//! elements are named by their identity (`/versions/0.0.2/tasks/Filter EU/setting`).
+//! pointers in both documents (`/versions/1/tasks/3/metadata`) and its identity pointer, where list
+//! elements are named by their identity (`/versions/0.0.2/tasks/Filter EU/metadata`).
 
 /// A compiled pointer glob.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,20 +3,25 @@
 //! Two sides (lists of loaded definitions) are paired into meters by `globalId`, else by `name`.
 //! Inside a meter every list with an identity is matched by it, never by position: versions by
 //! `version`, tasks by `name` (graph position breaks ties between equal names, and a task whose
-//! name alone changed is recognised as a rename), schemas by `name` without the tenant's `(N)`
-//! suffix, field mappings by `name`. Predecessors compare as the set of upstream tasks (by their
+//! name alone changed is recognised as a rename), schemas by `name` without a `(N)` suffix,
+//! `typeDefinition.fieldMappings` by `name`, and the lists of a task's `metadata` by the
+//! identities of Zuora's dialect (`metadata`: `aggregationFields["total"]`, sets of names, filter
+//! operators in either spelling). Predecessors compare as the set of upstream tasks (by their
 //! matched identity, shown by name), so renumbered ids are no change and a rewired pipeline is
-//! one. Lists without an identity (filter rules, headers, aggregations) are aligned by content
-//! (longest common subsequence); an element edited in place shows as the field-level change
-//! inside it. Volatile fields (ids, timestamps, run statuses, upload URLs, `schemaId`, schema
-//! name suffixes) are skipped unless [`Options::include_volatile`] is set, and
-//! [`Options::ignore`] skips more by JSON Pointer glob. Key order never matters. Nothing here prints: `report::diff` renders.
+//! one. Lists without an identity (filter rules, headers) are aligned by content (longest common
+//! subsequence); an element edited in place shows as the field-level change inside it. Layout
+//! (`versions[].metadata`, task `uniqueName`/`internalName`) and volatile fields (ids,
+//! timestamps, run statuses, upload URLs, a numeric `typeDefinition.schemaId`, schema name
+//! suffixes) are skipped unless [`Options::include_volatile`] is set, and [`Options::ignore`]
+//! skips more by JSON Pointer glob. Key order never matters. Nothing here prints:
+//! `report::diff` renders.
 //!
 //! Layout: this module pairs meters and holds the result types; `walk` compares two documents;
-//! `tasks` matches the tasks of a version; [`side`] reads a side (files, folders, git);
-//! [`glob`] compiles `--ignore` globs.
+//! `tasks` matches the tasks of a version; `metadata` knows the operator configuration's lists;
+//! [`side`] reads a side (files, folders, git); [`glob`] compiles `--ignore` globs.
 
 pub mod glob;
+mod metadata;
 pub mod side;
 mod tasks;
 mod walk;
@@ -57,7 +62,7 @@ impl ChangeKind {
 /// One difference inside a meter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
-    /// Readable path: `versions[0.0.2].tasks["Filter EU"].setting.rules[0].value`.
+    /// Readable path: `versions[0.0.2].tasks["Filter EU"].metadata.rules[0].value`.
     pub path: String,
     /// JSON Pointer into the left document (`None` when the value is only on the right).
     pub pointer_left: Option<String>,
@@ -167,7 +172,9 @@ impl Report {
 /// What to compare.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Also report volatile fields (ids, timestamps, run statuses, `schemaId`, schema suffixes).
+    /// Also report layout and volatile fields (`versions[].metadata`, `uniqueName`,
+    /// `internalName`, ids, timestamps, run statuses, numeric `typeDefinition.schemaId`, schema
+    /// suffixes).
     pub include_volatile: bool,
     /// Values whose JSON Pointer matches one of these are not compared.
     pub ignore: Vec<PointerGlob>,
@@ -437,10 +444,7 @@ fn meter_note(v: &Value) -> String {
 
 /// Compares two meter definitions.
 pub fn diff_meters(left: &Value, right: &Value, opts: &Options) -> Vec<Change> {
-    let mut cx = Cx {
-        opts,
-        changes: Vec::new(),
-    };
+    let mut cx = Cx::new(opts);
     if left != right {
         cx.meter(&Loc::root(String::new(), String::new()), left, right);
     }
@@ -460,7 +464,7 @@ pub struct NoSuchVersion {
 }
 
 /// Compares version `a` of `left` with version `b` of `right` (often the same meter): the
-/// "version diff review". Paths start at the version (`tasks["Filter"].setting...`).
+/// "version diff review". Paths start at the version (`tasks["Filter"].metadata...`).
 pub fn diff_versions(
     left: &Doc,
     a: &str,
@@ -490,10 +494,7 @@ pub fn diff_versions(
     }
     let (ia, va) = find(left, a)?;
     let (ib, vb) = find(right, b)?;
-    let mut cx = Cx {
-        opts,
-        changes: Vec::new(),
-    };
+    let mut cx = Cx::new(opts);
     if va != vb {
         cx.version(
             &Loc::root(format!("/versions/{ia}"), format!("/versions/{ib}")),
@@ -517,16 +518,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn task(id: &str, name: &str, preds: &[&str], setting: Value) -> Value {
-        json!({"id": id, "name": name, "nodeType": "PROCESSOR", "operatorType": "FILTER",
-               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>(),
-               "setting": setting})
+    /// A task in Zuora's dialect: the operator's configuration in `metadata`, the UI's letter
+    /// code in `uniqueName`.
+    fn op_task(id: &str, name: &str, preds: &[&str], op: &str, metadata: Value) -> Value {
+        let node = match op {
+            "ZUORA_BULK_API" => "SOURCE",
+            "ZUORA_USAGE" | "NOOP" => "SINK",
+            _ => "PROCESSOR",
+        };
+        json!({"id": id, "name": name, "uniqueName": id, "internalName": null,
+               "nodeType": node, "operatorType": op, "metadata": metadata,
+               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+    }
+
+    fn task(id: &str, name: &str, preds: &[&str], metadata: Value) -> Value {
+        op_task(id, name, preds, "FILTER", metadata)
     }
 
     fn meter(tasks: Vec<Value>) -> Value {
-        json!({"globalId": "mtr-1", "name": "API Calls", "typeDefinition": {"schemaId": "1"},
-               "versions": [{"version": "0.0.1", "tasks": tasks}],
-               "schemas": [{"name": "source(97)", "type": 1, "schema": {}}]})
+        json!({"globalId": "mtr-1", "name": "API Calls", "type": "SUM",
+               "typeDefinition": {"sourceType": "ZUORA_BULK_API", "schemaId": "1",
+                                  "fieldMappings": [], "configs": {"cumulativePeriod": "month"}},
+               "versions": [{"version": "0.0.1", "metadata": "{\"positions\": {}}", "tasks": tasks}],
+               "schemas": [{"name": "api-request", "type": 1, "schema": {}}]})
     }
 
     fn paths(l: &Value, r: &Value) -> Vec<(String, ChangeKind)> {
@@ -536,59 +550,133 @@ mod tests {
             .collect()
     }
 
+    fn volatile() -> Options {
+        Options {
+            include_volatile: true,
+            ..Options::default()
+        }
+    }
+
     #[test]
-    fn tenant_ids_suffixes_and_order_are_no_change() {
+    fn tenant_ids_layout_and_order_are_no_change() {
         let a = meter(vec![
-            task("a1", "Src", &[], json!({})),
+            op_task(
+                "a1",
+                "Src",
+                &[],
+                "ZUORA_BULK_API",
+                json!({"schemaId": "api-request"}),
+            ),
             task("a2", "Filter", &["a1"], json!({"rules": [1]})),
         ]);
         let mut b = meter(vec![
             task("b2", "Filter", &["b1"], json!({"rules": [1]})),
-            task("b1", "Src", &[], json!({})),
+            op_task(
+                "b1",
+                "Src",
+                &[],
+                "ZUORA_BULK_API",
+                json!({"schemaId": "api-request"}),
+            ),
         ]);
-        b["typeDefinition"]["schemaId"] = json!("2");
-        b["schemas"][0]["name"] = json!("source(12)");
+        b["typeDefinition"]["schemaId"] = json!(2);
+        b["schemas"][0]["name"] = json!("api-request(12)");
+        b["versions"][0]["metadata"] =
+            json!({"flowDirection": "vertical", "positions": {"b1": {"x": 0, "y": 0}}});
+        b["versions"][0]["tasks"][0]["uniqueName"] = json!("b");
+        b["versions"][0]["tasks"][0]["internalName"] = json!("filter_1");
         assert!(paths(&a, &b).is_empty());
-        let all = diff_meters(
-            &a,
-            &b,
-            &Options {
-                include_volatile: true,
-                ..Options::default()
-            },
+        let all: Vec<String> = diff_meters(&a, &b, &volatile())
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        for p in [
+            "typeDefinition.schemaId",
+            "versions[0.0.1].metadata",
+            r#"versions[0.0.1].tasks["Src"].id"#,
+            r#"versions[0.0.1].tasks["Filter"].uniqueName"#,
+            r#"versions[0.0.1].tasks["Filter"].internalName"#,
+            r#"schemas["api-request"].name"#,
+        ] {
+            assert!(all.iter().any(|a| a == p), "{p} in {all:?}");
+        }
+    }
+
+    #[test]
+    fn schema_ids_are_tenant_specific_only_when_numeric() {
+        let a = meter(vec![]);
+        let mut b = meter(vec![]);
+        b["typeDefinition"]["schemaId"] = json!("STANDARD");
+        assert_eq!(
+            paths(&a, &b),
+            [("typeDefinition.schemaId".to_string(), ChangeKind::Changed)]
         );
-        assert!(all
-            .iter()
-            .any(|c| c.path == "typeDefinition.schemaId" && c.kind == ChangeKind::Changed));
-        assert!(all
-            .iter()
-            .any(|c| c.path == r#"versions[0.0.1].tasks["Src"].id"#));
+        // A task's schemaId is the event definition's name: portable, so compared.
+        let src = |s: &str| {
+            meter(vec![op_task(
+                "1",
+                "Src",
+                &[],
+                "ZUORA_BULK_API",
+                json!({"schemaId": s, "schemaName": s}),
+            )])
+        };
+        assert_eq!(
+            paths(&src("api-request"), &src("api-request-v2")),
+            [
+                (
+                    r#"versions[0.0.1].tasks["Src"].metadata.schemaId"#.to_string(),
+                    ChangeKind::Changed
+                ),
+                (
+                    r#"versions[0.0.1].tasks["Src"].metadata.schemaName"#.to_string(),
+                    ChangeKind::Changed
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_type_definition_null_or_absent_and_empty_settings_are_the_same() {
+        let mut a = json!({"name": "M", "type": "CUSTOM", "typeDefinition": null,
+                           "versions": [{"version": "0.0.1", "tasks": [
+                               op_task("1", "Src", &[], "ZUORA_BULK_API", json!({}))]}]});
+        a["versions"][0]["tasks"][0]["setting"] = json!({});
+        a["versions"][0]["tasks"][0]["extraConfig"] = Value::Null;
+        let b = json!({"name": "M", "type": "CUSTOM",
+                       "versions": [{"version": "0.0.1", "tasks": [
+                           op_task("1", "Src", &[], "ZUORA_BULK_API", json!({}))]}]});
+        assert!(paths(&a, &b).is_empty());
+        a["versions"][0]["tasks"][0]["setting"] = json!({"parallelism": 2});
+        assert_eq!(
+            paths(&a, &b),
+            [(
+                r#"versions[0.0.1].tasks["Src"].setting"#.to_string(),
+                ChangeKind::Removed
+            )]
+        );
     }
 
     #[test]
     fn rule_edited_in_place_is_a_field_change() {
-        let rule = |v: &str| json!({"sourceField": "Region", "operator": "Equals", "value": v});
-        let a = meter(vec![task(
-            "a",
-            "Filter EU",
-            &[],
-            json!({"rules": [rule("EU")]}),
-        )]);
-        let b = meter(vec![task(
-            "a",
-            "Filter EU",
-            &[],
-            json!({"rules": [rule("US")]}),
-        )]);
-        let c = diff_meters(&a, &b, &Options::default());
+        let rule = |v: &str| json!({"sourceField": "Region", "operator": "equal", "value": v});
+        let filter = |v: &str| {
+            meter(vec![task(
+                "a",
+                "Filter EU",
+                &[],
+                json!({"ruleCombiner": "and", "rules": [rule(v)]}),
+            )])
+        };
+        let c = diff_meters(&filter("EU"), &filter("US"), &Options::default());
         assert_eq!(c.len(), 1);
         assert_eq!(
             c[0].path,
-            r#"versions[0.0.1].tasks["Filter EU"].setting.rules[0].value"#
+            r#"versions[0.0.1].tasks["Filter EU"].metadata.rules[0].value"#
         );
         assert_eq!(
             c[0].pointer_left.as_deref(),
-            Some("/versions/0/tasks/0/setting/rules/0/value")
+            Some("/versions/0/tasks/0/metadata/rules/0/value")
         );
         assert_eq!(
             (c[0].old.clone(), c[0].new.clone()),
@@ -597,33 +685,184 @@ mod tests {
     }
 
     #[test]
-    fn list_insertion_is_one_addition_and_reorder_is_a_move() {
-        let a = meter(vec![task("a", "F", &[], json!({"h": ["x", "y", "z"]}))]);
-        let b = meter(vec![task(
-            "a",
-            "F",
-            &[],
-            json!({"h": ["x", "new", "y", "z"]}),
-        )]);
-        assert_eq!(
-            paths(&a, &b),
-            [(
-                r#"versions[0.0.1].tasks["F"].setting.h[1]"#.to_string(),
-                ChangeKind::Added
-            )]
+    fn filter_operators_compare_in_either_spelling_and_show_as_written() {
+        let filter = |top: &str, nested: &str| {
+            meter(vec![task(
+                "a",
+                "Filter",
+                &[],
+                json!({"ruleCombiner": "or", "rules": [
+                    {"sourceField": "Region", "operator": top, "value": "EU"},
+                    {"ruleCombiner": "and", "rules": [
+                        {"sourceField": "Calls", "operator": nested, "value": "0"}]}]}),
+            )])
+        };
+        assert!(paths(&filter("Equals", "Greater Than"), &filter("equal", "gt")).is_empty());
+        let c = diff_meters(
+            &filter("Equals", "Greater Than"),
+            &filter("equal", "lt"),
+            &Options::default(),
         );
-        let obj = |n: i32| json!({"k": n, "a": "same", "b": n * 10});
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            c[0].path,
+            r#"versions[0.0.1].tasks["Filter"].metadata.rules[1].rules[0].operator"#
+        );
+        assert_eq!(
+            (c[0].old.clone(), c[0].new.clone()),
+            (Some(json!("Greater Than")), Some(json!("lt")))
+        );
+        // Only a FILTER's operators: elsewhere `operator` is whatever it says.
+        let other = |o: &str| {
+            meter(vec![op_task(
+                "a",
+                "Map",
+                &[],
+                "MAP",
+                json!({"rules": [{"operator": o}]}),
+            )])
+        };
+        assert_eq!(paths(&other("Equals"), &other("equal")).len(), 1);
+    }
+
+    #[test]
+    fn metadata_lists_match_by_their_identity() {
+        let agg =
+            |f: &str, a: &str, t: &str| json!({"field": f, "aggregation": a, "targetField": t});
+        let daily = |groups: Value, aggs: Value| {
+            meter(vec![op_task(
+                "d",
+                "Daily",
+                &[],
+                "AGGREGATOR",
+                json!({"triggerType": "EachFile", "groupFields": groups, "aggregationFields": aggs}),
+            )])
+        };
+        let base = daily(
+            json!(["AccountNumber", "Region"]),
+            json!([agg("Calls", "SUM", "total"), agg("Id", "COUNT", "events")]),
+        );
+        // Reordered sets and keyed lists: no change.
+        let reordered = daily(
+            json!(["Region", "AccountNumber"]),
+            json!([agg("Id", "COUNT", "events"), agg("Calls", "SUM", "total")]),
+        );
+        assert!(paths(&base, &reordered).is_empty());
+        // An aggregation edited in place (and moved): one change under its targetField.
+        let edited = daily(
+            json!(["AccountNumber", "Region"]),
+            json!([agg("Id", "COUNT", "events"), agg("Calls", "MAX", "total")]),
+        );
+        let c = diff_meters(&base, &edited, &Options::default());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            c[0].path,
+            r#"versions[0.0.1].tasks["Daily"].metadata.aggregationFields["total"].aggregation"#
+        );
+        assert_eq!(
+            c[0].pointer_right.as_deref(),
+            Some("/versions/0/tasks/0/metadata/aggregationFields/1/aggregation")
+        );
+        // One more group field: one addition, labelled by its name.
+        let grouped = daily(
+            json!(["Tier", "Region", "AccountNumber"]),
+            json!([agg("Calls", "SUM", "total"), agg("Id", "COUNT", "events")]),
+        );
+        let c = diff_meters(&base, &grouped, &Options::default());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            (c[0].path.as_str(), c[0].kind, c[0].pointer_right.as_deref()),
+            (
+                r#"versions[0.0.1].tasks["Daily"].metadata.groupFields["Tier"]"#,
+                ChangeKind::Added,
+                Some("/versions/0/tasks/0/metadata/groupFields/0")
+            )
+        );
+        // Two aggregations writing one targetField (invalid, MC0131): aligned by content.
+        let twice = daily(
+            json!(["AccountNumber", "Region"]),
+            json!([agg("Calls", "SUM", "total"), agg("Calls", "MAX", "total")]),
+        );
+        let c = diff_meters(&base, &twice, &Options::default());
+        assert!(!c.is_empty());
+        assert!(
+            c.iter()
+                .all(|c| c.path.contains(".metadata.aggregationFields[1].")),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn key_fields_keep_their_order_and_mappings_match_by_name() {
+        let sink = |keys: Value, maps: Value| {
+            meter(vec![op_task(
+                "s",
+                "Usage",
+                &[],
+                "ZUORA_USAGE",
+                json!({"keyFields": keys, "fieldMappings": maps,
+                       "appendFields": [{"referenceField": "Tier", "eventField": "tier"}]}),
+            )])
+        };
+        let m = |n: &str, f: &str| json!({"name": n, "field": f});
+        let base = sink(
+            json!(["A", "B"]),
+            json!([m("accountNumber", "Acct"), m("quantity", "Qty")]),
+        );
+        let swapped = sink(
+            json!(["B", "A"]),
+            json!([m("quantity", "Qty"), m("accountNumber", "Account")]),
+        );
+        let c = paths(&base, &swapped);
+        assert_eq!(
+            c,
+            [
+                (
+                    r#"versions[0.0.1].tasks["Usage"].metadata.keyFields[0]"#.to_string(),
+                    ChangeKind::Moved
+                ),
+                (
+                    r#"versions[0.0.1].tasks["Usage"].metadata.fieldMappings["accountNumber"].field"#
+                        .to_string(),
+                    ChangeKind::Changed
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn list_insertion_is_one_addition_and_reorder_is_a_move() {
+        let rule = |v: &str| json!({"sourceField": "Region", "operator": "equal", "value": v});
         let a = meter(vec![task(
             "a",
             "F",
             &[],
-            json!({"h": [obj(1), obj(2), obj(3)]}),
+            json!({"rules": [rule("x"), rule("y"), rule("z")]}),
         )]);
         let b = meter(vec![task(
             "a",
             "F",
             &[],
-            json!({"h": [obj(2), obj(3), obj(1)]}),
+            json!({"rules": [rule("x"), json!({"sourceField": "Tier", "operator": "notBlank"}), rule("y"), rule("z")]}),
+        )]);
+        assert_eq!(
+            paths(&a, &b),
+            [(
+                r#"versions[0.0.1].tasks["F"].metadata.rules[1]"#.to_string(),
+                ChangeKind::Added
+            )]
+        );
+        let a = meter(vec![task(
+            "a",
+            "F",
+            &[],
+            json!({"rules": [rule("1"), rule("2"), rule("3")]}),
+        )]);
+        let b = meter(vec![task(
+            "a",
+            "F",
+            &[],
+            json!({"rules": [rule("2"), rule("3"), rule("1")]}),
         )]);
         let c = diff_meters(&a, &b, &Options::default());
         assert_eq!(c.len(), 1, "{c:?}");
@@ -667,25 +906,25 @@ mod tests {
     fn repeated_names_match_by_graph_position() {
         let a = meter(vec![
             task("1", "Src", &[], json!({})),
-            task("2", "Map", &["1"], json!({"x": 1})),
+            task("2", "Map", &["1"], json!({"ruleCombiner": "and"})),
             task("3", "Other", &["1"], json!({})),
-            task("4", "Map", &["3"], json!({"x": 2})),
+            task("4", "Map", &["3"], json!({"ruleCombiner": "or"})),
         ]);
         let b = meter(vec![
-            task("9", "Map", &["8"], json!({"x": 2})),
+            task("9", "Map", &["8"], json!({"ruleCombiner": "or"})),
             task("7", "Src", &[], json!({})),
             task("8", "Other", &["7"], json!({})),
-            task("6", "Map", &["7"], json!({"x": 1})),
+            task("6", "Map", &["7"], json!({"ruleCombiner": "and"})),
         ]);
         assert!(paths(&a, &b).is_empty());
     }
 
     #[test]
     fn ignore_globs_and_pairing() {
-        let a = meter(vec![task("1", "F", &[], json!({"x": 1}))]);
-        let b = meter(vec![task("1", "F", &[], json!({"x": 2}))]);
+        let a = meter(vec![task("1", "F", &[], json!({"ruleCombiner": "and"}))]);
+        let b = meter(vec![task("1", "F", &[], json!({"ruleCombiner": "or"}))]);
         let opts = Options {
-            ignore: vec![PointerGlob::new("/versions/*/tasks/*/setting")],
+            ignore: vec![PointerGlob::new("/versions/*/tasks/*/metadata")],
             ..Options::default()
         };
         assert!(diff_meters(&a, &b, &opts).is_empty());
@@ -726,15 +965,15 @@ mod tests {
     fn rewiring_between_equal_names_and_ignored_tasks() {
         let a = meter(vec![
             task("1", "Src", &[], json!({})),
-            task("2", "Map", &["1"], json!({"x": 1})),
-            task("3", "Map", &["2"], json!({"x": 2})),
+            task("2", "Map", &["1"], json!({"ruleCombiner": "and"})),
+            task("3", "Map", &["2"], json!({"ruleCombiner": "or"})),
             task("4", "Sink", &["3"], json!({})),
         ]);
         // Same raw task (ids kept), but id "2" now names the other Map: the sink is rewired.
         let b = meter(vec![
             task("1", "Src", &[], json!({})),
-            task("3", "Map", &["1"], json!({"x": 1})),
-            task("2", "Map", &["3"], json!({"x": 2})),
+            task("3", "Map", &["1"], json!({"ruleCombiner": "and"})),
+            task("2", "Map", &["3"], json!({"ruleCombiner": "or"})),
             task("4", "Sink", &["3"], json!({})),
         ]);
         let c = diff_meters(&a, &b, &Options::default());

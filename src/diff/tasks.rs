@@ -1,17 +1,20 @@
 //! Task identity inside a version: names, graph position and renames.
 //!
 //! A [`Graph`] holds one side's tasks with their names and resolved predecessors.
-//! [`match_tasks`] pairs two sides' tasks by name; among tasks sharing a name by their upstream
-//! names, then in order; what is left by the same id (a rename in one tenant's history) or the
-//! same content and upstream tasks under another name (a rename across tenants). Predecessors
-//! compare as matched task identities ([`PredKey`]), never as ids.
+//! [`match_tasks`] pairs two sides' tasks by name; among tasks sharing a name by their content
+//! and upstream names, then in order; what is left by the same id (a rename in one tenant's
+//! history) or the same content and upstream tasks under another name (a rename across
+//! tenants). Content is the operator configuration read by the dialect's identities, without
+//! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::metadata::content_fingerprint;
 use super::str_field;
-use super::walk::{fingerprint, quote};
+use super::walk::quote;
 
 /// An upstream task as both sides can compare it: the matched right task, a left task without a
 /// match, or an id no task has.
@@ -209,17 +212,13 @@ pub(super) fn match_tasks(
             }
         }
     }
-    // Everything but identity, wiring and layout (`metadata` holds the canvas position, which
-    // moves when a task is inserted upstream), to recognise a task whose name or links changed.
-    let content = |t: &Value| -> u64 {
-        t.as_object().map_or(0, |m| {
-            let rest: Map<String, Value> = m
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id" | "name" | "predecessors" | "metadata"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            fingerprint(&Value::Object(rest))
-        })
+    // Everything but identity, wiring and layout, to recognise a task whose name or links
+    // changed (computed at most once per task, and only for the tasks that need it).
+    let cl: Vec<OnceCell<u64>> = l.iter().map(|_| OnceCell::new()).collect();
+    let cr: Vec<OnceCell<u64>> = r.iter().map(|_| OnceCell::new()).collect();
+    let content_eq = |i: usize, j: usize| {
+        cl[i].get_or_init(|| content_fingerprint(&l[i]))
+            == cr[j].get_or_init(|| content_fingerprint(&r[j]))
     };
     let mut names: Vec<&str> = l_by_name
         .iter()
@@ -234,8 +233,8 @@ pub(super) fn match_tasks(
         // names; then same content (a task inserted upstream rewires it, but it is still the
         // same task); then same upstream names; then what is left, in order.
         let passes: [&dyn Fn(usize, usize) -> bool; 4] = [
-            &|i, j| content(&l[i]) == content(&r[j]) && lg.signature(i) == rg.signature(j),
-            &|i, j| content(&l[i]) == content(&r[j]),
+            &|i, j| content_eq(i, j) && lg.signature(i) == rg.signature(j),
+            &|i, j| content_eq(i, j),
             &|i, j| lg.signature(i) == rg.signature(j),
             &|_, _| true,
         ];
@@ -269,15 +268,15 @@ pub(super) fn match_tasks(
         }
     }
     // …or the same content and upstream tasks under another name (another tenant).
-    for i in 0..l.len() {
-        if l2r[i].is_some() {
+    for (i, m) in l2r.iter_mut().enumerate() {
+        if m.is_some() {
             continue;
         }
-        let (ci, si) = (content(&l[i]), lg.signature(i));
+        let si = lg.signature(i);
         if let Some(j) =
-            (0..r.len()).find(|&j| !r_used[j] && content(&r[j]) == ci && rg.signature(j) == si)
+            (0..r.len()).find(|&j| !r_used[j] && content_eq(i, j) && rg.signature(j) == si)
         {
-            l2r[i] = Some(j);
+            *m = Some(j);
             r_used[j] = true;
         }
     }
@@ -325,7 +324,7 @@ mod tests {
     #[test]
     fn a_same_name_task_inserted_upstream_pairs_by_content() {
         let with = |mut v: Value, q: &str| {
-            v["setting"] = json!({"quantity": q});
+            v["metadata"] = json!({"groupFields": [q]});
             v
         };
         // Src → Rating(a) → Rating(b); then a new Rating(new) is inserted right after Src.

@@ -2,23 +2,26 @@
 //!
 //! [`Cx`] descends both documents together with a [`Loc`] (readable path, a pointer into each
 //! side, and the identity pointer `--ignore` globs match). Structural levels (meter, type
-//! definition, version, task, schema entry, field mapping) know their identities and volatile
-//! fields; everything below them (open objects like `setting`) is compared generically: objects
-//! by key, lists by content alignment, scalars by value. Equal subtrees are skipped before any
-//! path is built, so unchanged meters cost one comparison per level.
+//! definition, version, task, schema entry, field mapping) know their identities, volatile fields
+//! and layout; everything below them is compared generically: objects by key, lists by content
+//! alignment, scalars by value, except that inside a task's `metadata` lists go by the identities
+//! of Zuora's dialect ([`super::metadata`]). Equal subtrees are skipped before any path is built,
+//! so unchanged meters cost one comparison per level.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
+use super::metadata::is_filter;
 use super::tasks::{match_tasks, pred_keys, predecessors_differ, Graph, Pred, PredKey};
 use super::{plural, str_field, Change, ChangeKind, Options};
 use crate::load::locate::escape_token;
+use crate::model::catalogue::TASK_LAYOUT_KEYS;
 use crate::model::strip_id_suffix;
 
 /// Where a compared value sits: readable path, both pointers, and the identity pointer that
-/// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/setting`).
+/// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/metadata`).
 #[derive(Debug, Clone)]
 pub(super) struct Loc {
     path: String,
@@ -102,6 +105,16 @@ impl Loc {
         let shown = ir.or(il).unwrap_or(0).to_string();
         self.elem(&shown, &shown, il, ir)
     }
+
+    /// The JSON Pointer into the left document, when the value is there.
+    pub(super) fn left(&self) -> Option<&str> {
+        self.left.as_deref()
+    }
+
+    /// The JSON Pointer into the right document, when the value is there.
+    pub(super) fn right(&self) -> Option<&str> {
+        self.right.as_deref()
+    }
 }
 
 /// Fields that differ between exports of the same meter without anyone changing it, at the
@@ -111,15 +124,43 @@ fn is_volatile_key(k: &str) -> bool {
         || crate::model::is_run_status(k)
 }
 
+/// Whether a value is a tenant's numeric id (a number, or a string of digits).
+fn is_numeric_id(v: &Value) -> bool {
+    match v {
+        Value::Number(_) => true,
+        Value::String(s) => !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// Whether an object lacks `key` or holds nothing there (`null`, `{}`): an optional member
+/// Zuora writes either way.
+fn holds_nothing(m: &Map<String, Value>, key: &str) -> bool {
+    m.get(key)
+        .is_none_or(|v| v.is_null() || v.as_object().is_some_and(Map::is_empty))
+}
+
 pub(super) struct Cx<'o> {
     pub(super) opts: &'o Options,
     pub(super) changes: Vec<Change>,
+    /// Inside a task's `metadata`: lists go by the dialect's identities.
+    pub(super) in_metadata: bool,
 }
 
-type ElemFn = fn(&mut Cx<'_>, &Loc, &Value, &Value);
+pub(super) type ElemFn = fn(&mut Cx<'_>, &Loc, &Value, &Value);
+
+impl<'o> Cx<'o> {
+    pub(super) fn new(opts: &'o Options) -> Cx<'o> {
+        Cx {
+            opts,
+            changes: Vec::new(),
+            in_metadata: false,
+        }
+    }
+}
 
 impl Cx<'_> {
-    fn ignored(&self, loc: &Loc) -> bool {
+    pub(super) fn ignored(&self, loc: &Loc) -> bool {
         !self.opts.ignore.is_empty()
             && self.opts.ignore.iter().any(|g| {
                 g.matches(&loc.ident)
@@ -128,7 +169,7 @@ impl Cx<'_> {
             })
     }
 
-    fn emit(
+    pub(super) fn emit(
         &mut self,
         loc: &Loc,
         kind: ChangeKind,
@@ -186,14 +227,18 @@ impl Cx<'_> {
         move |k: &str| on && is_volatile_key(k)
     }
 
-    /// The generic comparison: objects by key, lists by content, scalars by value.
-    fn value(&mut self, loc: &Loc, l: &Value, r: &Value) {
+    /// The generic comparison: objects by key, lists by content (inside `metadata`, by the
+    /// dialect's identities), scalars by value.
+    pub(super) fn value(&mut self, loc: &Loc, l: &Value, r: &Value) {
         if l == r || self.ignored(loc) {
             return;
         }
         match (l, r) {
             (Value::Object(lm), Value::Object(rm)) => {
-                self.members(loc, lm, rm, &|_| false, &mut |_, _, _, _| false)
+                let in_metadata = self.in_metadata;
+                self.members(loc, lm, rm, &|_| false, &mut |cx, k, lv, rv| {
+                    in_metadata && cx.metadata_list(&loc.key(k), k, lv, rv)
+                })
             }
             (Value::Array(la), Value::Array(ra)) => self.list(loc, la, ra),
             _ => self.emit(loc, ChangeKind::Changed, Some(l), Some(r), None),
@@ -289,12 +334,12 @@ impl Cx<'_> {
     /// A list whose elements carry an identity (`key` of each element). Falls back to the
     /// content alignment when an element has no identity or two share one.
     #[allow(clippy::too_many_arguments)]
-    fn keyed(
+    pub(super) fn keyed(
         &mut self,
         loc: &Loc,
         l: &Value,
         r: &Value,
-        key: fn(&Value) -> Option<&str>,
+        key: &dyn Fn(&Value) -> Option<&str>,
         quoted: bool,
         elem: ElemFn,
         note: fn(&Value) -> Option<String>,
@@ -355,7 +400,11 @@ impl Cx<'_> {
         let vol = self.volatile_skip();
         // A globalId only one side carries (an export has none) is not a difference.
         let one_sided_gid = !(lm.contains_key("globalId") && rm.contains_key("globalId"));
-        let skip = move |k: &str| vol(k) || (k == "globalId" && one_sided_gid);
+        // A CUSTOM meter's `typeDefinition` is `null` or absent, as Zuora writes it.
+        let no_type = holds_nothing(lm, "typeDefinition") && holds_nothing(rm, "typeDefinition");
+        let skip = move |k: &str| {
+            vol(k) || (k == "globalId" && one_sided_gid) || (k == "typeDefinition" && no_type)
+        };
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| {
             let loc = loc.key(k);
             match k {
@@ -363,7 +412,7 @@ impl Cx<'_> {
                     &loc,
                     lv,
                     rv,
-                    |v| str_field(v, "version"),
+                    &|v| str_field(v, "version"),
                     false,
                     |cx, loc, l, r| cx.version(loc, l, r),
                     version_note,
@@ -372,7 +421,7 @@ impl Cx<'_> {
                     &loc,
                     lv,
                     rv,
-                    |v| str_field(v, "name").map(strip_id_suffix),
+                    &|v| str_field(v, "name").map(strip_id_suffix),
                     true,
                     |cx, loc, l, r| cx.schema(loc, l, r),
                     |_| None,
@@ -393,8 +442,12 @@ impl Cx<'_> {
         };
         let vol = self.volatile_skip();
         let include = self.opts.include_volatile;
-        let skip = move |k: &str| vol(k) || (!include && k == "schemaId");
-        self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| {
+        self.members(loc, lm, rm, &vol, &mut |cx, k, lv, rv| {
+            // A predefined meter's numeric `schemaId` is the tenant's id of its event
+            // definition; `STANDARD` (or any name) is content.
+            if k == "schemaId" {
+                return !include && is_numeric_id(lv) && is_numeric_id(rv);
+            }
             if k != "fieldMappings" {
                 return false;
             }
@@ -402,7 +455,7 @@ impl Cx<'_> {
                 &loc.key(k),
                 lv,
                 rv,
-                |v| str_field(v, "name"),
+                &|v| str_field(v, "name"),
                 true,
                 |cx, loc, l, r| cx.structural(loc, l, r),
                 |_| None,
@@ -454,7 +507,9 @@ impl Cx<'_> {
             return self.value(loc, l, r);
         };
         let vol = self.volatile_skip();
-        let skip = move |k: &str| vol(k) || k == "version";
+        let include = self.opts.include_volatile;
+        // `metadata` is the canvas layout (positions keyed by the tenant's task ids).
+        let skip = move |k: &str| vol(k) || k == "version" || (!include && k == "metadata");
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
             "tasks" => match (lv.as_array(), rv.as_array()) {
                 (Some(a), Some(b)) => {
@@ -463,7 +518,8 @@ impl Cx<'_> {
                 }
                 _ => false,
             },
-            // `metadata` is a string holding JSON: equal JSON in another layout is no change.
+            // With `--include-volatile`: a string holding equal JSON in another layout is no
+            // change.
             "metadata" => match (lv.as_str(), rv.as_str()) {
                 (Some(a), Some(b)) => matches!(
                     (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)),
@@ -582,7 +638,9 @@ impl Cx<'_> {
     }
 
     /// A matched task's own fields (predecessors are compared by [`Cx::predecessors`]; their
-    /// raw ids only with `--include-volatile`).
+    /// raw ids, and the layout keys `uniqueName`/`internalName`, only with `--include-volatile`).
+    /// `metadata` goes by the dialect's identities; an empty `extraConfig` or `setting` is the
+    /// same as none.
     fn task(&mut self, loc: &Loc, l: &Value, r: &Value) {
         if self.ignored(loc) {
             return;
@@ -592,20 +650,35 @@ impl Cx<'_> {
         };
         let vol = self.volatile_skip();
         let include = self.opts.include_volatile;
-        self.members(loc, lm, rm, &vol, &mut |cx, k, lv, rv| {
-            if k != "predecessors" {
-                return false;
+        let empty: Vec<&str> = ["extraConfig", "setting"]
+            .into_iter()
+            .filter(|k| holds_nothing(lm, k) && holds_nothing(rm, k))
+            .collect();
+        let skip = move |k: &str| {
+            vol(k) || (!include && TASK_LAYOUT_KEYS.contains(&k)) || empty.contains(&k)
+        };
+        let filter = is_filter(l) || is_filter(r);
+        self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
+            "predecessors" => {
+                if include {
+                    cx.value(&loc.key(k), lv, rv);
+                }
+                true
             }
-            if include {
-                cx.value(&loc.key(k), lv, rv);
+            "metadata" => {
+                cx.task_metadata(&loc.key(k), lv, rv, filter);
+                true
             }
-            true
+            _ => false,
         });
     }
 }
 
 /// The identity of every element, when all have one and no two share it.
-fn identities(a: &[Value], key: fn(&Value) -> Option<&str>) -> Option<Vec<&str>> {
+fn identities<'a>(
+    a: &'a [Value],
+    key: &dyn Fn(&'a Value) -> Option<&'a str>,
+) -> Option<Vec<&'a str>> {
     let ks: Vec<&str> = a.iter().map(key).collect::<Option<_>>()?;
     let unique: HashSet<&str> = ks.iter().copied().collect();
     (unique.len() == ks.len()).then_some(ks)
@@ -637,36 +710,38 @@ fn edited_in_place(l: &Value, r: &Value) -> bool {
     }
 }
 
+/// The hash of `t` under a tag (one per kind of value, so `[1]` and `1` differ).
+pub(super) fn tagged<T: Hash + ?Sized>(tag: u8, t: &T) -> u64 {
+    let mut s = std::collections::hash_map::DefaultHasher::new();
+    tag.hash(&mut s);
+    t.hash(&mut s);
+    s.finish()
+}
+
 /// A hash of a value in which object key order does not count (equal values, equal hashes).
 pub fn fingerprint(v: &Value) -> u64 {
-    fn h<T: Hash + ?Sized>(tag: u8, t: &T) -> u64 {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        tag.hash(&mut s);
-        t.hash(&mut s);
-        s.finish()
-    }
     match v {
         Value::Null => 0x6e75_6c6c,
-        Value::Bool(b) => h(1, b),
+        Value::Bool(b) => tagged(1, b),
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
-                h(2, &i)
+                tagged(2, &i)
             } else if let Some(u) = n.as_u64() {
-                h(3, &u)
+                tagged(3, &u)
             } else {
-                h(4, &n.as_f64().unwrap_or(0.0).to_bits())
+                tagged(4, &n.as_f64().unwrap_or(0.0).to_bits())
             }
         }
-        Value::String(s) => h(5, s.as_str()),
+        Value::String(s) => tagged(5, s.as_str()),
         Value::Array(a) => {
             let hs: Vec<u64> = a.iter().map(fingerprint).collect();
-            h(6, &hs)
+            tagged(6, &hs)
         }
         Value::Object(m) => {
             let sum = m.iter().fold(0u64, |acc, (k, v)| {
-                acc.wrapping_add(h(7, &(k.as_str(), fingerprint(v))))
+                acc.wrapping_add(tagged(7, &(k.as_str(), fingerprint(v))))
             });
-            h(8, &sum)
+            tagged(8, &sum)
         }
     }
 }

@@ -219,7 +219,7 @@ mod limits {
     #[test]
     fn large_reports_stay_under_the_comment_limit() {
         let change = |i: usize| Change {
-            path: format!("versions[0.0.1].tasks[\"T{i}\"].setting.x"),
+            path: format!("versions[0.0.1].tasks[\"T{i}\"].metadata.x"),
             pointer_left: None,
             pointer_right: None,
             kind: ChangeKind::Changed,

@@ -178,7 +178,9 @@ impl<'a> Graph<'a> {
         for k in heads {
             let (ti, t) = self.tasks[k];
             let downstream = if unreachable > 1 {
-                format!(" (with the tasks after it, {unreachable} tasks of this version get no events)")
+                format!(
+                    " (with the tasks after it, {unreachable} tasks of this version get no events)"
+                )
             } else {
                 String::new()
             };

@@ -67,7 +67,11 @@ pub(super) fn check(task: &TaskRef<'_>, op: Option<&str>, out: &mut Vec<Finding>
                     INCOMPLETE_FIELD_MAPPING.code,
                     task.at(format_args!("/metadata/fieldMappings/{k}")),
                     zuora(
-                        format_args!("field mapping {} of {sink} {} has no {key}; {hint}", k + 1, task.label()),
+                        format_args!(
+                            "field mapping {} of {sink} {} has no {key}; {hint}",
+                            k + 1,
+                            task.label()
+                        ),
                         zuora_message,
                     ),
                 ));

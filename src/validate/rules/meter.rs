@@ -88,20 +88,15 @@ fn meter_type<'a>(m: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Option<&
         Some(Value::String(t)) if METER_TYPES.contains(&t.as_str()) || is_placeholder(t) => {
             return Some(t)
         }
-        Some(Value::String(t)) => {
-            match METER_TYPES.iter().find(|k| k.eq_ignore_ascii_case(t)) {
-                Some(k) => format!("meter type {t:?} must be written in upper case: {k}"),
-                None => format!("meter type {t:?} is not one of {}", METER_TYPES.join(", ")),
-            }
-        }
+        Some(Value::String(t)) => match METER_TYPES.iter().find(|k| k.eq_ignore_ascii_case(t)) {
+            Some(k) => format!("meter type {t:?} must be written in upper case: {k}"),
+            None => format!("meter type {t:?} is not one of {}", METER_TYPES.join(", ")),
+        },
         None => format!(
             "the meter has no type; add `type` ({})",
             METER_TYPES.join(", ")
         ),
-        Some(v) => format!(
-            "meter type {v} is not one of {}",
-            METER_TYPES.join(", ")
-        ),
+        Some(v) => format!("meter type {v} is not one of {}", METER_TYPES.join(", ")),
     };
     let pointer = if m.contains_key("type") { "/type" } else { "" };
     out.push(Finding::new(

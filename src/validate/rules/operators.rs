@@ -259,7 +259,10 @@ fn filter_group(task: &TaskRef<'_>, g: &Md, path: &Path<'_>, depth: usize, out: 
                     MISSING_RULE_COMBINER.code,
                     pointer,
                     zuora(
-                        format_args!("{} has rules but no ruleCombiner; add `ruleCombiner: and` (or `or`)", what()),
+                        format_args!(
+                            "{} has rules but no ruleCombiner; add `ruleCombiner: and` (or `or`)",
+                            what()
+                        ),
                         "ruleCombiner required when rules present",
                     ),
                 ));
@@ -397,7 +400,10 @@ fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
                 INVALID_LOOKUP_TYPE.code,
                 key_or_metadata(task, md, "lookupType"),
                 zuora(
-                    format_args!("lookup {name} has no lookupType; set it to one of {}", LOOKUP_TYPES.join(", ")),
+                    format_args!(
+                        "lookup {name} has no lookupType; set it to one of {}",
+                        LOOKUP_TYPES.join(", ")
+                    ),
                     "lookupType required",
                 ),
             ));
@@ -408,7 +414,11 @@ fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
                 INVALID_LOOKUP_TYPE.code,
                 task.at("/metadata/lookupType"),
                 zuora(
-                    format_args!("lookup {name} has lookupType {}; use one of {}", shown(v), LOOKUP_TYPES.join(", ")),
+                    format_args!(
+                        "lookup {name} has lookupType {}; use one of {}",
+                        shown(v),
+                        LOOKUP_TYPES.join(", ")
+                    ),
                     "Invalid lookupType",
                 ),
             ));
@@ -432,7 +442,7 @@ fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
             out.push(Finding::new(
                 MISSING_LOOKUP_FIELDS.code,
                 key_or_metadata(task, md, key),
-                format!("lookup {name} of type {kind} has no {key}; Zuora refuses a {kind} lookup without it"),
+                format!("lookup {name} has no {key}, which lookupType {kind} needs; add it (Zuora refuses a {kind} lookup without {key})"),
             ));
         }
     }
@@ -468,7 +478,10 @@ fn script(task: &TaskRef<'_>, op: &str, md: &Md, out: &mut Vec<Finding>) {
     let message = match md.get("language") {
         Some(Value::String(l)) if l == "JS" || l == "PYTHON" || is_placeholder(l) => return,
         None | Some(Value::Null) => (
-            format!("{op} task {} has no language; set it to JS or PYTHON", task.label()),
+            format!(
+                "{op} task {} has no language; set it to JS or PYTHON",
+                task.label()
+            ),
             "language required for script operator",
         ),
         Some(l) => (

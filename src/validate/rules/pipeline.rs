@@ -164,7 +164,12 @@ fn ids(task: &TaskRef<'_>, out: &mut Vec<Finding>) {
             rule.code,
             pointer,
             zuora(
-                format_args!("tasks[{}] of versions[{}] has no {key}; give every task a{} {key}", task.ti, task.vi, if key == "id" { " unique" } else { "" }),
+                format_args!(
+                    "tasks[{}] of versions[{}] has no {key}; give every task a{} {key}",
+                    task.ti,
+                    task.vi,
+                    if key == "id" { " unique" } else { "" }
+                ),
                 zuora_message,
             ),
         ));

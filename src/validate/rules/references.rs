@@ -76,7 +76,14 @@ mod tests {
     #[test]
     fn names_match_with_and_without_the_id_suffix() {
         let schemas = [json!({"name": "usage(100)"}), json!({"name": "rides"})];
-        for ok in ["usage(100)", "usage", "usage(7)", "100", "rides", "rides(3)"] {
+        for ok in [
+            "usage(100)",
+            "usage",
+            "usage(7)",
+            "100",
+            "rides",
+            "rides(3)",
+        ] {
             assert!(names_a_schema(&schemas, ok), "{ok}");
         }
         for bad in ["Usage", "usage-events", "101", "ride", ""] {

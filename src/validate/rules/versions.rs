@@ -72,13 +72,19 @@ pub(super) fn check(value: &Value, meter: &Meter<'_>, out: &mut Vec<Finding>) {
                     INVALID_VERSION_FORMAT.code,
                     format!("/versions/{vi}/version"),
                     zuora(
-                        format_args!("version {s:?} is not three dot-separated numbers; write it like 1.0.0"),
+                        format_args!(
+                            "version {s:?} is not three dot-separated numbers; write it like 1.0.0"
+                        ),
                         "Invalid version format",
                     ),
                 ));
             }
         }
-        if meter.custom && !["tasks", "metadata", "versionDetail"].iter().any(|k| has(v, k)) {
+        if meter.custom
+            && !["tasks", "metadata", "versionDetail"]
+                .iter()
+                .any(|k| has(v, k))
+        {
             out.push(Finding::new(
                 EMPTY_VERSION.code,
                 format!("/versions/{vi}"),
@@ -100,7 +106,16 @@ mod tests {
         for ok in ["0.0.1", "1.0.0", "10.20.300"] {
             assert!(is_version(ok), "{ok}");
         }
-        for bad in ["1.0", "v1.0.0", "1.0.0-beta", "1..0", "1.0.0.0", "", "1.0.x", "１.0.0"] {
+        for bad in [
+            "1.0",
+            "v1.0.0",
+            "1.0.0-beta",
+            "1..0",
+            "1.0.0.0",
+            "",
+            "1.0.x",
+            "１.0.0",
+        ] {
             assert!(!is_version(bad), "{bad}");
         }
     }

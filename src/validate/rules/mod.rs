@@ -282,7 +282,7 @@ rule!(INVALID_SCRIPT_LANGUAGE, "MC0165", "invalid-script-language", Error,
     None);
 rule!(UNKNOWN_EVENT_DEFINITION, "MC0166", "unknown-event-definition", Error,
     "a task's schemaId or schemaName names no event definition in schemas[]",
-    "In an import or export file, a task's metadata.schemaId/schemaName (and an EVENT_STORE sink's schemaId) is the event definition's name, so it must match one of schemas[].name (an `(N)` id suffix is ignored). The check runs only when schemas[] is non-empty; `${{ values.NAME }}` placeholders are not checked. Fix the name or add the event definition. (Store names are not checked: stores are not part of the file.)",
+    "In an import or export file, a task's metadata.schemaId/schemaName (and an EVENT_STORE sink's schemaId) is the event definition's name (Zuora's importable skeleton says so; Zuora resolves it by name on import), so it must match one of schemas[].name (an `(N)` id suffix is ignored). The check runs only when schemas[] is non-empty; `${{ values.NAME }}` placeholders are not checked. Fix the name or add the event definition. (Store names are not checked: stores are not part of the file.)",
     None);
 
 /// Every rule, sorted by code.

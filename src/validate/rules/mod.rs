@@ -480,6 +480,286 @@ fn version_label(vi: usize, v: &Map<String, Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn codes(v: &Value) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        check(v, &mut out);
+        out.into_iter().map(|f| (f.code, f.pointer)).collect()
+    }
+
+    fn custom(tasks: Value) -> Value {
+        json!({"name": "m", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
+               "versions": [{"version": "0.0.1", "tasks": tasks}]})
+    }
+
+    fn t(id: &str, node: &str, op: &str, metadata: Value, preds: &[&str]) -> Value {
+        let preds: Vec<Value> = preds.iter().map(|p| json!({"id": p})).collect();
+        json!({"id": id, "name": id, "nodeType": node, "operatorType": op,
+               "metadata": metadata, "predecessors": preds})
+    }
+
+    fn pipeline(middle: Value) -> Value {
+        custom(json!([
+            t("a", "SOURCE", "LOCAL_FILE", json!({}), &[]),
+            middle,
+            t("z", "SINK", "NOOP", json!({}), &["b"]),
+        ]))
+    }
+
+    #[test]
+    fn a_clean_pipeline_has_no_findings() {
+        assert_eq!(
+            codes(&pipeline(t(
+                "b",
+                "PROCESSOR",
+                "DEDUPLICATE",
+                json!({}),
+                &["a"]
+            ))),
+            []
+        );
+        // A predefined meter's version may have no tasks at all.
+        let sum = json!({"name": "m", "type": "COUNT", "latestVersion": "0.0.1",
+            "typeDefinition": {"sourceType": "LOCAL_FILE", "schemaId": 12, "configs": {"cumulativePeriod": "day"},
+                "fieldMappings": [{"name": "accountNumber"}, {"name": "UOM"}, {"name": "startDateTime"}]},
+            "versions": [{"version": "0.0.1"}]});
+        assert_eq!(codes(&sum), []);
+        // STANDARD needs no field mappings.
+        let mut std = sum.clone();
+        std["typeDefinition"]["schemaId"] = json!("STANDARD");
+        std["typeDefinition"]
+            .as_object_mut()
+            .unwrap()
+            .remove("fieldMappings");
+        assert_eq!(codes(&std), []);
+    }
+
+    #[test]
+    fn operator_types_of_another_node_type_and_unknown_ones() {
+        let v = pipeline(t("b", "PROCESSOR", "NOOP", json!({}), &["a"]));
+        assert_eq!(
+            codes(&v),
+            [("MC0148", "/versions/0/tasks/1/operatorType".into())]
+        );
+        // Unknown everywhere: MC0112's business, not this rule's.
+        assert_eq!(
+            codes(&pipeline(t("b", "PROCESSOR", "NOPE", json!({}), &["a"]))),
+            []
+        );
+        // EVENT_STORE is a source and a sink.
+        let v = custom(json!([
+            t("a", "SOURCE", "EVENT_STORE", json!({"storeId": "s"}), &[]),
+            t("b", "SINK", "EVENT_STORE", json!({"storeId": "s"}), &["a"]),
+        ]));
+        assert_eq!(codes(&v), []);
+    }
+
+    #[test]
+    fn one_streaming_source_per_version_not_per_file() {
+        let src = |id| t(id, "SOURCE", "ZUORA_BULK_API", json!({}), &[]);
+        let mut v = custom(json!([src("a"), t("b", "SINK", "NOOP", json!({}), &["a"])]));
+        let version = v["versions"][0].clone();
+        let mut second = version.clone();
+        second["version"] = json!("0.0.2");
+        v["versions"] = json!([version, second]);
+        assert_eq!(codes(&v), []);
+        let v = custom(json!([
+            src("a"),
+            src("c"),
+            t("b", "SINK", "NOOP", json!({}), &["a", "c"])
+        ]));
+        assert_eq!(
+            codes(&v),
+            [("MC0146", "/versions/0/tasks/1/operatorType".into())]
+        );
+    }
+
+    #[test]
+    fn unreachable_parts_are_reported_once_at_their_first_task() {
+        // b has no predecessors; c and the sink hang off it.
+        let v = custom(json!([
+            t("a", "SOURCE", "LOCAL_FILE", json!({}), &[]),
+            t("z", "SINK", "NOOP", json!({}), &["c"]),
+            t("c", "PROCESSOR", "DEDUPLICATE", json!({}), &["b"]),
+            t("b", "PROCESSOR", "DEDUPLICATE", json!({}), &[]),
+            t("y", "SINK", "NOOP", json!({}), &["a"]),
+        ]));
+        let found = codes(&v);
+        assert!(
+            found.contains(&("MC0145", "/versions/0/tasks/3".into())),
+            "{found:?}"
+        );
+        assert_eq!(
+            found.iter().filter(|f| f.0 == "MC0145").count(),
+            1,
+            "{found:?}"
+        );
+        // Listed in reverse order but all reachable.
+        let v = custom(json!([
+            t("z", "SINK", "NOOP", json!({}), &["b"]),
+            t("b", "PROCESSOR", "DEDUPLICATE", json!({}), &["a"]),
+            t("a", "SOURCE", "LOCAL_FILE", json!({}), &[]),
+        ]));
+        assert_eq!(codes(&v), []);
+        // A cycle no source feeds.
+        let v = custom(json!([
+            t("a", "SOURCE", "LOCAL_FILE", json!({}), &[]),
+            t("y", "SINK", "NOOP", json!({}), &["a"]),
+            t("b", "PROCESSOR", "DEDUPLICATE", json!({}), &["c"]),
+            t("c", "PROCESSOR", "DEDUPLICATE", json!({}), &["b"]),
+        ]));
+        let found: Vec<_> = codes(&v).into_iter().map(|f| f.0).collect();
+        assert_eq!(found, ["MC0105", "MC0145"]);
+    }
+
+    #[test]
+    fn custom_versions_need_a_source_a_sink_and_content() {
+        let v = custom(json!([]));
+        let found: Vec<_> = codes(&v).into_iter().map(|f| f.0).collect();
+        assert_eq!(found, ["MC0141", "MC0106", "MC0144"]);
+    }
+
+    #[test]
+    fn filter_rule_trees_in_both_operator_spellings() {
+        let filter = |md: Value| pipeline(t("b", "PROCESSOR", "FILTER", md, &["a"]));
+        let ok = json!({"ruleCombiner": "or", "rules": [
+            {"sourceField": "x", "operator": "Is blank"},
+            {"sourceField": "x", "operator": "Equals", "value": ""},
+            {"ruleCombiner": "and", "rules": [{"sourceField": "y", "operator": "in", "value": "EU,US"}]},
+            {"ruleCombiner": "and", "rules": []}
+        ]});
+        assert_eq!(codes(&filter(ok)), []);
+        // No rules, no combiner needed.
+        assert_eq!(codes(&filter(json!({}))), []);
+        let bad = json!({"ruleCombiner": "Or", "rules": [
+            {"ruleCombiner": "and", "rules": [{"rules": [{"operator": "Equals"}]}]}
+        ]});
+        assert_eq!(
+            codes(&filter(bad)),
+            [
+                ("MC0154", "/versions/0/tasks/1/metadata/ruleCombiner".into()),
+                (
+                    "MC0153",
+                    "/versions/0/tasks/1/metadata/rules/0/rules/0".into()
+                ),
+                (
+                    "MC0155",
+                    "/versions/0/tasks/1/metadata/rules/0/rules/0/rules/0".into()
+                ),
+                (
+                    "MC0156",
+                    "/versions/0/tasks/1/metadata/rules/0/rules/0/rules/0".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn date_patterns_everywhere_they_live() {
+        let v = custom(json!([
+            t("a", "SOURCE", "LOCAL_FILE", json!({}), &[]),
+            t(
+                "b",
+                "PROCESSOR",
+                "CURRENCY_LOOKUP",
+                json!({"dateField": {"field": "d", "timeFormat": "yyyy-mm-ddTHH"}}),
+                &["a"]
+            ),
+            t(
+                "c",
+                "PROCESSOR",
+                "AGGREGATOR",
+                json!({"triggerType": "AllFiles", "eventTimeFormat": "iso",
+                "groupFields": ["g"], "aggregationFields": [{"field": "q", "aggregation": "SUM", "targetField": "t"}]}),
+                &["b"]
+            ),
+            t(
+                "z",
+                "SINK",
+                "EVENT_STORE",
+                json!({"fieldMappings": [{"name": "startDateTime", "field": "d", "dateFormat": "'unterminated"}]}),
+                &["c"]
+            ),
+        ]));
+        assert_eq!(
+            codes(&v),
+            [
+                (
+                    "MC0164",
+                    "/versions/0/tasks/1/metadata/dateField/timeFormat".into()
+                ),
+                (
+                    "MC0164",
+                    "/versions/0/tasks/2/metadata/eventTimeFormat".into()
+                ),
+                (
+                    "MC0164",
+                    "/versions/0/tasks/3/metadata/fieldMappings/0/dateFormat".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn schema_references_by_name_only_when_schemas_are_given() {
+        let mut v = custom(json!([
+            t(
+                "a",
+                "SOURCE",
+                "LOCAL_FILE",
+                json!({"schemaId": "rides", "schemaName": "rides(12)"}),
+                &[]
+            ),
+            t(
+                "z",
+                "SINK",
+                "EVENT_STORE",
+                json!({"storeId": "s", "schemaId": "ride"}),
+                &["a"]
+            ),
+        ]));
+        assert_eq!(codes(&v), []);
+        v["schemas"] = json!([{"name": "rides(12)"}]);
+        assert_eq!(
+            codes(&v),
+            [("MC0166", "/versions/0/tasks/1/metadata/schemaId".into())]
+        );
+    }
+
+    #[test]
+    fn rules_survive_any_shape() {
+        for v in [
+            json!(null),
+            json!([]),
+            json!({"versions": 3}),
+            json!({"versions": [null, {"tasks": {}}, {"tasks": [null, 1, {"metadata": []}]}]}),
+            json!({"type": 7, "typeDefinition": [], "name": 1}),
+            json!({"type": "SUM", "typeDefinition": {"fieldMappings": [1, null], "configs": 3}}),
+            custom(
+                json!([{"nodeType": "PROCESSOR", "operatorType": "FILTER", "predecessors": 5,
+                "metadata": {"rules": [1, {"rules": 2}], "ruleCombiner": 3}}]),
+            ),
+            custom(
+                json!([{"operatorType": "AGGREGATOR", "metadata": {"aggregationFields": [1, {"aggregation": 2}], "triggerType": []}}]),
+            ),
+            custom(json!([{"operatorType": "ZUORA_USAGE", "metadata": {"fieldMappings": {}}}])),
+        ] {
+            let mut out = Vec::new();
+            check(&v, &mut out);
+        }
+        // A deeply nested filter stops at the depth limit instead of overflowing the stack.
+        let mut group = json!({"sourceField": "x", "operator": "gt"});
+        for _ in 0..200 {
+            group = json!({"ruleCombiner": "and", "rules": [group]});
+        }
+        let mut out = Vec::new();
+        check(
+            &pipeline(t("b", "PROCESSOR", "FILTER", group, &["a"])),
+            &mut out,
+        );
+        assert!(out.is_empty());
+    }
 
     #[test]
     fn codes_are_unique_sorted_and_documented() {

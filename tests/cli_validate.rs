@@ -10,17 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for v in [
-        "METERCTL_FORMAT",
-        "METERCTL_STRICT",
-        "METERCTL_DENY_WARNINGS",
-        "METERCTL_CONFIG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    common::meterctl_without(common::VALIDATE_ENV)
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {

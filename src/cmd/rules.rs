@@ -9,7 +9,11 @@ use crate::validate::{rules, schema, RULES};
 pub(super) fn list() -> anyhow::Result<Outcome> {
     let mut w = io::stdout().lock();
     let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(4);
-    writeln!(w, "{:<8} {:<width$} {:<8} SUMMARY", "CODE", "NAME", "SEVERITY")?;
+    writeln!(
+        w,
+        "{:<8} {:<width$} {:<8} SUMMARY",
+        "CODE", "NAME", "SEVERITY"
+    )?;
     for r in RULES {
         writeln!(
             w,

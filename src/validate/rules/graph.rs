@@ -8,21 +8,55 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{
-    str_field, tasks, version_label, versions, zuora, Finding, DUPLICATE_TASK_ID,
+    get, str_field, tasks, version_label, versions, zuora, Finding, DUPLICATE_TASK_ID,
     DUPLICATE_TASK_NAME, TASK_CYCLE, UNKNOWN_NODE_TYPE, UNREACHABLE_TASK,
 };
 
-/// A task: its index in `tasks` and its object.
-pub(super) type Task<'a> = (usize, &'a Map<String, Value>);
+/// A task: its index in `tasks`, its object, and the members the rules read.
+pub(super) type Task<'a> = (usize, &'a Map<String, Value>, Fields<'a>);
 
-/// The `(index, id)` of each predecessor of a task that has a string id.
-pub(super) fn predecessor_ids(task: &Map<String, Value>) -> impl Iterator<Item = (usize, &str)> {
-    task.get("predecessors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .filter_map(|(i, p)| p.get("id").and_then(Value::as_str).map(|id| (i, id)))
+/// The task members the rules read, found in one pass over the task's members.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Fields<'a> {
+    pub id: Option<&'a Value>,
+    pub name: Option<&'a Value>,
+    pub node_type: Option<&'a str>,
+    pub operator_type: Option<&'a str>,
+    pub metadata: Option<&'a Value>,
+    pub predecessors: Option<&'a Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(task: &'a Map<String, Value>) -> Fields<'a> {
+        let mut f = Fields::default();
+        for (k, v) in task {
+            match k.as_str() {
+                "id" => f.id = Some(v),
+                "name" => f.name = Some(v),
+                "nodeType" => f.node_type = v.as_str(),
+                "operatorType" => f.operator_type = v.as_str(),
+                "metadata" => f.metadata = Some(v),
+                "predecessors" => f.predecessors = Some(v),
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The `(index, id)` of each predecessor that has a string id.
+    pub fn predecessor_ids(&self) -> impl Iterator<Item = (usize, &'a str)> {
+        self.predecessors
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                p.as_object()
+                    .and_then(|p| get(p, "id"))
+                    .and_then(Value::as_str)
+                    .map(|id| (i, id))
+            })
+    }
 }
 
 /// `"Name"` or `tasks[3]`, for messages.
@@ -44,11 +78,11 @@ pub(super) struct Graph<'a> {
 impl<'a> Graph<'a> {
     /// Indexes a version's tasks, reporting repeated ids (MC0103) and names (MC0107).
     pub fn build(vi: usize, v: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Graph<'a> {
-        let tasks: Vec<Task<'a>> = tasks(v).collect();
+        let tasks: Vec<Task<'a>> = tasks(v).map(|(ti, t)| (ti, t, Fields::of(t))).collect();
         let mut ids: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
         let mut names: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
-        for (k, &(ti, t)) in tasks.iter().enumerate() {
-            if let Some(id) = str_field(t, "id") {
+        for (k, &(ti, _, f)) in tasks.iter().enumerate() {
+            if let Some(id) = f.id.and_then(Value::as_str) {
                 if let Some(&first) = ids.get(id) {
                     out.push(Finding::new(
                         DUPLICATE_TASK_ID.code,
@@ -62,7 +96,7 @@ impl<'a> Graph<'a> {
                     ids.insert(id, k);
                 }
             }
-            if let Some(name) = str_field(t, "name") {
+            if let Some(name) = f.name.and_then(Value::as_str) {
                 if let Some(&first) = names.get(name) {
                     out.push(Finding::new(
                         DUPLICATE_TASK_NAME.code,
@@ -77,8 +111,11 @@ impl<'a> Graph<'a> {
         let mut offsets = Vec::with_capacity(tasks.len() + 1);
         let mut preds = Vec::with_capacity(tasks.len());
         offsets.push(0);
-        for (_, t) in &tasks {
-            preds.extend(predecessor_ids(t).filter_map(|(_, id)| ids.get(id).copied()));
+        for (_, _, f) in &tasks {
+            preds.extend(
+                f.predecessor_ids()
+                    .filter_map(|(_, id)| ids.get(id).copied()),
+            );
             offsets.push(preds.len());
         }
         Graph {
@@ -108,7 +145,7 @@ impl<'a> Graph<'a> {
             .rev()
             .map(|&k| task_label(self.tasks[k].0, self.tasks[k].1))
             .collect();
-        let (ti, _) = self.tasks[cycle[0]];
+        let (ti, ..) = self.tasks[cycle[0]];
         out.push(Finding::new(
             TASK_CYCLE.code,
             format!("/versions/{vi}/tasks/{ti}/predecessors"),
@@ -176,7 +213,7 @@ impl<'a> Graph<'a> {
         }
         let unreachable = reached.iter().filter(|r| !**r).count();
         for k in heads {
-            let (ti, t) = self.tasks[k];
+            let (ti, t, _) = self.tasks[k];
             let downstream = if unreachable > 1 {
                 format!(
                     " (with the tasks after it, {unreachable} tasks of this version get no events)"
@@ -205,11 +242,13 @@ fn find_cycle<'e>(n: usize, edges: impl Fn(usize) -> &'e [usize]) -> Option<Vec<
         Done,
     }
     let mut mark = vec![Mark::New; n];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if mark[start] != Mark::New {
             continue;
         }
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        stack.clear();
+        stack.push((start, 0));
         mark[start] = Mark::Active;
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
             if let Some(&succ) = edges(node).get(*next) {

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{
-    date_format, has, zuora, Finding, TaskRef, INCOMPLETE_FIELD_MAPPING,
+    date_format, get, has, zuora, Finding, TaskRef, INCOMPLETE_FIELD_MAPPING,
     NO_SUBSCRIPTION_OR_CHARGE_MAPPING, UNMAPPED_REQUIRED_FIELD,
 };
 
@@ -18,11 +18,11 @@ pub(super) fn check(task: &TaskRef<'_>, op: Option<&str>, out: &mut Vec<Finding>
     let Some(md) = task.metadata else {
         return;
     };
-    let list = md.get("fieldMappings").and_then(Value::as_array);
+    let list = get(md, "fieldMappings").and_then(Value::as_array);
     for (k, m) in list.into_iter().flatten().enumerate() {
         if let Some(m) = m.as_object() {
             date_format(
-                m.get("dateFormat"),
+                get(m, "dateFormat"),
                 "dateFormat",
                 || task.at(format_args!("/metadata/fieldMappings/{k}/dateFormat")),
                 out,
@@ -34,7 +34,7 @@ pub(super) fn check(task: &TaskRef<'_>, op: Option<&str>, out: &mut Vec<Finding>
         Some("ZUORA_RATING") => (RATING_REQUIRED, "rating sink"),
         _ => return,
     };
-    let list = match md.get("fieldMappings") {
+    let list = match get(md, "fieldMappings") {
         Some(Value::Array(list)) => &list[..],
         None | Some(Value::Null) => &[][..],
         Some(_) => return, // the schema reports the wrong type

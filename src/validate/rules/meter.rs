@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    date_format, is_placeholder, zuora, Finding, BLANK_METER_NAME, INVALID_CUMULATIVE_PERIOD,
+    date_format, get, is_placeholder, zuora, Finding, BLANK_METER_NAME, INVALID_CUMULATIVE_PERIOD,
     INVALID_METER_TYPE, INVALID_SOURCE_TYPE, INVALID_TYPE_DEFINITION_SCHEMA_ID,
     MISSING_CUMULATIVE_METHOD, MISSING_FIELD_MAPPINGS, MISSING_TYPE_DEFINITION,
     TYPE_DEFINITION_ON_CUSTOM_METER,
@@ -40,7 +40,7 @@ pub(super) fn check<'a>(value: &'a Value, out: &mut Vec<Finding>) -> Meter<'a> {
     name(m, out);
     let ty = meter_type(m, out);
     let custom = !ty.is_some_and(is_predefined_type);
-    match (ty, m.get("typeDefinition")) {
+    match (ty, get(m, "typeDefinition")) {
         (Some("CUSTOM"), Some(td)) if !td.is_null() => out.push(Finding::new(
             TYPE_DEFINITION_ON_CUSTOM_METER.code,
             "/typeDefinition",
@@ -67,7 +67,7 @@ pub(super) fn check<'a>(value: &'a Value, out: &mut Vec<Finding>) -> Meter<'a> {
 }
 
 fn name(m: &Map<String, Value>, out: &mut Vec<Finding>) {
-    let (pointer, what) = match m.get("name") {
+    let (pointer, what) = match get(m, "name") {
         None => ("", "the meter has no name; add `name`"),
         Some(Value::Null) => ("/name", "the meter's name is null; give the meter a name"),
         Some(Value::String(s)) if s.trim().is_empty() => {
@@ -84,7 +84,7 @@ fn name(m: &Map<String, Value>, out: &mut Vec<Finding>) {
 
 /// Checks `type` and returns it when it is a string.
 fn meter_type<'a>(m: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Option<&'a str> {
-    let message = match m.get("type") {
+    let message = match get(m, "type") {
         Some(Value::String(t)) if METER_TYPES.contains(&t.as_str()) || is_placeholder(t) => {
             return Some(t)
         }
@@ -109,7 +109,7 @@ fn meter_type<'a>(m: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Option<&
 
 fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
     // sourceType
-    match td.get("sourceType") {
+    match get(td, "sourceType") {
         None | Some(Value::Null) => out.push(Finding::new(
             INVALID_SOURCE_TYPE.code,
             key_or_object("/typeDefinition", td, "sourceType"),
@@ -129,7 +129,7 @@ fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
         )),
     }
     // schemaId
-    let standard = match td.get("schemaId") {
+    let standard = match get(td, "schemaId") {
         None | Some(Value::Null) => {
             out.push(Finding::new(
                 INVALID_TYPE_DEFINITION_SCHEMA_ID.code,
@@ -161,7 +161,7 @@ fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
         }
     };
     // fieldMappings
-    match td.get("fieldMappings") {
+    match get(td, "fieldMappings") {
         Some(Value::Array(list)) if !list.is_empty() => {
             let required: &[&str] = if ty == "COUNT" {
                 &["accountNumber", "uom", "startDateTime"]
@@ -188,7 +188,7 @@ fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
             for (k, f) in list.iter().enumerate() {
                 if let Some(f) = f.as_object() {
                     date_format(
-                        f.get("dateFormat"),
+                        get(f, "dateFormat"),
                         "dateFormat",
                         || format!("/typeDefinition/fieldMappings/{k}/dateFormat"),
                         out,
@@ -208,10 +208,10 @@ fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
         Some(_) => {} // the schema reports the wrong type
     }
     // configs
-    let configs = td.get("configs").and_then(Value::as_object);
+    let configs = get(td, "configs").and_then(Value::as_object);
     if let Some(c) = configs {
         date_format(
-            c.get("eventTimeFormat"),
+            get(c, "eventTimeFormat"),
             "eventTimeFormat",
             || "/typeDefinition/configs/eventTimeFormat".to_string(),
             out,
@@ -224,7 +224,7 @@ fn type_definition(ty: &str, td: &Map<String, Value>, out: &mut Vec<Finding>) {
             "/typeDefinition"
         }
     };
-    let get = |key: &str| configs.and_then(|c| c.get(key));
+    let get = |key: &str| configs.and_then(|c| get(c, key));
     if ty == "CUMULATIVE" {
         let message = match get("cumulativeMethod") {
             Some(Value::String(s)) if AGGREGATIONS.contains(&s.as_str()) || is_placeholder(s) => {

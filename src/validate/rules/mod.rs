@@ -439,7 +439,7 @@ fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 
 /// Whether `key` holds something: not absent, null, a blank string or an empty list.
 fn has(o: &Map<String, Value>, key: &str) -> bool {
-    match o.get(key) {
+    match get(o, key) {
         None | Some(Value::Null) => false,
         Some(Value::String(s)) => !s.trim().is_empty(),
         Some(Value::Array(a)) => !a.is_empty(),
@@ -466,7 +466,17 @@ fn objects(list: Option<&Value>) -> impl Iterator<Item = (usize, &Map<String, Va
 }
 
 fn str_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    o.get(key).and_then(Value::as_str)
+    get(o, key).and_then(Value::as_str)
+}
+
+/// `o.get(key)`, by scanning the members of a small object (cheaper than hashing the key, and
+/// the objects rules read have a handful of members).
+fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if o.len() <= 16 {
+        o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        o.get(key)
+    }
 }
 
 /// The version's label for messages: `version 0.0.1` or `versions[2]`.

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::{
-    date_format, has, is_placeholder, str_field, text, zuora, Finding, TaskRef,
+    date_format, get, has, is_placeholder, str_field, text, zuora, Finding, TaskRef,
     DUPLICATE_AGGREGATION_TARGET, INCOMPLETE_FILTER_RULE, INVALID_AGGREGATION_FIELDS,
     INVALID_LOOKUP_TYPE, INVALID_MAP_FIELD, INVALID_RULE_COMBINER, INVALID_SCRIPT_LANGUAGE,
     INVALID_TRIGGER_TYPE, MISSING_FILTER_VALUE, MISSING_LOOKUP_FIELDS, MISSING_RATING_FIELD,
@@ -22,7 +22,7 @@ pub(super) fn check(task: &TaskRef<'_>, op: Option<&str>, out: &mut Vec<Finding>
         return;
     };
     date_format(
-        md.get("eventTimeFormat"),
+        get(md, "eventTimeFormat"),
         "eventTimeFormat",
         || task.at("/metadata/eventTimeFormat"),
         out,
@@ -34,9 +34,9 @@ pub(super) fn check(task: &TaskRef<'_>, op: Option<&str>, out: &mut Vec<Finding>
         "SUBSCRIPTION_LOOKUP" => lookup(task, md, out),
         "RATING" => rating(task, md, out),
         "CURRENCY_LOOKUP" => {
-            if let Some(d) = md.get("dateField").and_then(Value::as_object) {
+            if let Some(d) = get(md, "dateField").and_then(Value::as_object) {
                 date_format(
-                    d.get("timeFormat"),
+                    get(d, "timeFormat"),
                     "dateField.timeFormat",
                     || task.at("/metadata/dateField/timeFormat"),
                     out,
@@ -69,7 +69,7 @@ const TRIGGER_TYPES: &[&str] = &["Timeout", "AllFiles", "EachFile"];
 
 fn aggregator(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
     let name = task.label();
-    let trigger = match md.get("triggerType") {
+    let trigger = match get(md, "triggerType") {
         Some(Value::String(s)) if TRIGGER_TYPES.contains(&s.as_str()) || is_placeholder(s) => {
             Some(s.as_str())
         }
@@ -139,7 +139,7 @@ fn aggregator(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
 
 fn aggregation_fields(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
     let name = task.label();
-    let list = match md.get("aggregationFields") {
+    let list = match get(md, "aggregationFields") {
         Some(Value::Array(list)) if !list.is_empty() => list,
         Some(Value::Array(_)) | Some(Value::Null) | None => {
             out.push(Finding::new(
@@ -174,7 +174,7 @@ fn aggregation_fields(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
                 ),
             ));
         }
-        if let Some(a) = e.get("aggregation").filter(|a| !a.is_null()) {
+        if let Some(a) = get(e, "aggregation").filter(|a| !a.is_null()) {
             let known = a
                 .as_str()
                 .is_some_and(|s| AGGREGATIONS.contains(&s) || is_placeholder(s));
@@ -245,8 +245,8 @@ fn filter_group(task: &TaskRef<'_>, g: &Md, path: &Path<'_>, depth: usize, out: 
         Path::Root => format!("filter {}", task.label()),
         Path::Rule(..) => format!("a nested rule group of filter {}", task.label()),
     };
-    let rules = g.get("rules").and_then(Value::as_array);
-    match g.get("ruleCombiner") {
+    let rules = get(g, "rules").and_then(Value::as_array);
+    match get(g, "ruleCombiner") {
         Some(Value::String(c)) if c == "and" || c == "or" || is_placeholder(c) => {}
         None | Some(Value::Null) => {
             if rules.is_some_and(|r| !r.is_empty()) {
@@ -312,7 +312,7 @@ fn filter_group(task: &TaskRef<'_>, g: &Md, path: &Path<'_>, depth: usize, out: 
         }
         if let Some(op) = operator {
             let valueless = catalogue::filter_operator_takes_no_value(op);
-            if !valueless && matches!(r.get("value"), None | Some(Value::Null)) {
+            if !valueless && matches!(get(r, "value"), None | Some(Value::Null)) {
                 out.push(Finding::new(
                     MISSING_FILTER_VALUE.code,
                     here.pointer(task, ""),
@@ -327,7 +327,7 @@ fn filter_group(task: &TaskRef<'_>, g: &Md, path: &Path<'_>, depth: usize, out: 
 }
 
 fn map(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
-    let Some(rows) = md.get("mapFields").and_then(Value::as_array) else {
+    let Some(rows) = get(md, "mapFields").and_then(Value::as_array) else {
         return;
     };
     for (k, row) in rows.iter().enumerate() {
@@ -351,7 +351,7 @@ fn map(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
                 "targetField required",
             );
         }
-        match r.get("transformType") {
+        match get(r, "transformType") {
             None | Some(Value::Null) => push(
                 "",
                 "has no transformType; use direct (copy sourceField) or transform (evaluate formula)"
@@ -392,7 +392,7 @@ const LOOKUP_TYPES: &[&str] = &[
 
 fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
     let name = task.label();
-    let kind = match md.get("lookupType") {
+    let kind = match get(md, "lookupType") {
         Some(Value::String(s)) if LOOKUP_TYPES.contains(&s.as_str()) => s.as_str(),
         Some(Value::String(s)) if is_placeholder(s) => return,
         None | Some(Value::Null) => {
@@ -433,7 +433,7 @@ fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
         _ => &["mapFields", "appendFields"],
     };
     for key in needs {
-        let present = match md.get(*key) {
+        let present = match get(md, *key) {
             None | Some(Value::Null) => false,
             Some(Value::String(s)) => !s.trim().is_empty(),
             Some(_) => true, // a list, even empty (Zuora's reference only asks for the key)
@@ -475,7 +475,7 @@ fn rating(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
 }
 
 fn script(task: &TaskRef<'_>, op: &str, md: &Md, out: &mut Vec<Finding>) {
-    let message = match md.get("language") {
+    let message = match get(md, "language") {
         Some(Value::String(l)) if l == "JS" || l == "PYTHON" || is_placeholder(l) => return,
         None | Some(Value::Null) => (
             format!(

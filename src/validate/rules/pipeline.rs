@@ -6,11 +6,11 @@
 
 use serde_json::{Map, Value};
 
-use super::graph::{predecessor_ids, Graph};
+use super::graph::Graph;
 use super::meter::Meter;
 use super::{
-    mappings, operators, references, str_field, text, version_label, zuora, Finding, TaskRef,
-    MISSING_PREDECESSORS, MISSING_TASK_ID, MISSING_TASK_NAME, NO_SINK_TASK, NO_SOURCE_TASK,
+    mappings, operators, references, version_label, zuora, Finding, TaskRef, MISSING_PREDECESSORS,
+    MISSING_TASK_ID, MISSING_TASK_NAME, NO_SINK_TASK, NO_SOURCE_TASK,
     OPERATOR_NOT_VALID_FOR_NODE_TYPE, SEVERAL_STREAMING_SOURCES, SOURCE_WITH_PREDECESSORS,
     UNKNOWN_PREDECESSOR,
 };
@@ -29,21 +29,21 @@ pub(super) fn check_version(
     let mut is_source = vec![false; graph.tasks.len()];
     let (mut sources, mut sinks) = (0, 0);
     let mut streaming: Option<usize> = None;
-    for (k, &(ti, t)) in graph.tasks.iter().enumerate() {
+    for (k, &(ti, t, f)) in graph.tasks.iter().enumerate() {
         let task = TaskRef {
             vi,
             ti,
             task: t,
-            metadata: t.get("metadata").and_then(Value::as_object),
+            metadata: f.metadata.and_then(Value::as_object),
         };
-        ids(&task, out);
-        let node = str_field(t, "nodeType");
-        let op = str_field(t, "operatorType");
+        ids(&task, f.id, f.name, out);
+        let node = f.node_type;
+        let op = f.operator_type;
         match node {
             Some("SOURCE") => {
                 sources += 1;
                 is_source[k] = true;
-                if let Some(p) = t.get("predecessors").and_then(Value::as_array) {
+                if let Some(p) = f.predecessors.and_then(Value::as_array) {
                     if !p.is_empty() {
                         out.push(Finding::new(
                             SOURCE_WITH_PREDECESSORS.code,
@@ -73,7 +73,7 @@ pub(super) fn check_version(
                 if kind == "SINK" {
                     sinks += 1;
                 }
-                let none = match t.get("predecessors") {
+                let none = match f.predecessors {
                     Some(Value::Array(p)) => p.is_empty(),
                     Some(Value::Null) | None => true,
                     Some(_) => false, // the schema reports the wrong type
@@ -81,7 +81,7 @@ pub(super) fn check_version(
                 if none {
                     out.push(Finding::new(
                         MISSING_PREDECESSORS.code,
-                        if t.contains_key("predecessors") { task.at("/predecessors") } else { task.at("") },
+                        if f.predecessors.is_some() { task.at("/predecessors") } else { task.at("") },
                         zuora(
                             format_args!("{kind} task {} has no predecessors; link it to the task that feeds it (only SOURCE tasks start a pipeline)", task.label()),
                             format_args!("{kind} task requires predecessors"),
@@ -107,7 +107,7 @@ pub(super) fn check_version(
                 ));
             }
         }
-        for (pi, id) in predecessor_ids(t) {
+        for (pi, id) in f.predecessor_ids() {
             if !graph.has_id(id) {
                 out.push(Finding::new(
                     UNKNOWN_PREDECESSOR.code,
@@ -147,15 +147,13 @@ pub(super) fn check_version(
 }
 
 /// MC0142, MC0143: a task has an id and a name.
-fn ids(task: &TaskRef<'_>, out: &mut Vec<Finding>) {
-    for (key, rule, zuora_message) in [
-        ("id", &MISSING_TASK_ID, "Task id is required"),
-        ("name", &MISSING_TASK_NAME, "Task name is required"),
+fn ids(task: &TaskRef<'_>, id: Option<&Value>, name: Option<&Value>, out: &mut Vec<Finding>) {
+    for (key, value, rule, zuora_message) in [
+        ("id", id, &MISSING_TASK_ID, "Task id is required"),
+        ("name", name, &MISSING_TASK_NAME, "Task name is required"),
     ] {
-        if text(task.task, key).is_some() {
-            continue;
-        }
-        let pointer = match task.task.get(key) {
+        let pointer = match value {
+            Some(Value::String(s)) if !s.trim().is_empty() => continue,
             Some(Value::String(_)) | Some(Value::Null) => task.at(format_args!("/{key}")),
             None => task.at(""),
             Some(_) => continue, // the schema reports the wrong type

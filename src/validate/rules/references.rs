@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::meter::Meter;
-use super::{is_placeholder, Finding, TaskRef, UNKNOWN_EVENT_DEFINITION};
+use super::{get, is_placeholder, Finding, TaskRef, UNKNOWN_EVENT_DEFINITION};
 use crate::model::strip_id_suffix;
 
 pub(super) fn check(task: &TaskRef<'_>, meter: &Meter<'_>, out: &mut Vec<Finding>) {
@@ -19,7 +19,7 @@ pub(super) fn check(task: &TaskRef<'_>, meter: &Meter<'_>, out: &mut Vec<Finding
         return;
     }
     for key in ["schemaId", "schemaName"] {
-        let Some(Value::String(s)) = md.get(key) else {
+        let Some(Value::String(s)) = get(md, key) else {
             continue;
         };
         if is_placeholder(s) || names_a_schema(meter.schemas, s) {

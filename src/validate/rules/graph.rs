@@ -3,8 +3,6 @@
 //! sources. Built by [`Graph::build`] in one pass over the tasks; the rules that use it run in
 //! [`super::pipeline`].
 
-use std::collections::HashMap;
-
 use serde_json::{Map, Value};
 
 use super::{
@@ -68,67 +66,89 @@ fn task_label(ti: usize, task: &Map<String, Value>) -> String {
 pub(super) struct Graph<'a> {
     /// The tasks that are objects, in order.
     pub tasks: Vec<Task<'a>>,
-    /// id → position in `tasks` (of the first task with that id).
-    ids: HashMap<&'a str, usize>,
+    /// `(id, position in tasks)`, sorted: small, and searched without hashing.
+    ids: Vec<(&'a str, usize)>,
     /// `preds[offsets[k]..offsets[k + 1]]`: positions of the tasks task `k` reads from.
     offsets: Vec<usize>,
     preds: Vec<usize>,
+}
+
+/// `(value of the member, position)` of every task whose member is a string, sorted, so that
+/// equal values are adjacent and the earliest task comes first.
+fn sorted<'a>(
+    tasks: &[Task<'a>],
+    member: impl Fn(&Fields<'a>) -> Option<&'a Value>,
+) -> Vec<(&'a str, usize)> {
+    let mut v: Vec<(&str, usize)> = tasks
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| member(&t.2).and_then(Value::as_str).map(|s| (s, k)))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Calls `f(value, later, first)` for every entry whose value repeats an earlier task's.
+fn repeats<'a>(sorted: &[(&'a str, usize)], mut f: impl FnMut(&'a str, usize, usize)) {
+    let mut first = 0;
+    for i in 1..sorted.len() {
+        if sorted[i].0 == sorted[first].0 {
+            f(sorted[i].0, sorted[i].1, sorted[first].1);
+        } else {
+            first = i;
+        }
+    }
 }
 
 impl<'a> Graph<'a> {
     /// Indexes a version's tasks, reporting repeated ids (MC0103) and names (MC0107).
     pub fn build(vi: usize, v: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Graph<'a> {
         let tasks: Vec<Task<'a>> = tasks(v).map(|(ti, t)| (ti, t, Fields::of(t))).collect();
-        let mut ids: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
-        let mut names: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
-        for (k, &(ti, _, f)) in tasks.iter().enumerate() {
-            if let Some(id) = f.id.and_then(Value::as_str) {
-                if let Some(&first) = ids.get(id) {
-                    out.push(Finding::new(
-                        DUPLICATE_TASK_ID.code,
-                        format!("/versions/{vi}/tasks/{ti}/id"),
-                        zuora(
-                            format_args!("task id {id:?} is used twice in {} (also tasks[{}]); give this task a unique id", version_label(vi, v), tasks[first].0),
-                            format_args!("Duplicate task ID found: {id}"),
-                        ),
-                    ));
-                } else {
-                    ids.insert(id, k);
-                }
-            }
-            if let Some(name) = f.name.and_then(Value::as_str) {
-                if let Some(&first) = names.get(name) {
-                    out.push(Finding::new(
-                        DUPLICATE_TASK_NAME.code,
-                        format!("/versions/{vi}/tasks/{ti}/name"),
-                        format!("task name {name:?} is used twice in {} (also tasks[{}]); diffs match tasks by name, so rename one", version_label(vi, v), tasks[first].0),
-                    ));
-                } else {
-                    names.insert(name, k);
-                }
-            }
-        }
-        let mut offsets = Vec::with_capacity(tasks.len() + 1);
-        let mut preds = Vec::with_capacity(tasks.len());
-        offsets.push(0);
-        for (_, _, f) in &tasks {
-            preds.extend(
-                f.predecessor_ids()
-                    .filter_map(|(_, id)| ids.get(id).copied()),
-            );
-            offsets.push(preds.len());
-        }
-        Graph {
+        let ids = sorted(&tasks, |f| f.id);
+        repeats(&ids, |id, later, first| {
+            out.push(Finding::new(
+                DUPLICATE_TASK_ID.code,
+                format!("/versions/{vi}/tasks/{}/id", tasks[later].0),
+                zuora(
+                    format_args!("task id {id:?} is used twice in {} (also tasks[{}]); give this task a unique id", version_label(vi, v), tasks[first].0),
+                    format_args!("Duplicate task ID found: {id}"),
+                ),
+            ));
+        });
+        repeats(&sorted(&tasks, |f| f.name), |name, later, first| {
+            out.push(Finding::new(
+                DUPLICATE_TASK_NAME.code,
+                format!("/versions/{vi}/tasks/{}/name", tasks[later].0),
+                format!("task name {name:?} is used twice in {} (also tasks[{}]); diffs match tasks by name, so rename one", version_label(vi, v), tasks[first].0),
+            ));
+        });
+        let mut graph = Graph {
+            offsets: Vec::with_capacity(tasks.len() + 1),
+            preds: Vec::with_capacity(tasks.len()),
             tasks,
             ids,
-            offsets,
-            preds,
+        };
+        graph.offsets.push(0);
+        for k in 0..graph.tasks.len() {
+            for (_, id) in graph.tasks[k].2.predecessor_ids() {
+                if let Some(p) = graph.position(id) {
+                    graph.preds.push(p);
+                }
+            }
+            graph.offsets.push(graph.preds.len());
         }
+        graph
+    }
+
+    /// The position of the (first) task with this id.
+    fn position(&self, id: &str) -> Option<usize> {
+        let i = self.ids.partition_point(|(s, _)| *s < id);
+        self.ids.get(i).filter(|(s, _)| *s == id).map(|(_, k)| *k)
     }
 
     /// Whether a task of this version has this id.
     pub fn has_id(&self, id: &str) -> bool {
-        self.ids.contains_key(id)
+        self.position(id).is_some()
     }
 
     fn preds_of(&self, k: usize) -> &[usize] {

@@ -433,7 +433,7 @@ fn lookup(task: &TaskRef<'_>, md: &Md, out: &mut Vec<Finding>) {
         _ => &["mapFields", "appendFields"],
     };
     for key in needs {
-        let present = match get(md, *key) {
+        let present = match get(md, key) {
             None | Some(Value::Null) => false,
             Some(Value::String(s)) => !s.trim().is_empty(),
             Some(_) => true, // a list, even empty (Zuora's reference only asks for the key)

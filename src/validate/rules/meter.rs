@@ -67,17 +67,17 @@ pub(super) fn check<'a>(value: &'a Value, out: &mut Vec<Finding>) -> Meter<'a> {
 }
 
 fn name(m: &Map<String, Value>, out: &mut Vec<Finding>) {
-    let (pointer, what) = match get(m, "name") {
-        None => ("", "the meter has no name; add `name`"),
-        Some(Value::Null) => ("/name", "the meter's name is null; give the meter a name"),
+    // A missing name is the schema's finding (Zuora's import answers 70002217 for it).
+    let what = match get(m, "name") {
+        Some(Value::Null) => "the meter's name is null; give the meter a name",
         Some(Value::String(s)) if s.trim().is_empty() => {
-            ("/name", "the meter's name is blank; give the meter a name")
+            "the meter's name is blank; give the meter a name"
         }
-        Some(_) => return, // a name, or a wrong type the schema reports
+        _ => return, // a name, or a missing one or a wrong type the schema reports
     };
     out.push(Finding::new(
         BLANK_METER_NAME.code,
-        pointer,
+        "/name",
         zuora(what, "Meter name cannot be blank"),
     ));
 }
@@ -92,16 +92,13 @@ fn meter_type<'a>(m: &'a Map<String, Value>, out: &mut Vec<Finding>) -> Option<&
             Some(k) => format!("meter type {t:?} must be written in upper case: {k}"),
             None => format!("meter type {t:?} is not one of {}", METER_TYPES.join(", ")),
         },
-        None => format!(
-            "the meter has no type; add `type` ({})",
-            METER_TYPES.join(", ")
-        ),
+        // A missing type is the schema's finding (Zuora's import answers 70002220 for it).
+        None => return None,
         Some(v) => format!("meter type {v} is not one of {}", METER_TYPES.join(", ")),
     };
-    let pointer = if m.contains_key("type") { "/type" } else { "" };
     out.push(Finding::new(
         INVALID_METER_TYPE.code,
-        pointer,
+        "/type",
         zuora(message, "Invalid meter type"),
     ));
     None

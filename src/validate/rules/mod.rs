@@ -137,8 +137,8 @@ rule!(DUPLICATE_METER_NAME, "MC0121", "duplicate-meter-name", Error,
     None);
 
 rule!(BLANK_METER_NAME, "MC0130", "blank-meter-name", Error,
-    "the meter's name is missing or blank",
-    "Zuora identifies meters by name in its UI and refuses a meter without one; meterctl pairs meters by name too. Give the meter a name. Zuora: \"Meter name cannot be blank\".",
+    "the meter's name is blank (or null)",
+    "Zuora identifies meters by name in its UI and refuses a meter whose name is blank; meterctl pairs meters by name too. Give the meter a name. (A missing name is a schema finding, MC0010: Zuora's import answers 70002217 for it.) Zuora: \"Meter name cannot be blank\".",
     None);
 rule!(DUPLICATE_AGGREGATION_TARGET, "MC0131", "duplicate-aggregation-target", Error,
     "two aggregations of one AGGREGATOR write the same targetField",
@@ -146,7 +146,7 @@ rule!(DUPLICATE_AGGREGATION_TARGET, "MC0131", "duplicate-aggregation-target", Er
     None);
 rule!(INVALID_METER_TYPE, "MC0132", "invalid-meter-type", Error,
     "the meter's type is not CUSTOM, DIRECT, DELTA, CUMULATIVE, SUM, MAX, MIN, COUNT or AVG",
-    "`type` says whether the meter is a CUSTOM pipeline of tasks or one of Zuora's predefined meters. Only these upper-case values exist. Zuora: \"Invalid meter type\".",
+    "`type` says whether the meter is a CUSTOM pipeline of tasks or one of Zuora's predefined meters. Only these upper-case values exist. (A missing type is a schema finding, MC0010: Zuora's import answers 70002220 for it.) Zuora: \"Invalid meter type\".",
     None);
 rule!(TYPE_DEFINITION_ON_CUSTOM_METER, "MC0133", "type-definition-on-custom-meter", Error,
     "a CUSTOM meter has a typeDefinition",

@@ -10,17 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for v in [
-        "METERCTL_FORMAT",
-        "METERCTL_STRICT",
-        "METERCTL_DENY_WARNINGS",
-        "METERCTL_CONFIG",
-        "NO_COLOR",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    common::meterctl_without(common::VALIDATE_ENV)
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {
@@ -58,49 +48,49 @@ const RULE_CASES: &[(&str, &str, &str, Pos, Pos)] = &[
         (91, 13),
         (63, 7),
     ),
-    ("MC0101", "MC0101", "/latestVersion", (19, 20), (14, 16)),
+    ("MC0101", "MC0101", "/latestVersion", (7, 20), (6, 16)),
     (
         "MC0102",
         "MC0102",
         "/versions/1/version",
-        (78, 18),
-        (52, 12),
+        (143, 18),
+        (89, 12),
     ),
     (
         "MC0103",
         "MC0103",
-        "/versions/0/tasks/2/id",
-        (62, 17),
-        (43, 9),
+        "/versions/0/tasks/3/id",
+        (99, 17),
+        (64, 9),
     ),
     (
         "MC0104",
         "MC0104",
-        "/versions/0/tasks/2/predecessors/0/id",
-        (69, 21),
-        (49, 11),
+        "/versions/0/tasks/3/predecessors/1/id",
+        (139, 21),
+        (89, 11),
     ),
     (
         "MC0105",
         "MC0105",
         "/versions/0/tasks/1/predecessors",
-        (44, 27),
-        (35, 7),
+        (57, 27),
+        (40, 7),
     ),
-    ("MC0106", "MC0106", "/versions/0/tasks", (25, 16), (20, 5)),
+    ("MC0106", "MC0106", "/versions/0/tasks", (13, 16), (12, 5)),
     (
         "MC0107",
         "MC0107",
-        "/versions/0/tasks/2/name",
-        (63, 19),
-        (44, 11),
+        "/versions/0/tasks/3/name",
+        (100, 19),
+        (65, 11),
     ),
     (
         "MC0108",
         "MC0108",
-        "/versions/0/tasks/2/predecessors",
-        (67, 27),
-        (48, 19),
+        "/versions/0/tasks/3/predecessors",
+        (134, 27),
+        (87, 19),
     ),
     (
         "MC0109",
@@ -119,9 +109,9 @@ const RULE_CASES: &[(&str, &str, &str, Pos, Pos)] = &[
     (
         "MC0111",
         "MC0111",
-        "/versions/0/tasks/1/extraConfig/httpRequestConfig/headers/0/value",
-        (56, 28),
-        (42, 18),
+        "/versions/0/tasks/1/metadata/httpRequestConfig/headers/0/value",
+        (42, 28),
+        (34, 18),
     ),
     (
         "MC0112",
@@ -417,11 +407,11 @@ fn text_has_code_frame_and_summary() {
         "{out}"
     );
     assert!(
-        out.contains("  --> tests/fixtures/rules/MC0104/bad.yaml:49:11\n"),
+        out.contains("  --> tests/fixtures/rules/MC0104/bad.yaml:89:11\n"),
         "{out}"
     );
     assert!(
-        out.contains("49 |     - id: t-missing\n   |           ^\n"),
+        out.contains("89 |     - id: t-missing\n   |           ^\n"),
         "{out}"
     );
     assert!(out.ends_with("1 file, 1 invalid: 1 error, 0 warnings\n"));
@@ -492,7 +482,7 @@ fn stdin_and_extra_reports() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         out,
-        "::error file=-,line=69,col=21,title=MC0104::task \"Usage\" lists predecessor \"t-missing\", but no task in version 0.0.1 has that id; use the id of the task that feeds it\n"
+        "::error file=-,line=139,col=21,title=MC0104::task \"Usage\" lists predecessor \"t-missing\", but no task in version 0.0.1 has that id; use the id of the task that feeds it (Zuora: \"Predecessor task not found: t-missing\")\n"
     );
     let xml = fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit XML");

@@ -8,11 +8,16 @@ use crate::validate::{rules, schema, RULES};
 
 pub(super) fn list() -> anyhow::Result<Outcome> {
     let mut w = io::stdout().lock();
-    writeln!(w, "{:<8} {:<26} {:<8} SUMMARY", "CODE", "NAME", "SEVERITY")?;
+    let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(4);
+    writeln!(
+        w,
+        "{:<8} {:<width$} {:<8} SUMMARY",
+        "CODE", "NAME", "SEVERITY"
+    )?;
     for r in RULES {
         writeln!(
             w,
-            "{:<8} {:<26} {:<8} {}",
+            "{:<8} {:<width$} {:<8} {}",
             r.code,
             r.name,
             r.severity.as_str(),

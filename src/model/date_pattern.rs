@@ -148,7 +148,51 @@ pub fn parse(pattern: &str) -> Result<DatePattern, PatternError> {
 
 /// Whether Zuora accepts the pattern.
 pub fn is_valid(pattern: &str) -> bool {
-    parse(pattern).is_ok()
+    check(pattern).is_ok()
+}
+
+/// Checks a pattern the way [`parse`] does, without building it (no allocation): validation runs
+/// this on every date pattern of every file, and only needs the verdict and the reason.
+pub fn check(pattern: &str) -> Result<(), PatternError> {
+    if EPOCH_TOKENS.contains(&pattern) {
+        return Ok(());
+    }
+    if pattern.trim().is_empty() {
+        return Err(PatternError::Empty);
+    }
+    let mut chars = pattern.chars().enumerate().peekable();
+    let mut field = false;
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.next_if(|(_, n)| *n == '\'').is_some() {
+                continue; // '' is a quote
+            }
+            loop {
+                match chars.next() {
+                    None => return Err(PatternError::UnterminatedQuote { offset: i }),
+                    Some((_, '\'')) => {
+                        if chars.next_if(|(_, n)| *n == '\'').is_none() {
+                            break;
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        } else if c.is_ascii_alphabetic() {
+            if !PATTERN_LETTERS.contains(c) {
+                return Err(PatternError::IllegalLetter {
+                    letter: c,
+                    offset: i,
+                });
+            }
+            field = true;
+        }
+    }
+    if field {
+        Ok(())
+    } else {
+        Err(PatternError::NoField)
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +232,28 @@ mod tests {
             ])
         );
         assert_eq!(parse("epoch_ms").unwrap(), DatePattern::EpochMillis);
+    }
+
+    #[test]
+    fn check_agrees_with_parse() {
+        for p in [
+            "yyyy-MM-dd'T'HH:mm:ss",
+            "hh 'o''clock' a, zzzz",
+            "''yyyy",
+            "'it''s' yyyy",
+            "yyyy-MM-ddTHH:mm:ss",
+            "yyyy-MM-dd'T HH",
+            "'a''",
+            "",
+            "  ",
+            "'just text'",
+            "epoch_ms",
+            "epoch_us",
+            "-:/",
+            "ééé yyyy",
+        ] {
+            assert_eq!(check(p), parse(p).map(|_| ()), "{p:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,25 @@ use meterctl::load::{self, Format};
 use meterctl::model::Meter;
 use serde_json::Value;
 
+/// The environment variables `meterctl validate` reads (cleared so the host's settings do not
+/// leak into a test).
+pub const VALIDATE_ENV: &[&str] = &[
+    "METERCTL_FORMAT",
+    "METERCTL_STRICT",
+    "METERCTL_DENY_WARNINGS",
+    "METERCTL_CONFIG",
+    "NO_COLOR",
+];
+
+/// The meterctl binary with these environment variables removed.
+pub fn meterctl_without(vars: &[&str]) -> Command {
+    let mut c = Command::cargo_bin("meterctl").unwrap();
+    for v in vars {
+        c.env_remove(v);
+    }
+    c
+}
+
 /// Runs a command: (exit code, stdout, stderr), streams decoded lossily.
 pub fn output(c: &mut Command) -> (i32, String, String) {
     let o = c.output().unwrap();

@@ -30,9 +30,9 @@ const RULE_CASES: &[(&str, &str, &str, Pos, Pos)] = &[
     (
         "MC0010",
         "MC0010",
-        "/versions/0/tasks/1/metadata/ruleCombiner",
-        (40, 29),
-        (32, 21),
+        "/versions/0/tasks/1/metadata/rules/0/operator",
+        (44, 29),
+        (35, 19),
     ),
     (
         "MC0011",

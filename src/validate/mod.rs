@@ -216,7 +216,9 @@ impl Validator {
     pub fn check(&self, doc: &Document) -> FileReport {
         let mut findings = Vec::new();
         self.schemas.check(&doc.value, &mut findings);
+        let schema_findings = findings.len();
         rules::check(&doc.value, &mut findings);
+        supersede_schema_findings(&mut findings, schema_findings);
         let field = |k: &str| doc.value.get(k).and_then(Value::as_str).map(str::to_owned);
         let identity = Identity {
             global_id: field("globalId"),
@@ -335,6 +337,39 @@ impl Validator {
             }
         }
     }
+}
+
+/// A meter rule that quotes Zuora about a value says more than the generic schema message about
+/// the same value, so an `MC0010` finding is dropped when a rule finding has the same pointer (for
+/// a missing key: when the rule's message names that key). `findings[..schema_end]` are the
+/// schema's findings, the rest the rules'.
+fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
+    if schema_end == 0 || schema_end == findings.len() {
+        return;
+    }
+    let (schema, rule) = findings.split_at(schema_end);
+    let superseded: Vec<bool> = schema
+        .iter()
+        .map(|s| {
+            s.code == rules::SCHEMA.code
+                && rule.iter().any(|r| {
+                    r.pointer == s.pointer
+                        && missing_key(&s.message).is_none_or(|key| r.message.contains(key))
+                })
+        })
+        .collect();
+    let mut i = 0;
+    findings.retain(|_| {
+        let keep = i >= schema_end || !superseded[i];
+        i += 1;
+        keep
+    });
+}
+
+/// The key a schema finding says is missing (`missing required field `x`; add it`).
+fn missing_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing required field `")?;
+    rest.split('`').next()
 }
 
 #[cfg(test)]

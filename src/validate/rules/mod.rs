@@ -578,10 +578,10 @@ mod tests {
             codes(&v),
             [("MC0148", "/versions/0/tasks/1/operatorType".into())]
         );
-        // Unknown everywhere: MC0112's business, not this rule's.
+        // Unknown everywhere: MC0112's business (a warning), not this rule's.
         assert_eq!(
             codes(&pipeline(t("b", "PROCESSOR", "NOPE", json!({}), &["a"]))),
-            []
+            [("MC0112", "/versions/0/tasks/1/operatorType".into())]
         );
         // EVENT_STORE is a source and a sink.
         let v = custom(json!([

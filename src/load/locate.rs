@@ -405,8 +405,12 @@ pub fn second_document(text: &str) -> Option<Pos> {
 
 enum Frame {
     /// `has_key`: the mapping's current key has been read; its value comes next.
-    Map { has_key: bool },
-    Seq { index: usize },
+    Map {
+        has_key: bool,
+    },
+    Seq {
+        index: usize,
+    },
 }
 
 fn index_yaml(text: &str, spans: &mut Spans) {
@@ -555,7 +559,11 @@ mod tests {
     #[test]
     fn index_only_answers_like_index_for_what_it_was_asked() {
         let json = "{\"a\": {\"k~/\\\"x\": [1, {\"b\": \"\\u00e9\\\"\"}], \"z\": true}, \"c\": [[], {}], \"d\": -1.5e3}";
-        for (text, format) in [(JSON, Format::Json), (YAML, Format::Yaml), (json, Format::Json)] {
+        for (text, format) in [
+            (JSON, Format::Json),
+            (YAML, Format::Yaml),
+            (json, Format::Json),
+        ] {
             let all = Spans::index(text, format);
             let mut asked: Vec<(&str, bool)> = Vec::new();
             for p in all.values.keys().chain(all.keys.keys()) {
@@ -582,7 +590,10 @@ mod tests {
         let s = Spans::index_only(JSON, Format::Json, [("/versions/0/version", false)]);
         let mut recorded: Vec<&str> = s.values.keys().map(String::as_str).collect();
         recorded.sort_unstable();
-        assert_eq!(recorded, ["", "/versions", "/versions/0", "/versions/0/version"]);
+        assert_eq!(
+            recorded,
+            ["", "/versions", "/versions/0", "/versions/0/version"]
+        );
         assert!(s.keys.is_empty());
         assert!(Spans::index_only(JSON, Format::Json, []).values.is_empty());
     }

@@ -4,17 +4,24 @@
 //! check files in parallel. Each file is read and parsed once; the schema check runs first
 //! (`is_valid`, then the error walk only for invalid files), then the meter rules of
 //! [`rules::RULES`] on the parsed value. Positions are computed only for files that have
-//! something to report, by re-scanning that file's text. Repository-wide rules (unique
-//! `globalId`/`name`) run afterwards on the small identity records kept per file, so memory does
-//! not grow with the number of files. Nothing here prints.
+//! something to report, in one scan of that file's text that looks for all its findings'
+//! pointers at once ([`load::Spans::index_only`]).
+//!
+//! [`Validator::check_paths_each`] streams: each file's report goes to the caller's callback as
+//! soon as it and every file before it (in the given order) are done, so a run holds only the
+//! few reports finished out of order, never the whole repository's texts or diagnostics.
+//! Repository-wide rules (unique `globalId`/`name`) run on the way, in that order, on small
+//! identity records: a duplicate is reported at the later file, naming the earlier one. Nothing
+//! here prints.
 
 pub mod rules;
 pub mod schema;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -87,6 +94,16 @@ struct Identity {
 }
 
 impl FileReport {
+    /// The same report without the text: what reports that show no code frame keep.
+    pub fn without_text(&self) -> FileReport {
+        FileReport {
+            path: self.path.clone(),
+            diagnostics: self.diagnostics.clone(),
+            text: None,
+            identity: Identity::default(),
+        }
+    }
+
     /// True when the file has no error (warnings allowed).
     pub fn is_valid(&self) -> bool {
         !self
@@ -114,24 +131,27 @@ pub struct Summary {
 impl Summary {
     /// Totals of a list of file reports.
     pub fn of(files: &[FileReport]) -> Summary {
-        let mut s = Summary {
-            files: files.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for f in files {
-            if f.is_valid() {
-                s.valid += 1;
-            } else {
-                s.invalid += 1;
-            }
-            for d in &f.diagnostics {
-                match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                }
-            }
+            s.add(f);
         }
         s
+    }
+
+    /// Counts one more file.
+    pub fn add(&mut self, f: &FileReport) {
+        self.files += 1;
+        if f.is_valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        for d in &f.diagnostics {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+            }
+        }
     }
 }
 
@@ -164,11 +184,91 @@ impl Validator {
         })
     }
 
-    /// Validates files (in parallel) and then the repository-wide rules across them.
+    /// Validates files (in parallel) and the repository-wide rules across them; every report, in
+    /// the order of `paths`.
     pub fn check_paths(&self, paths: &[PathBuf]) -> Vec<FileReport> {
-        let mut reports: Vec<FileReport> = paths.par_iter().map(|p| self.check_path(p)).collect();
-        self.check_repository(&mut reports);
-        reports
+        let mut reports = Vec::with_capacity(paths.len());
+        let done: Result<(), std::convert::Infallible> = self.check_paths_each(paths, |r| {
+            reports.push(r);
+            Ok(())
+        });
+        match done {
+            Ok(()) => reports,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Validates files on all of rayon's threads and hands each report to `each` in the order of
+    /// `paths`, as soon as it and all before it are done; the report keeps the text only when it
+    /// has diagnostics (for code frames), and `each` owns it, so the text is dropped once `each`
+    /// is done with it. Workers take files in order and stay at most a small window ahead of
+    /// the oldest file not yet handed over, so memory does not grow with the number of files or
+    /// findings. Repository-wide rules are applied on the way (a duplicate is reported at the
+    /// later file). The first error `each` returns stops the run and is returned.
+    pub fn check_paths_each<E>(
+        &self,
+        paths: &[PathBuf],
+        mut each: impl FnMut(FileReport) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
+        let window = 16 * threads;
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        // How many reports have been handed over; workers wait while they are a window ahead.
+        let handed = (Mutex::new(0usize), Condvar::new());
+        let mut repository = Repository::default();
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel::<(usize, FileReport)>(window);
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (next, stop, handed) = (&next, &stop, &handed);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= paths.len() {
+                        return;
+                    }
+                    {
+                        let (lock, cv) = handed;
+                        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *n + window && !stop.load(Ordering::Relaxed) {
+                            n = cv.wait(n).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    if tx.send((i, self.check_path(&paths[i]))).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(tx);
+            let mut pending: BTreeMap<usize, FileReport> = BTreeMap::new();
+            let mut want = 0usize;
+            let result = (|| {
+                for (i, report) in &rx {
+                    pending.insert(i, report);
+                    while let Some(mut report) = pending.remove(&want) {
+                        repository.check(self, paths, want, &mut report);
+                        each(report)?;
+                        want += 1;
+                        let (lock, cv) = &handed;
+                        *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                        cv.notify_all();
+                    }
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                // Let every worker finish: waiting ones wake up, sending ones see the channel closed.
+                stop.store(true, Ordering::Relaxed);
+                let (lock, cv) = &handed;
+                drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
+                cv.notify_all();
+            }
+            drop(rx);
+            result
+        })
     }
 
     /// Validates one file on disk.
@@ -244,7 +344,11 @@ impl Validator {
         if findings.is_empty() {
             return Vec::new();
         }
-        let spans = load::Spans::index(text, format);
+        let spans = load::Spans::index_only(
+            text,
+            format,
+            findings.iter().map(|(f, _)| (f.pointer.as_str(), f.at_key)),
+        );
         let mut out: Vec<Diagnostic> = findings
             .into_iter()
             .map(|(f, severity)| {
@@ -270,66 +374,73 @@ impl Validator {
         out.dedup();
         out
     }
+}
 
-    /// Repository-wide rules: `globalId` and `name` unique across files.
-    fn check_repository(&self, reports: &mut [FileReport]) {
-        type Key = fn(&Identity) -> Option<&String>;
-        let checks: [(&Rule, Key, &str, &str); 2] = [
+/// What the repository-wide rules remember of the files handed over so far: each `globalId` and
+/// `name` with the index of the first file that used it.
+#[derive(Default)]
+struct Repository {
+    global_ids: HashMap<String, usize>,
+    names: HashMap<String, usize>,
+}
+
+impl Repository {
+    /// Checks file `i` (of `paths`) against the files before it: a `globalId` or `name` already
+    /// used becomes a diagnostic of this file, naming the first file that used it.
+    fn check(&mut self, v: &Validator, paths: &[PathBuf], i: usize, r: &mut FileReport) {
+        let identity = std::mem::take(&mut r.identity);
+        let checks = [
             (
                 &rules::DUPLICATE_GLOBAL_ID,
-                |i| i.global_id.as_ref(),
+                identity.global_id,
+                &mut self.global_ids,
                 "/globalId",
                 "globalId",
             ),
             (
                 &rules::DUPLICATE_METER_NAME,
-                |i| i.name.as_ref(),
+                identity.name,
+                &mut self.names,
                 "/name",
                 "name",
             ),
         ];
-        for (rule, key, pointer, label) in checks {
-            let mut first: HashMap<&String, usize> = HashMap::new();
-            let mut found: Vec<(usize, String)> = Vec::new();
-            for (i, r) in reports.iter().enumerate() {
-                if let Some(k) = key(&r.identity) {
-                    match first.get(k) {
-                        Some(&j) => found.push((
-                            i,
-                            format!(
-                                "{label} {k:?} is also used by {}; every meter in a repository needs its own {label}",
-                                crate::fsutil::display(&reports[j].path)
-                            ),
-                        )),
-                        None => {
-                            first.insert(k, i);
-                        }
-                    }
+        let mut findings = Vec::new();
+        for (rule, key, seen, pointer, label) in checks {
+            let Some(key) = key else { continue };
+            match seen.get(&key) {
+                Some(&j) => findings.push(Finding::new(
+                    rule.code,
+                    pointer,
+                    format!(
+                        "{label} {key:?} is also used by {}; every meter in a repository needs its own {label}",
+                        crate::fsutil::display(&paths[j])
+                    ),
+                )),
+                None => {
+                    seen.insert(key, i);
                 }
             }
-            for (i, message) in found {
-                let r = &mut reports[i];
-                let format = r.identity.format.unwrap_or(load::Format::Yaml);
-                let text = match &r.text {
-                    Some(t) => t.clone(),
-                    None => match std::fs::read_to_string(&r.path) {
-                        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-                        Err(_) => String::new(),
-                    },
-                };
-                let mut new = self.locate(
-                    &r.path,
-                    &text,
-                    format,
-                    vec![Finding::new(rule.code, pointer, message)],
-                );
-                if new.is_empty() {
-                    continue;
-                }
-                r.diagnostics.append(&mut new);
-                r.diagnostics.sort_by_key(|d| (d.line, d.column));
-                r.text = Some(text);
-            }
+        }
+        if findings.is_empty() {
+            return;
+        }
+        let format = identity.format.unwrap_or(load::Format::Yaml);
+        // Clean files come without their text: read it again, only on this rare path.
+        let text = match r.text.take() {
+            Some(t) => t,
+            None => match std::fs::read_to_string(&r.path) {
+                Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
+                Err(_) => String::new(),
+            },
+        };
+        let mut new = v.locate(&r.path, &text, format, findings);
+        if !new.is_empty() {
+            r.diagnostics.append(&mut new);
+            r.diagnostics.sort_by_key(|d| (d.line, d.column));
+        }
+        if !r.diagnostics.is_empty() {
+            r.text = Some(text);
         }
     }
 }

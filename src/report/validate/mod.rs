@@ -1,5 +1,10 @@
 //! Validation reports: one renderer per format, all fed the same file reports and summary.
-//! [`write`] is the only place formats are named.
+//! [`Renderer`] is the only place formats are named.
+//!
+//! Reports are streamed: [`Renderer::file`] takes each file's report as validation hands it over
+//! and [`Renderer::finish`] the totals. Text and GitHub output is written at once (code frames
+//! while the file's text is still there); JSON, SARIF and JUnit, whose documents open with totals
+//! or close around every result, keep each file's diagnostics (never its text) until the end.
 
 mod github;
 mod json;
@@ -46,6 +51,48 @@ pub struct TextOptions {
     pub quiet: bool,
 }
 
+/// One output of a validation run in one format, fed file by file.
+pub struct Renderer {
+    format: ValidateFormat,
+    text: TextOptions,
+    /// JSON, SARIF, JUnit: every file's diagnostics so far, without text.
+    kept: Vec<FileReport>,
+}
+
+impl Renderer {
+    /// A renderer for `format` (`text` is read by the text format only).
+    pub fn new(format: ValidateFormat, text: TextOptions) -> Renderer {
+        Renderer {
+            format,
+            text,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Renders (or keeps) one file's report; files come in the order they are to be shown.
+    pub fn file(&mut self, f: &FileReport, w: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            ValidateFormat::Text => text::file(f, self.text, w),
+            ValidateFormat::Github => github::file(f, w),
+            ValidateFormat::Json | ValidateFormat::Sarif | ValidateFormat::Junit => {
+                self.kept.push(f.without_text());
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what comes after the last file (or, for the document formats, everything).
+    pub fn finish(self, summary: &Summary, w: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            ValidateFormat::Text => text::finish(summary, self.text, w),
+            ValidateFormat::Github => Ok(()),
+            ValidateFormat::Json => json::write(&self.kept, summary, w),
+            ValidateFormat::Sarif => sarif::write(&self.kept, w),
+            ValidateFormat::Junit => junit::write(&self.kept, summary, w),
+        }
+    }
+}
+
 /// Renders a whole validation run in one format.
 pub fn write(
     format: ValidateFormat,
@@ -54,13 +101,11 @@ pub fn write(
     text: TextOptions,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        ValidateFormat::Text => text::write(files, summary, text, w),
-        ValidateFormat::Json => json::write(files, summary, w),
-        ValidateFormat::Sarif => sarif::write(files, w),
-        ValidateFormat::Junit => junit::write(files, summary, w),
-        ValidateFormat::Github => github::write(files, w),
+    let mut r = Renderer::new(format, text);
+    for f in files {
+        r.file(f, w)?;
     }
+    r.finish(summary, w)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

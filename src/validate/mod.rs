@@ -201,70 +201,70 @@ impl Validator {
     /// Validates files on all of rayon's threads and hands each report to `each` in the order of
     /// `paths`, as soon as it and all before it are done; the report keeps the text only when it
     /// has diagnostics (for code frames), and `each` owns it, so the text is dropped once `each`
-    /// is done with it. Workers take files in order and stay at most a small window ahead of
-    /// the oldest file not yet handed over, so memory does not grow with the number of files or
-    /// findings. Repository-wide rules are applied on the way (a duplicate is reported at the
-    /// later file). The first error `each` returns stops the run and is returned.
+    /// is done with it. Files are taken in order, by the calling thread (which also hands the
+    /// reports over, between its own files) and by helper threads that stay at most a small
+    /// window ahead of the oldest file not yet handed over, so memory does not grow with the
+    /// number of files or findings. Repository-wide rules are applied on the way (a duplicate is
+    /// reported at the later file). The first error `each` returns stops the run and is returned.
     pub fn check_paths_each<E>(
         &self,
         paths: &[PathBuf],
-        mut each: impl FnMut(FileReport) -> Result<(), E>,
+        each: impl FnMut(FileReport) -> Result<(), E>,
     ) -> Result<(), E> {
         let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
-        let window = 16 * threads;
-        let next = AtomicUsize::new(0);
-        let stop = AtomicBool::new(false);
-        // How many reports have been handed over; workers wait while they are a window ahead.
-        let handed = (Mutex::new(0usize), Condvar::new());
-        let mut repository = Repository::default();
+        let shared = Progress {
+            next: AtomicUsize::new(0),
+            window: 16 * threads,
+            state: Mutex::new(Handed::default()),
+            advanced: Condvar::new(),
+            stop: AtomicBool::new(false),
+        };
+        let mut hand_off = HandOff {
+            paths,
+            pending: BTreeMap::new(),
+            next: 0,
+            repository: Repository::default(),
+            each,
+        };
         std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::sync_channel::<(usize, FileReport)>(window);
-            for _ in 0..threads {
-                let tx = tx.clone();
-                let (next, stop, handed) = (&next, &stop, &handed);
-                scope.spawn(move || loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= paths.len() {
-                        return;
-                    }
-                    {
-                        let (lock, cv) = handed;
-                        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        while i >= *n + window && !stop.load(Ordering::Relaxed) {
-                            n = cv.wait(n).unwrap_or_else(|e| e.into_inner());
+            let (tx, rx) = mpsc::channel::<(usize, FileReport)>();
+            for _ in 1..threads {
+                let (tx, shared) = (tx.clone(), &shared);
+                scope.spawn(move || {
+                    while let Some(i) = shared.take(paths.len()) {
+                        if !shared.wait_for_window(i)
+                            || tx.send((i, self.check_path(&paths[i]))).is_err()
+                        {
+                            return;
                         }
-                    }
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    if tx.send((i, self.check_path(&paths[i]))).is_err() {
-                        return;
                     }
                 });
             }
             drop(tx);
-            let mut pending: BTreeMap<usize, FileReport> = BTreeMap::new();
-            let mut want = 0usize;
             let result = (|| {
-                for (i, report) in &rx {
-                    pending.insert(i, report);
-                    while let Some(mut report) = pending.remove(&want) {
-                        repository.check(self, paths, want, &mut report);
-                        each(report)?;
-                        want += 1;
-                        let (lock, cv) = &handed;
-                        *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
-                        cv.notify_all();
+                while let Some(i) = shared.take(paths.len()) {
+                    while let Ok((j, report)) = rx.try_recv() {
+                        hand_off.add(self, j, report, &shared)?;
                     }
+                    // Never run ahead of the window: the older files are with the helpers.
+                    while i >= hand_off.next + shared.window {
+                        let Ok((j, report)) = rx.recv() else {
+                            return Ok(());
+                        };
+                        hand_off.add(self, j, report, &shared)?;
+                    }
+                    hand_off.add(self, i, self.check_path(&paths[i]), &shared)?;
+                }
+                // Every file is taken: hand over the helpers' last ones. (A helper that panicked
+                // ends this early; the scope then passes its panic on.)
+                while hand_off.next < paths.len() {
+                    let Ok((j, report)) = rx.recv() else { break };
+                    hand_off.add(self, j, report, &shared)?;
                 }
                 Ok(())
             })();
             if result.is_err() {
-                // Let every worker finish: waiting ones wake up, sending ones see the channel closed.
-                stop.store(true, Ordering::Relaxed);
-                let (lock, cv) = &handed;
-                drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
-                cv.notify_all();
+                shared.stop();
             }
             drop(rx);
             result
@@ -376,6 +376,101 @@ impl Validator {
     }
 }
 
+/// What the threads of [`Validator::check_paths_each`] share.
+struct Progress {
+    /// The next file to take.
+    next: AtomicUsize,
+    /// How far past the oldest file not yet handed over a helper may take files.
+    window: usize,
+    state: Mutex<Handed>,
+    /// Signalled when reports were handed over (only while a helper waits).
+    advanced: Condvar,
+    /// Set when the run stops early.
+    stop: AtomicBool,
+}
+
+#[derive(Default)]
+struct Handed {
+    /// Reports handed over so far.
+    count: usize,
+    /// Helpers waiting for `count` to grow.
+    waiting: usize,
+}
+
+impl Progress {
+    /// Takes the next file, if any is left and the run goes on.
+    fn take(&self, len: usize) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < len && !self.stop.load(Ordering::Relaxed)).then_some(i)
+    }
+
+    /// Waits until file `i` is within the window; false when the run stops instead.
+    fn wait_for_window(&self, i: usize) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while i >= state.count + self.window && !self.stop.load(Ordering::Relaxed) {
+            state.waiting += 1;
+            state = self.advanced.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting -= 1;
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Records how many reports have been handed over, waking waiting helpers.
+    fn handed(&self, count: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.count = count;
+        let waiting = state.waiting > 0;
+        drop(state);
+        if waiting {
+            self.advanced.notify_all();
+        }
+    }
+
+    /// Stops the run: waiting helpers wake up and take no more files.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        drop(self.state.lock().unwrap_or_else(|e| e.into_inner()));
+        self.advanced.notify_all();
+    }
+}
+
+/// The ordered hand-off of [`Validator::check_paths_each`]: reports finished out of order wait
+/// here until every report before them has been handed over.
+struct HandOff<'p, F> {
+    paths: &'p [PathBuf],
+    pending: BTreeMap<usize, FileReport>,
+    /// The index of the next report to hand over.
+    next: usize,
+    repository: Repository,
+    each: F,
+}
+
+impl<F> HandOff<'_, F> {
+    /// Adds report `i` and hands over every report that is now next in line.
+    fn add<E>(
+        &mut self,
+        v: &Validator,
+        i: usize,
+        report: FileReport,
+        shared: &Progress,
+    ) -> Result<(), E>
+    where
+        F: FnMut(FileReport) -> Result<(), E>,
+    {
+        self.pending.insert(i, report);
+        let before = self.next;
+        while let Some(mut report) = self.pending.remove(&self.next) {
+            self.repository.check(v, self.paths, self.next, &mut report);
+            (self.each)(report)?;
+            self.next += 1;
+        }
+        if self.next > before {
+            shared.handed(self.next);
+        }
+        Ok(())
+    }
+}
+
 /// What the repository-wide rules remember of the files handed over so far: each `globalId` and
 /// `name` with the index of the first file that used it.
 #[derive(Default)]
@@ -459,5 +554,80 @@ impl FileReport {
             text,
             identity: Identity::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 300 small files (JSON, YAML, one that does not parse, two sharing a name).
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        (0..300)
+            .map(|i| {
+                let (name, text) = match i {
+                    7 => ("f007.json".to_string(), "{\"name\": ".to_string()),
+                    i if i % 3 == 0 => (format!("f{i:03}.yaml"), format!("name: m{i}\nx: 1\n")),
+                    250 => ("f250.json".to_string(), "{\"name\": \"m5\"}".to_string()),
+                    i => (format!("f{i:03}.json"), format!("{{\"name\": \"m{i}\"}}")),
+                };
+                let p = dir.join(name);
+                std::fs::write(&p, text).unwrap();
+                p
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streams_reports_in_path_order_with_repository_rules_on_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = files(dir.path());
+        let v = Validator::new(Options::default()).unwrap();
+        let mut seen = Vec::new();
+        let done: Result<(), ()> = v.check_paths_each(&paths, |r| {
+            seen.push(r);
+            Ok(())
+        });
+        assert!(done.is_ok());
+        assert_eq!(
+            seen.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
+            paths
+        );
+        for (i, r) in seen.iter().enumerate() {
+            let alone = v.check_path(&paths[i]);
+            if i == 250 {
+                // The second file named "m5" is told about the first.
+                let dup = r
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.code == rules::DUPLICATE_METER_NAME.code)
+                    .expect("MC0121");
+                assert!(dup.message.contains("f005.json"), "{}", dup.message);
+                assert_eq!((dup.line, dup.column), (Some(1), Some(10)));
+                assert_eq!(r.diagnostics.len(), alone.diagnostics.len() + 1);
+            } else {
+                assert_eq!(r.diagnostics, alone.diagnostics, "{}", paths[i].display());
+            }
+            assert_eq!(r.text.is_some(), !r.diagnostics.is_empty());
+        }
+        assert_eq!(v.check_paths(&paths).len(), 300);
+    }
+
+    #[test]
+    fn the_first_error_of_the_callback_stops_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = files(dir.path());
+        let v = Validator::new(Options::default()).unwrap();
+        let mut n = 0;
+        let done = v.check_paths_each(&paths, |_| {
+            n += 1;
+            if n == 40 {
+                Err("stop")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(done, Err("stop"));
+        assert_eq!(n, 40);
     }
 }

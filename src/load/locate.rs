@@ -211,8 +211,16 @@ impl<'a> JsonScanner<'a> {
     }
 
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.bump();
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b' ' | b'\t' | b'\r' => self.col += 1,
+                b'\n' => {
+                    self.line += 1;
+                    self.col = 0;
+                }
+                _ => return,
+            }
+            self.at += 1;
         }
     }
 
@@ -346,20 +354,27 @@ impl<'a> JsonScanner<'a> {
     /// line break, so only the column moves.
     fn skip_string(&mut self) -> bool {
         self.bump();
-        while let Some(c) = self.peek() {
-            match c {
-                b'"' => {
+        loop {
+            // The run up to the next quote or backslash: only characters to count.
+            let rest = &self.bytes[self.at.min(self.bytes.len())..];
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+                .unwrap_or(rest.len());
+            self.col += rest[..run].iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+            self.at += run;
+            match self.peek() {
+                Some(b'"') => {
                     self.bump();
                     return true;
                 }
-                b'\\' => {
+                Some(_) => {
                     self.bump();
                     self.bump();
                 }
-                _ => self.bump(),
+                None => return false,
             }
         }
-        false
     }
 
     /// Scans a string literal and returns its decoded contents (borrowed unless it has escapes).

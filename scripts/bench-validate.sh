@@ -5,14 +5,15 @@
 #
 # Generates COUNT definitions (default 10000) in Zuora's dialect into DIR (default
 # /tmp/meterctl-bench) with the shared generator (`gen_corpus.py --seed 1`), builds release
-# binaries, then times, on the same files, in three interleaved rounds (best round kept):
+# binaries, then times, on the same files, in five rounds that each run every case once:
 #   floor           read + parse every file with serde_json on all threads (benches/parse_floor.rs)
 #   clean           `meterctl validate -q DIR`: the full schema and every meter rule
 #   finding/file    the same plus `--schema` with a house rule every generated file breaks
 #                   (`schemas` must be empty), so each file gets one error, located near its end
 #                   and printed with its code frame (-q still prints errors)
 #   check-jsonschema / ajv-cli / jsonschema-cli   when installed, with the plain meter schema
-# and prints wall and CPU (user+sys) seconds, wall as a multiple of the floor's, and peak RSS.
+# and prints wall and CPU (user+sys) seconds, both as multiples of the floor's, and peak RSS.
+# METERCTL=path/to/meterctl times another build (e.g. an older one) against the same floor.
 # Install peers first if you want them: pip install check-jsonschema; npm install -g ajv-cli
 # ajv-formats; cargo install jsonschema-cli.
 set -euo pipefail
@@ -35,7 +36,7 @@ echo "corpus: $dir, $count files, $(du -sh --exclude=.meterctl-bench-corpus "$di
 cargo build --release --locked --quiet --bin meterctl
 cargo build --release --locked --quiet --bench parse_floor
 floor_bin=$(ls -t target/release/deps/parse_floor-* | grep -v '\.d$' | head -1)
-meterctl=./target/release/meterctl
+meterctl=${METERCTL:-./target/release/meterctl}
 schema=schemas/meter-definition.schema.json
 
 tmp=$(mktemp -d)
@@ -68,10 +69,13 @@ run_case() {
     finding/file) once "$meterctl" validate -q --schema "$finding" "$dir" ;;
   esac
 }
-declare -A wall cpu rss
-for _ in 1 2 3; do
+rounds=5
+declare -A wall cpu rss ratios
+for _ in $(seq "$rounds"); do
   for n in "${names[@]}"; do
     read -r w c m < <(run_case "$n")
+    [ "$n" = floor ] && round_floor=$w
+    ratios[$n]+="$(awk "BEGIN{printf \"%.3f\", $w / $round_floor}") "
     if [ -z "${wall[$n]:-}" ] || awk "BEGIN{exit !($w < ${wall[$n]})}"; then
       wall[$n]=$w
       cpu[$n]=$c
@@ -79,14 +83,21 @@ for _ in 1 2 3; do
     if [ -z "${rss[$n]:-}" ] || [ "$m" -gt "${rss[$n]}" ]; then rss[$n]=$m; fi
   done
 done
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{printf "%.2f", a[int((NR+1)/2)]}'; }
 
+# wall_s, cpu_s: the fastest round; x_floor: the median over rounds of wall / the floor's wall in
+# the same round (paired, so load from other processes mostly cancels out); x_floor_cpu: CPU
+# seconds over the floor's CPU seconds (fastest rounds); peak_MB: the highest peak RSS.
 fw=${wall[floor]}
-printf '%-18s %8s %8s %8s %10s\n' case wall_s cpu_s x_floor peak_MB
+fc=${cpu[floor]}
+printf '%-18s %8s %8s %8s %12s %8s\n' case wall_s cpu_s x_floor x_floor_cpu peak_MB
 for n in "${names[@]}"; do
-  printf '%-18s %8s %8s %8s %10s\n' "$n" "${wall[$n]}" "${cpu[$n]}" \
-    "$(awk "BEGIN{printf \"%.2f\", ${wall[$n]} / $fw}")" \
+  printf '%-18s %8s %8s %8s %12s %8s\n' "$n" "${wall[$n]}" "${cpu[$n]}" \
+    "$(echo "${ratios[$n]}" | median)" \
+    "$(awk "BEGIN{printf \"%.2f\", ${cpu[$n]} / $fc}")" \
     "$(awk "BEGIN{printf \"%.0f\", ${rss[$n]} / 1024}")"
 done
+for n in "${names[@]:1}"; do echo "paired x_floor per round, $n: ${ratios[$n]}"; done
 
 # Peers validate against the same schema (without meterctl's rules), best of 3.
 peer() {
@@ -97,8 +108,9 @@ peer() {
     if [ -z "$best" ] || awk "BEGIN{exit !($w < ${best%% *})}"; then best="$w $c $m"; fi
   done
   read -r w c m <<<"$best"
-  printf '%-18s %8s %8s %8s %10s\n' "$name" "$w" "$c" \
-    "$(awk "BEGIN{printf \"%.2f\", $w / $fw}")" "$(awk "BEGIN{printf \"%.0f\", $m / 1024}")"
+  printf '%-18s %8s %8s %8s %12s %8s\n' "$name" "$w" "$c" \
+    "$(awk "BEGIN{printf \"%.2f\", $w / $fw}")" "$(awk "BEGIN{printf \"%.2f\", $c / $fc}")" \
+    "$(awk "BEGIN{printf \"%.0f\", $m / 1024}")"
 }
 files=("$dir"/*.json)
 if command -v check-jsonschema >/dev/null; then peer check-jsonschema check-jsonschema --schemafile "$schema" "${files[@]}"; fi

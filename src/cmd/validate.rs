@@ -58,12 +58,18 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
         Sink::Stdout(io::BufWriter::new(io::stdout().lock())),
     ));
     let mut summary = Summary::default();
+    // JSON, SARIF and JUnit are written at the end: one copy of the diagnostics for all of them.
+    let keep = outputs.iter().any(|(r, _)| r.needs_all());
+    let mut kept: Vec<FileReport> = Vec::new();
     let mut each = |report: FileReport| -> anyhow::Result<()> {
         summary.add(&report);
         for (renderer, sink) in &mut outputs {
             renderer
                 .file(&report, sink)
                 .with_context(|| cannot_write(sink.path()))?;
+        }
+        if keep {
+            kept.push(report.without_text());
         }
         // The report (and the file's text with it) is dropped here.
         Ok(())
@@ -79,7 +85,7 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     for (renderer, mut sink) in outputs {
         let path = sink.path();
         renderer
-            .finish(&summary, &mut sink)
+            .finish(&kept, &summary, &mut sink)
             .and_then(|()| sink.close())
             .with_context(|| cannot_write(path))?;
     }

@@ -94,13 +94,12 @@ struct Identity {
 }
 
 impl FileReport {
-    /// The same report without the text: what reports that show no code frame keep.
-    pub fn without_text(&self) -> FileReport {
+    /// The report without its text (and identity): what reports that show no code frame keep.
+    pub fn without_text(self) -> FileReport {
         FileReport {
-            path: self.path.clone(),
-            diagnostics: self.diagnostics.clone(),
             text: None,
             identity: Identity::default(),
+            ..self
         }
     }
 

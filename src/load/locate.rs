@@ -99,7 +99,8 @@ impl Spans {
                     text,
                     at: 0,
                     line: 1,
-                    col: 0,
+                    line_start: 0,
+                    counted: (0, 0),
                 };
                 let mut ptr = String::new();
                 s.value(&mut ptr, &mut spans);
@@ -180,15 +181,31 @@ struct JsonScanner<'a> {
     text: &'a str,
     at: usize,
     line: usize,
-    /// Characters between the start of the line and `at`.
-    col: usize,
+    /// Byte offset where the current line starts.
+    line_start: usize,
+    /// The last column computed: (byte offset, characters from its line's start), so columns
+    /// are counted incrementally, in one pass even over a minified file that is one long line.
+    counted: (usize, usize),
 }
 
 impl<'a> JsonScanner<'a> {
-    fn pos(&self) -> Pos {
+    /// The position of `at`; the column is counted in characters only here, when a position is
+    /// recorded, not for every byte scanned.
+    fn pos(&mut self) -> Pos {
+        let (from, chars) = if self.counted.0 >= self.line_start && self.counted.0 <= self.at {
+            self.counted
+        } else {
+            (self.line_start, 0)
+        };
+        let chars = chars
+            + self.bytes[from..self.at]
+                .iter()
+                .filter(|&&b| (b & 0xC0) != 0x80)
+                .count();
+        self.counted = (self.at, chars);
         Pos {
             line: self.line,
-            column: self.col + 1,
+            column: chars + 1,
         }
     }
 
@@ -196,16 +213,11 @@ impl<'a> JsonScanner<'a> {
         self.bytes.get(self.at).copied()
     }
 
-    /// Moves past one byte, keeping line and column (in characters) current, so positions cost
-    /// nothing even on a minified file that is one long line.
+    /// Moves past one byte, keeping the line current.
     fn bump(&mut self) {
-        match self.peek() {
-            Some(b'\n') => {
-                self.line += 1;
-                self.col = 0;
-            }
-            Some(b) if (b & 0xC0) != 0x80 => self.col += 1,
-            _ => {}
+        if self.peek() == Some(b'\n') {
+            self.line += 1;
+            self.line_start = self.at + 1;
         }
         self.at += 1;
     }
@@ -213,10 +225,10 @@ impl<'a> JsonScanner<'a> {
     fn ws(&mut self) {
         while let Some(&b) = self.bytes.get(self.at) {
             match b {
-                b' ' | b'\t' | b'\r' => self.col += 1,
+                b' ' | b'\t' | b'\r' => {}
                 b'\n' => {
                     self.line += 1;
-                    self.col = 0;
+                    self.line_start = self.at + 1;
                 }
                 _ => return,
             }
@@ -309,70 +321,72 @@ impl<'a> JsonScanner<'a> {
         }
     }
 
-    /// Moves past one value without recording anything. Returns false on bad input.
+    /// Moves past one value without recording anything: only strings, brackets and line breaks
+    /// matter (the text parsed as JSON before, so the syntax is not checked again; bad input
+    /// never panics). Returns false when the text ends first.
     fn skip(&mut self) -> bool {
-        let mut depth = 0usize;
-        loop {
-            self.ws();
-            match self.peek() {
-                Some(b'{' | b'[') => {
-                    depth += 1;
-                    self.bump();
-                    continue;
-                }
-                Some(b'}' | b']') if depth > 0 => {
-                    depth -= 1;
-                    self.bump();
-                }
-                Some(b',' | b':') if depth > 0 => {
-                    self.bump();
-                    continue;
-                }
-                Some(b'"') => {
-                    if !self.skip_string() {
-                        return false;
-                    }
-                }
-                Some(b'}' | b']' | b',' | b':') | None => return false,
-                Some(_) => self.skip_literal(),
-            }
-            if depth == 0 {
+        match self.peek() {
+            Some(b'{' | b'[') => {}
+            Some(b'"') => return self.skip_string(),
+            Some(b'}' | b']' | b',' | b':') | None => return false,
+            Some(_) => {
+                self.skip_literal();
                 return true;
             }
         }
+        self.at += 1;
+        let mut depth = 1usize;
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b'"' => {
+                    if !self.skip_string() {
+                        return false;
+                    }
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.at += 1;
+                        return true;
+                    }
+                }
+                b'\n' => {
+                    self.line += 1;
+                    self.line_start = self.at + 1;
+                }
+                _ => {}
+            }
+            self.at += 1;
+        }
+        false
     }
 
     /// Moves past a number, `true`, `false` or `null`.
     fn skip_literal(&mut self) {
         while matches!(self.peek(), Some(c) if !matches!(c, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r'))
         {
-            self.bump();
+            self.at += 1;
         }
     }
 
     /// Moves past a string literal; false when it does not end. A JSON string holds no raw
-    /// line break, so only the column moves.
+    /// line break, so the line does not change.
     fn skip_string(&mut self) -> bool {
-        self.bump();
+        self.at += 1;
         loop {
-            // The run up to the next quote or backslash: only characters to count.
-            let rest = &self.bytes[self.at.min(self.bytes.len())..];
-            let run = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')
-                .unwrap_or(rest.len());
-            self.col += rest[..run].iter().filter(|&&b| (b & 0xC0) != 0x80).count();
-            self.at += run;
-            match self.peek() {
-                Some(b'"') => {
-                    self.bump();
+            let rest = self.bytes.get(self.at..).unwrap_or_default();
+            match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                Some(i) if rest[i] == b'"' => {
+                    self.at += i + 1;
                     return true;
                 }
-                Some(_) => {
-                    self.bump();
-                    self.bump();
+                Some(i) => self.at += i + 2,
+                None => {
+                    self.at = self.bytes.len();
+                    return false;
                 }
-                None => return false,
             }
         }
     }
@@ -541,6 +555,27 @@ mod tests {
                 column: 43
             })
         );
+        // Columns count characters, also after skipped values and on one long line.
+        let wide = "{\"é\": \"üü\", \"b\": [1, {\"c\": \"\\\"ä\"}], \"d\": 2}";
+        for s in [
+            Spans::index(wide, Format::Json),
+            Spans::index_only(wide, Format::Json, [("/b/1/c", false), ("/d", true)]),
+        ] {
+            assert_eq!(
+                s.value("/b/1/c"),
+                Some(Pos {
+                    line: 1,
+                    column: 28
+                })
+            );
+            assert_eq!(
+                s.key("/d"),
+                Some(Pos {
+                    line: 1,
+                    column: 37
+                })
+            );
+        }
         // Missing pointers fall back to the nearest ancestor.
         assert_eq!(
             s.value("/versions/0/nope/3"),

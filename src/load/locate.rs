@@ -336,7 +336,11 @@ impl<'a> JsonScanner<'a> {
         }
         self.at += 1;
         let mut depth = 1usize;
-        while let Some(&b) = self.bytes.get(self.at) {
+        loop {
+            self.at = next_structural(self.bytes, self.at);
+            let Some(&b) = self.bytes.get(self.at) else {
+                return false;
+            };
             match b {
                 b'"' => {
                     if !self.skip_string() {
@@ -360,7 +364,6 @@ impl<'a> JsonScanner<'a> {
             }
             self.at += 1;
         }
-        false
     }
 
     /// Moves past a number, `true`, `false` or `null`.
@@ -376,17 +379,14 @@ impl<'a> JsonScanner<'a> {
     fn skip_string(&mut self) -> bool {
         self.at += 1;
         loop {
-            let rest = self.bytes.get(self.at..).unwrap_or_default();
-            match rest.iter().position(|&b| b == b'"' || b == b'\\') {
-                Some(i) if rest[i] == b'"' => {
-                    self.at += i + 1;
+            self.at = find_any(self.bytes, self.at, [b'"', b'\\']);
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
                     return true;
                 }
-                Some(i) => self.at += i + 2,
-                None => {
-                    self.at = self.bytes.len();
-                    return false;
-                }
+                Some(_) => self.at += 2,
+                None => return false,
             }
         }
     }
@@ -412,6 +412,36 @@ impl<'a> JsonScanner<'a> {
             raw.get(1..raw.len() - 1).map(Cow::Borrowed)
         }
     }
+}
+
+/// The first byte at or after `from` that a skipped JSON value cares about (a quote, a bracket
+/// or a line break), or the end.
+fn next_structural(bytes: &[u8], from: usize) -> usize {
+    find_any(bytes, from, [b'"', b'{', b'}', b'[', b']', b'\n'])
+}
+
+/// The first byte at or after `from` equal to one of `set`, or `bytes.len()`: eight bytes at a
+/// time (skipped values are most of a file, and pretty-printed JSON is mostly spaces).
+fn find_any<const N: usize>(bytes: &[u8], mut from: usize, set: [u8; N]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // A byte of `word ^ splat(b)` is zero where `word` has `b`; the lowest flagged byte is
+        // exact (borrows only flag bytes above a real zero).
+        let found = set.iter().fold(0, |acc, &b| {
+            let x = word ^ (ONES * u64::from(b));
+            acc | (x.wrapping_sub(ONES) & !x & HIGH)
+        });
+        if found != 0 {
+            return from + (found.trailing_zeros() / 8) as usize;
+        }
+        from += 8;
+    }
+    bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| set.contains(b)))
+        .map_or(bytes.len(), |i| from + i)
 }
 
 /// Where a second YAML document starts (serde reports multi-document files without a location).
@@ -646,6 +676,52 @@ mod tests {
         );
         assert!(s.keys.is_empty());
         assert!(Spans::index_only(JSON, Format::Json, []).values.is_empty());
+    }
+
+    #[test]
+    fn find_any_agrees_with_a_plain_search() {
+        let text = "{\"a\": \"x\\\"y\", \"long\": \"................................\", \"b\": [1, {\"c\": 2}]}\n  \"e\u{e9}\": \"\\\\\"\n";
+        let text = text.as_bytes();
+        for from in 0..=text.len() + 1 {
+            let plain = |set: &[u8]| {
+                text.get(from..)
+                    .and_then(|rest| rest.iter().position(|b| set.contains(b)))
+                    .map_or(text.len(), |i| from + i)
+            };
+            assert_eq!(
+                next_structural(text, from),
+                plain(b"\"{}[]\n"),
+                "from {from}"
+            );
+            assert_eq!(
+                find_any(text, from, [b'"', b'\\']),
+                plain(b"\"\\"),
+                "from {from}"
+            );
+        }
+    }
+
+    #[test]
+    fn index_only_answers_like_index_on_the_rule_fixtures() {
+        let mut files = vec![];
+        for dir in std::fs::read_dir("tests/fixtures/rules").unwrap() {
+            for f in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                files.push(f.unwrap().path());
+            }
+        }
+        assert!(files.len() > 10);
+        for path in files {
+            let Some(format) = Format::from_path(&path) else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&path).unwrap();
+            let all = Spans::index(&text, format);
+            for (p, want) in &all.values {
+                let one = Spans::index_only(&text, format, [(p.as_str(), true)]);
+                assert_eq!(one.value(p), Some(*want), "{p} in {}", path.display());
+                assert_eq!(one.key(p), all.key(p), "{p} in {}", path.display());
+            }
+        }
     }
 
     #[test]

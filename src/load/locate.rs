@@ -414,6 +414,38 @@ impl<'a> JsonScanner<'a> {
     }
 }
 
+/// The text of each 1-based line in `wanted`, as [`str::lines`] gives it (without `\n` or
+/// `\r\n`), in one scan that stops after the last line wanted (for code frames: no list of
+/// every line of the file). Lines past the end are absent.
+pub fn lines_at(text: &str, wanted: impl IntoIterator<Item = usize>) -> HashMap<usize, &str> {
+    let mut wanted: Vec<usize> = wanted.into_iter().filter(|&l| l > 0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let bytes = text.as_bytes();
+    let mut out = HashMap::with_capacity(wanted.len());
+    let (mut line, mut start) = (1, 0);
+    for w in wanted {
+        while line < w {
+            let newline = find_any(bytes, start, [b'\n']);
+            if newline >= bytes.len() {
+                return out;
+            }
+            start = newline + 1;
+            line += 1;
+        }
+        if start >= bytes.len() {
+            return out;
+        }
+        let end = find_any(bytes, start, [b'\n']);
+        let mut l = &text[start..end];
+        if end < bytes.len() {
+            l = l.strip_suffix('\r').unwrap_or(l);
+        }
+        out.insert(w, l);
+    }
+    out
+}
+
 /// The first byte at or after `from` that a skipped JSON value cares about (a quote, a bracket
 /// or a line break), or the end.
 fn next_structural(bytes: &[u8], from: usize) -> usize {
@@ -698,6 +730,31 @@ mod tests {
                 plain(b"\"\\"),
                 "from {from}"
             );
+        }
+    }
+
+    #[test]
+    fn lines_at_agrees_with_lines() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\n\nb",
+            "a\r\nb\r\n",
+            "a\rb\n\r",
+            "\n\n",
+            "é\nü\r\n",
+        ] {
+            let all: Vec<&str> = text.lines().collect();
+            let got = lines_at(text, 0..6);
+            for l in 1..6 {
+                assert_eq!(
+                    got.get(&l).copied(),
+                    all.get(l - 1).copied(),
+                    "{text:?} {l}"
+                );
+            }
+            assert_eq!(lines_at(text, [3, 1]).get(&1), all.first());
         }
     }
 

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::{summary_line, TextOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fsutil::display;
+use crate::load::locate::lines_at;
 use crate::report::Style;
 use crate::validate::{FileReport, Summary};
 
@@ -17,10 +18,10 @@ pub(super) fn file(f: &FileReport, opts: TextOptions, w: &mut dyn Write) -> io::
     if !f.diagnostics.iter().any(|d| shown(&d)) {
         return Ok(());
     }
-    let lines: Vec<&str> = f
+    let lines = f
         .text
         .as_deref()
-        .map(|t| t.lines().collect())
+        .map(|t| lines_at(t, f.diagnostics.iter().filter(shown).filter_map(|d| d.line)))
         .unwrap_or_default();
     for d in f.diagnostics.iter().filter(shown) {
         let label = match d.severity {
@@ -32,11 +33,7 @@ pub(super) fn file(f: &FileReport, opts: TextOptions, w: &mut dyn Write) -> io::
         if let (Some(l), Some(c)) = (d.line, d.column) {
             loc.push_str(&format!(":{l}:{c}"));
         }
-        match (
-            d.line,
-            d.column,
-            d.line.and_then(|l| lines.get(l.saturating_sub(1))),
-        ) {
+        match (d.line, d.column, d.line.and_then(|l| lines.get(&l))) {
             (Some(l), Some(c), Some(src)) => {
                 let gutter = l.to_string().len();
                 let pad = " ".repeat(gutter);

@@ -298,9 +298,10 @@ impl Validator {
         }
     }
 
-    /// Validates one loaded document.
+    /// Validates one loaded document (the report takes its text when there is something to
+    /// show).
     pub fn check_document(&self, doc: Document) -> FileReport {
-        let mut report = self.check(&doc);
+        let mut report = self.report(&doc);
         if !report.diagnostics.is_empty() {
             report.text = Some(doc.text);
         }
@@ -310,6 +311,15 @@ impl Validator {
     /// Validates a document the caller keeps (the report holds a copy of the text only when
     /// there is something to show).
     pub fn check(&self, doc: &Document) -> FileReport {
+        let mut report = self.report(doc);
+        if !report.diagnostics.is_empty() {
+            report.text = Some(doc.text.clone());
+        }
+        report
+    }
+
+    /// The report on a document, without its text.
+    fn report(&self, doc: &Document) -> FileReport {
         let mut findings = Vec::new();
         self.schemas.check(&doc.value, &mut findings);
         rules::check(&doc.value, &mut findings);
@@ -320,11 +330,10 @@ impl Validator {
             format: Some(doc.format),
         };
         let diagnostics = self.locate(&doc.path, &doc.text, doc.format, findings);
-        let text = (!diagnostics.is_empty()).then(|| doc.text.clone());
         FileReport {
             path: doc.path.clone(),
             diagnostics,
-            text,
+            text: None,
             identity,
         }
     }

@@ -1,4 +1,7 @@
 //! `meterctl validate`: schemas + meter rules over files, folders or stdin, in every format.
+//!
+//! Output is streamed: each file's report is rendered to stdout and to every `--report` file as
+//! soon as validation hands it over (in path order), then dropped.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -10,10 +13,10 @@ use super::{Outcome, Output};
 use crate::cli::ValidateArgs;
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::Severity;
-use crate::fsutil::{display, write_atomic};
+use crate::fsutil::{display, AtomicFile};
 use crate::load;
-use crate::report::validate::{self as reports, TextOptions, ValidateFormat};
-use crate::validate::{rules, Options, Summary, Validator};
+use crate::report::validate::{Renderer, TextOptions, ValidateFormat};
+use crate::validate::{rules, FileReport, Options, Summary, Validator};
 
 pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
@@ -22,44 +25,70 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     let validator = Validator::new(options)?;
 
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
-    let reports = if stdin {
+    let files = if stdin {
         if args.paths.len() > 1 {
             anyhow::bail!("`-` (stdin) cannot be combined with other paths");
         }
-        vec![match load::load_stdin(None) {
-            Ok(doc) => validator.check_document(doc),
-            Err(d) => validator.failed_load(Path::new("-"), d),
-        }]
+        Vec::new()
     } else {
         let paths = match (&args.paths[..], &config) {
             ([], Some(c)) => vec![c.resolve(c.meters.as_deref().unwrap_or(Path::new(".")))],
             ([], None) => vec![PathBuf::from(".")],
             (p, _) => p.to_vec(),
         };
-        let files = load::discover(&paths)?;
-        validator.check_paths(&files)
+        load::discover(&paths)?
     };
-    let summary = Summary::of(&reports);
 
+    // Every output is opened before the first file is checked (a report path that cannot be
+    // written fails at once), then fed each file's report as validation hands it over.
+    let mut outputs: Vec<(Renderer, Sink)> = Vec::new();
+    for (format, path) in &args.report {
+        let file = AtomicFile::create(path).with_context(|| cannot_write(Some(path)))?;
+        outputs.push((
+            Renderer::new(*format, TextOptions::default()),
+            Sink::File(file, path),
+        ));
+    }
     let text = TextOptions {
         color: args.format == ValidateFormat::Text && crate::report::color_stdout(),
         quiet: out.quiet,
     };
-    for (format, path) in &args.report {
-        let mut buf = Vec::new();
-        reports::write(
-            *format,
-            &reports,
-            &summary,
-            TextOptions::default(),
-            &mut buf,
-        )?;
-        write_atomic(path, &buf)
-            .with_context(|| format!("cannot write report {}", display(path)))?;
+    outputs.push((
+        Renderer::new(args.format, text),
+        Sink::Stdout(io::BufWriter::new(io::stdout().lock())),
+    ));
+    let mut summary = Summary::default();
+    // JSON, SARIF and JUnit are written at the end: one copy of the diagnostics for all of them.
+    let keep = outputs.iter().any(|(r, _)| r.needs_all());
+    let mut kept: Vec<FileReport> = Vec::new();
+    let mut each = |report: FileReport| -> anyhow::Result<()> {
+        summary.add(&report);
+        for (renderer, sink) in &mut outputs {
+            renderer
+                .file(&report, sink)
+                .with_context(|| cannot_write(sink.path()))?;
+        }
+        if keep {
+            kept.push(report.without_text());
+        }
+        // The report (and the file's text with it) is dropped here.
+        Ok(())
+    };
+    if stdin {
+        each(match load::load_stdin(None) {
+            Ok(doc) => validator.check_document(doc),
+            Err(d) => validator.failed_load(Path::new("-"), d),
+        })?;
+    } else {
+        validator.check_paths_each(&files, &mut each)?;
     }
-    let mut stdout = io::stdout().lock();
-    reports::write(args.format, &reports, &summary, text, &mut stdout)?;
-    stdout.flush()?;
+    for (renderer, mut sink) in outputs {
+        let path = sink.path();
+        renderer
+            .finish(&kept, &summary, &mut sink)
+            .and_then(|()| sink.close())
+            .with_context(|| cannot_write(path))?;
+    }
 
     let failed = summary.errors > 0;
     Ok(if failed {
@@ -67,6 +96,53 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Where one output of a run goes: stdout, or a `--report` file that appears once complete.
+enum Sink<'a> {
+    Stdout(io::BufWriter<io::StdoutLock<'static>>),
+    File(AtomicFile, &'a Path),
+}
+
+impl<'a> Sink<'a> {
+    fn path(&self) -> Option<&'a Path> {
+        match self {
+            Sink::Stdout(_) => None,
+            Sink::File(_, p) => Some(*p),
+        }
+    }
+
+    /// Flushes stdout; puts a report file in place.
+    fn close(self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(mut w) => w.flush(),
+            Sink::File(f, _) => f.commit(),
+        }
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::File(f, _) => f.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::File(f, _) => f.flush(),
+        }
+    }
+}
+
+/// The context of a failed write: a report file by name; stdout needs none.
+fn cannot_write(path: Option<&Path>) -> String {
+    match path {
+        Some(p) => format!("cannot write report {}", display(p)),
+        None => "cannot write to stdout".to_string(),
+    }
 }
 
 /// The validation flags that shape [`Options`] (also used by `meter import`).

@@ -4,17 +4,24 @@
 //! check files in parallel. Each file is read and parsed once; the schema check runs first
 //! (`is_valid`, then the error walk only for invalid files), then the meter rules of
 //! [`rules::RULES`] on the parsed value. Positions are computed only for files that have
-//! something to report, by re-scanning that file's text. Repository-wide rules (unique
-//! `globalId`/`name`) run afterwards on the small identity records kept per file, so memory does
-//! not grow with the number of files. Nothing here prints.
+//! something to report, in one scan of that file's text that looks for all its findings'
+//! pointers at once ([`load::Spans::index_only`]).
+//!
+//! [`Validator::check_paths_each`] streams: each file's report goes to the caller's callback as
+//! soon as it and every file before it (in the given order) are done, so a run holds only the
+//! few reports finished out of order, never the whole repository's texts or diagnostics.
+//! Repository-wide rules (unique `globalId`/`name`) run on the way, in that order, on small
+//! identity records: a duplicate is reported at the later file, naming the earlier one. Nothing
+//! here prints.
 
 pub mod rules;
 pub mod schema;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -88,6 +95,15 @@ struct Identity {
 }
 
 impl FileReport {
+    /// The report without its text (and identity): what reports that show no code frame keep.
+    pub fn without_text(self) -> FileReport {
+        FileReport {
+            text: None,
+            identity: Identity::default(),
+            ..self
+        }
+    }
+
     /// True when the file has no error (warnings allowed).
     pub fn is_valid(&self) -> bool {
         !self
@@ -115,24 +131,27 @@ pub struct Summary {
 impl Summary {
     /// Totals of a list of file reports.
     pub fn of(files: &[FileReport]) -> Summary {
-        let mut s = Summary {
-            files: files.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for f in files {
-            if f.is_valid() {
-                s.valid += 1;
-            } else {
-                s.invalid += 1;
-            }
-            for d in &f.diagnostics {
-                match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                }
-            }
+            s.add(f);
         }
         s
+    }
+
+    /// Counts one more file.
+    pub fn add(&mut self, f: &FileReport) {
+        self.files += 1;
+        if f.is_valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+        for d in &f.diagnostics {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+            }
+        }
     }
 }
 
@@ -167,11 +186,91 @@ impl Validator {
         })
     }
 
-    /// Validates files (in parallel) and then the repository-wide rules across them.
+    /// Validates files (in parallel) and the repository-wide rules across them; every report, in
+    /// the order of `paths`.
     pub fn check_paths(&self, paths: &[PathBuf]) -> Vec<FileReport> {
-        let mut reports: Vec<FileReport> = paths.par_iter().map(|p| self.check_path(p)).collect();
-        self.check_repository(&mut reports);
-        reports
+        let mut reports = Vec::with_capacity(paths.len());
+        let done: Result<(), std::convert::Infallible> = self.check_paths_each(paths, |r| {
+            reports.push(r);
+            Ok(())
+        });
+        match done {
+            Ok(()) => reports,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Validates files on all of rayon's threads and hands each report to `each` in the order of
+    /// `paths`, as soon as it and all before it are done; the report keeps the text only when it
+    /// has diagnostics (for code frames), and `each` owns it, so the text is dropped once `each`
+    /// is done with it. Files are taken in order, by the calling thread (which also hands the
+    /// reports over, between its own files) and by helper threads that stay at most a small
+    /// window ahead of the oldest file not yet handed over, so memory does not grow with the
+    /// number of files or findings. Repository-wide rules are applied on the way (a duplicate is
+    /// reported at the later file). The first error `each` returns stops the run and is returned.
+    pub fn check_paths_each<E>(
+        &self,
+        paths: &[PathBuf],
+        each: impl FnMut(FileReport) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
+        let shared = Progress {
+            next: AtomicUsize::new(0),
+            window: 16 * threads,
+            state: Mutex::new(Handed::default()),
+            advanced: Condvar::new(),
+            stop: AtomicBool::new(false),
+        };
+        let mut hand_off = HandOff {
+            paths,
+            pending: BTreeMap::new(),
+            next: 0,
+            repository: Repository::default(),
+            each,
+        };
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel::<(usize, FileReport)>();
+            for _ in 1..threads {
+                let (tx, shared) = (tx.clone(), &shared);
+                scope.spawn(move || {
+                    while let Some(i) = shared.take(paths.len()) {
+                        if !shared.wait_for_window(i)
+                            || tx.send((i, self.check_path(&paths[i]))).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let result = (|| {
+                while let Some(i) = shared.take(paths.len()) {
+                    while let Ok((j, report)) = rx.try_recv() {
+                        hand_off.add(self, j, report, &shared)?;
+                    }
+                    // Never run ahead of the window: the older files are with the helpers.
+                    while i >= hand_off.next + shared.window {
+                        let Ok((j, report)) = rx.recv() else {
+                            return Ok(());
+                        };
+                        hand_off.add(self, j, report, &shared)?;
+                    }
+                    hand_off.add(self, i, self.check_path(&paths[i]), &shared)?;
+                }
+                // Every file is taken: hand over the helpers' last ones. (A helper that panicked
+                // ends this early; the scope then passes its panic on.)
+                while hand_off.next < paths.len() {
+                    let Ok((j, report)) = rx.recv() else { break };
+                    hand_off.add(self, j, report, &shared)?;
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                shared.stop();
+            }
+            drop(rx);
+            result
+        })
     }
 
     /// Validates one file on disk.
@@ -202,9 +301,10 @@ impl Validator {
         }
     }
 
-    /// Validates one loaded document.
+    /// Validates one loaded document (the report takes its text when there is something to
+    /// show).
     pub fn check_document(&self, doc: Document) -> FileReport {
-        let mut report = self.check(&doc);
+        let mut report = self.report(&doc);
         if !report.diagnostics.is_empty() {
             report.text = Some(doc.text);
         }
@@ -214,6 +314,15 @@ impl Validator {
     /// Validates a document the caller keeps (the report holds a copy of the text only when
     /// there is something to show).
     pub fn check(&self, doc: &Document) -> FileReport {
+        let mut report = self.report(doc);
+        if !report.diagnostics.is_empty() {
+            report.text = Some(doc.text.clone());
+        }
+        report
+    }
+
+    /// The report on a document, without its text.
+    fn report(&self, doc: &Document) -> FileReport {
         let mut findings = Vec::new();
         self.schemas.check(&doc.value, &mut findings);
         let schema_findings = findings.len();
@@ -226,11 +335,10 @@ impl Validator {
             format: Some(doc.format),
         };
         let diagnostics = self.locate(&doc.path, &doc.text, doc.format, findings);
-        let text = (!diagnostics.is_empty()).then(|| doc.text.clone());
         FileReport {
             path: doc.path.clone(),
             diagnostics,
-            text,
+            text: None,
             identity,
         }
     }
@@ -249,7 +357,11 @@ impl Validator {
         if findings.is_empty() {
             return Vec::new();
         }
-        let spans = load::Spans::index(text, format);
+        let spans = load::Spans::index_only(
+            text,
+            format,
+            findings.iter().map(|(f, _)| (f.pointer.as_str(), f.at_key)),
+        );
         let mut out: Vec<Diagnostic> = findings
             .into_iter()
             .map(|(f, severity)| {
@@ -275,66 +387,168 @@ impl Validator {
         out.dedup();
         out
     }
+}
 
-    /// Repository-wide rules: `globalId` and `name` unique across files.
-    fn check_repository(&self, reports: &mut [FileReport]) {
-        type Key = fn(&Identity) -> Option<&String>;
-        let checks: [(&Rule, Key, &str, &str); 2] = [
+/// What the threads of [`Validator::check_paths_each`] share.
+struct Progress {
+    /// The next file to take.
+    next: AtomicUsize,
+    /// How far past the oldest file not yet handed over a helper may take files.
+    window: usize,
+    state: Mutex<Handed>,
+    /// Signalled when reports were handed over (only while a helper waits).
+    advanced: Condvar,
+    /// Set when the run stops early.
+    stop: AtomicBool,
+}
+
+#[derive(Default)]
+struct Handed {
+    /// Reports handed over so far.
+    count: usize,
+    /// Helpers waiting for `count` to grow.
+    waiting: usize,
+}
+
+impl Progress {
+    /// Takes the next file, if any is left and the run goes on.
+    fn take(&self, len: usize) -> Option<usize> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < len && !self.stop.load(Ordering::Relaxed)).then_some(i)
+    }
+
+    /// Waits until file `i` is within the window; false when the run stops instead.
+    fn wait_for_window(&self, i: usize) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while i >= state.count + self.window && !self.stop.load(Ordering::Relaxed) {
+            state.waiting += 1;
+            state = self.advanced.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting -= 1;
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Records how many reports have been handed over, waking waiting helpers.
+    fn handed(&self, count: usize) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.count = count;
+        let waiting = state.waiting > 0;
+        drop(state);
+        if waiting {
+            self.advanced.notify_all();
+        }
+    }
+
+    /// Stops the run: waiting helpers wake up and take no more files.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        drop(self.state.lock().unwrap_or_else(|e| e.into_inner()));
+        self.advanced.notify_all();
+    }
+}
+
+/// The ordered hand-off of [`Validator::check_paths_each`]: reports finished out of order wait
+/// here until every report before them has been handed over.
+struct HandOff<'p, F> {
+    paths: &'p [PathBuf],
+    pending: BTreeMap<usize, FileReport>,
+    /// The index of the next report to hand over.
+    next: usize,
+    repository: Repository,
+    each: F,
+}
+
+impl<F> HandOff<'_, F> {
+    /// Adds report `i` and hands over every report that is now next in line.
+    fn add<E>(
+        &mut self,
+        v: &Validator,
+        i: usize,
+        report: FileReport,
+        shared: &Progress,
+    ) -> Result<(), E>
+    where
+        F: FnMut(FileReport) -> Result<(), E>,
+    {
+        self.pending.insert(i, report);
+        let before = self.next;
+        while let Some(mut report) = self.pending.remove(&self.next) {
+            self.repository.check(v, self.paths, self.next, &mut report);
+            (self.each)(report)?;
+            self.next += 1;
+        }
+        if self.next > before {
+            shared.handed(self.next);
+        }
+        Ok(())
+    }
+}
+
+/// What the repository-wide rules remember of the files handed over so far: each `globalId` and
+/// `name` with the index of the first file that used it.
+#[derive(Default)]
+struct Repository {
+    global_ids: HashMap<String, usize>,
+    names: HashMap<String, usize>,
+}
+
+impl Repository {
+    /// Checks file `i` (of `paths`) against the files before it: a `globalId` or `name` already
+    /// used becomes a diagnostic of this file, naming the first file that used it.
+    fn check(&mut self, v: &Validator, paths: &[PathBuf], i: usize, r: &mut FileReport) {
+        let identity = std::mem::take(&mut r.identity);
+        let checks = [
             (
                 &rules::DUPLICATE_GLOBAL_ID,
-                |i| i.global_id.as_ref(),
+                identity.global_id,
+                &mut self.global_ids,
                 "/globalId",
                 "globalId",
             ),
             (
                 &rules::DUPLICATE_METER_NAME,
-                |i| i.name.as_ref(),
+                identity.name,
+                &mut self.names,
                 "/name",
                 "name",
             ),
         ];
-        for (rule, key, pointer, label) in checks {
-            let mut first: HashMap<&String, usize> = HashMap::new();
-            let mut found: Vec<(usize, String)> = Vec::new();
-            for (i, r) in reports.iter().enumerate() {
-                if let Some(k) = key(&r.identity) {
-                    match first.get(k) {
-                        Some(&j) => found.push((
-                            i,
-                            format!(
-                                "{label} {k:?} is also used by {}; every meter in a repository needs its own {label}",
-                                crate::fsutil::display(&reports[j].path)
-                            ),
-                        )),
-                        None => {
-                            first.insert(k, i);
-                        }
-                    }
+        let mut findings = Vec::new();
+        for (rule, key, seen, pointer, label) in checks {
+            let Some(key) = key else { continue };
+            match seen.get(&key) {
+                Some(&j) => findings.push(Finding::new(
+                    rule.code,
+                    pointer,
+                    format!(
+                        "{label} {key:?} is also used by {}; every meter in a repository needs its own {label}",
+                        crate::fsutil::display(&paths[j])
+                    ),
+                )),
+                None => {
+                    seen.insert(key, i);
                 }
             }
-            for (i, message) in found {
-                let r = &mut reports[i];
-                let format = r.identity.format.unwrap_or(load::Format::Yaml);
-                let text = match &r.text {
-                    Some(t) => t.clone(),
-                    None => match std::fs::read_to_string(&r.path) {
-                        Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-                        Err(_) => String::new(),
-                    },
-                };
-                let mut new = self.locate(
-                    &r.path,
-                    &text,
-                    format,
-                    vec![Finding::new(rule.code, pointer, message)],
-                );
-                if new.is_empty() {
-                    continue;
-                }
-                r.diagnostics.append(&mut new);
-                r.diagnostics.sort_by_key(|d| (d.line, d.column));
-                r.text = Some(text);
-            }
+        }
+        if findings.is_empty() {
+            return;
+        }
+        let format = identity.format.unwrap_or(load::Format::Yaml);
+        // Clean files come without their text: read it again, only on this rare path.
+        let text = match r.text.take() {
+            Some(t) => t,
+            None => match std::fs::read_to_string(&r.path) {
+                Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
+                Err(_) => String::new(),
+            },
+        };
+        let mut new = v.locate(&r.path, &text, format, findings);
+        if !new.is_empty() {
+            r.diagnostics.append(&mut new);
+            r.diagnostics.sort_by_key(|d| (d.line, d.column));
+        }
+        if !r.diagnostics.is_empty() {
+            r.text = Some(text);
         }
     }
 }
@@ -386,5 +600,80 @@ impl FileReport {
             text,
             identity: Identity::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 300 small files (JSON, YAML, one that does not parse, two sharing a name).
+    fn files(dir: &Path) -> Vec<PathBuf> {
+        (0..300)
+            .map(|i| {
+                let (name, text) = match i {
+                    7 => ("f007.json".to_string(), "{\"name\": ".to_string()),
+                    i if i % 3 == 0 => (format!("f{i:03}.yaml"), format!("name: m{i}\nx: 1\n")),
+                    250 => ("f250.json".to_string(), "{\"name\": \"m5\"}".to_string()),
+                    i => (format!("f{i:03}.json"), format!("{{\"name\": \"m{i}\"}}")),
+                };
+                let p = dir.join(name);
+                std::fs::write(&p, text).unwrap();
+                p
+            })
+            .collect()
+    }
+
+    #[test]
+    fn streams_reports_in_path_order_with_repository_rules_on_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = files(dir.path());
+        let v = Validator::new(Options::default()).unwrap();
+        let mut seen = Vec::new();
+        let done: Result<(), ()> = v.check_paths_each(&paths, |r| {
+            seen.push(r);
+            Ok(())
+        });
+        assert!(done.is_ok());
+        assert_eq!(
+            seen.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
+            paths
+        );
+        for (i, r) in seen.iter().enumerate() {
+            let alone = v.check_path(&paths[i]);
+            if i == 250 {
+                // The second file named "m5" is told about the first.
+                let dup = r
+                    .diagnostics
+                    .iter()
+                    .find(|d| d.code == rules::DUPLICATE_METER_NAME.code)
+                    .expect("MC0121");
+                assert!(dup.message.contains("f005.json"), "{}", dup.message);
+                assert_eq!((dup.line, dup.column), (Some(1), Some(10)));
+                assert_eq!(r.diagnostics.len(), alone.diagnostics.len() + 1);
+            } else {
+                assert_eq!(r.diagnostics, alone.diagnostics, "{}", paths[i].display());
+            }
+            assert_eq!(r.text.is_some(), !r.diagnostics.is_empty());
+        }
+        assert_eq!(v.check_paths(&paths).len(), 300);
+    }
+
+    #[test]
+    fn the_first_error_of_the_callback_stops_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = files(dir.path());
+        let v = Validator::new(Options::default()).unwrap();
+        let mut n = 0;
+        let done = v.check_paths_each(&paths, |_| {
+            n += 1;
+            if n == 40 {
+                Err("stop")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(done, Err("stop"));
+        assert_eq!(n, 40);
     }
 }

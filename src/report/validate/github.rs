@@ -15,24 +15,23 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub(super) fn write(files: &[FileReport], w: &mut dyn Write) -> io::Result<()> {
-    for f in files {
-        for d in &f.diagnostics {
-            let mut props = format!("file={}", escape_property(&display(&f.path)));
-            if let Some(l) = d.line {
-                props.push_str(&format!(",line={l}"));
-            }
-            if let Some(c) = d.column {
-                props.push_str(&format!(",col={c}"));
-            }
-            props.push_str(&format!(",title={}", escape_property(d.code)));
-            writeln!(
-                w,
-                "::{} {props}::{}",
-                d.severity.as_str(),
-                escape_data(&d.message)
-            )?;
+/// One workflow command per diagnostic of one file.
+pub(super) fn file(f: &FileReport, w: &mut dyn Write) -> io::Result<()> {
+    for d in &f.diagnostics {
+        let mut props = format!("file={}", escape_property(&display(&f.path)));
+        if let Some(l) = d.line {
+            props.push_str(&format!(",line={l}"));
         }
+        if let Some(c) = d.column {
+            props.push_str(&format!(",col={c}"));
+        }
+        props.push_str(&format!(",title={}", escape_property(d.code)));
+        writeln!(
+            w,
+            "::{} {props}::{}",
+            d.severity.as_str(),
+            escape_data(&d.message)
+        )?;
     }
     Ok(())
 }
@@ -46,7 +45,9 @@ mod tests {
     fn workflow_commands() {
         let (files, _) = reports();
         let mut out = Vec::new();
-        write(&files, &mut out).unwrap();
+        for f in &files {
+            file(f, &mut out).unwrap();
+        }
         let out = String::from_utf8(out).unwrap();
         assert_eq!(
             out.lines().next().unwrap(),

@@ -1,5 +1,11 @@
 //! Validation reports: one renderer per format, all fed the same file reports and summary.
-//! [`write`] is the only place formats are named.
+//! [`Renderer`] is the only place formats are named.
+//!
+//! Reports are streamed: [`Renderer::file`] takes each file's report as validation hands it over
+//! and [`Renderer::finish`] the totals. Text and GitHub output is written at once (code frames
+//! while the file's text is still there); JSON, SARIF and JUnit, whose documents open with totals
+//! or close around every result, are written at the end from each file's diagnostics, which the
+//! caller keeps (never the text), once however many of these outputs there are.
 
 mod github;
 mod json;
@@ -46,6 +52,56 @@ pub struct TextOptions {
     pub quiet: bool,
 }
 
+/// One output of a validation run in one format, fed file by file.
+pub struct Renderer {
+    format: ValidateFormat,
+    text: TextOptions,
+}
+
+impl Renderer {
+    /// A renderer for `format` (`text` is read by the text format only).
+    pub fn new(format: ValidateFormat, text: TextOptions) -> Renderer {
+        Renderer { format, text }
+    }
+
+    /// True for the formats written only at the end, from every file's diagnostics (JSON,
+    /// SARIF, JUnit): the caller keeps those (without text, see [`FileReport::without_text`]),
+    /// once for all such outputs, and passes them to [`Renderer::finish`].
+    pub fn needs_all(&self) -> bool {
+        matches!(
+            self.format,
+            ValidateFormat::Json | ValidateFormat::Sarif | ValidateFormat::Junit
+        )
+    }
+
+    /// Renders one file's report at once (text, GitHub); files come in the order they are to be
+    /// shown. The other formats write nothing here.
+    pub fn file(&mut self, f: &FileReport, w: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            ValidateFormat::Text => text::file(f, self.text, w),
+            ValidateFormat::Github => github::file(f, w),
+            ValidateFormat::Json | ValidateFormat::Sarif | ValidateFormat::Junit => Ok(()),
+        }
+    }
+
+    /// Writes what comes after the last file: the summary line, or the whole document of the
+    /// formats that [need every file](Renderer::needs_all) (`files`; the others ignore it).
+    pub fn finish(
+        self,
+        files: &[FileReport],
+        summary: &Summary,
+        w: &mut dyn Write,
+    ) -> io::Result<()> {
+        match self.format {
+            ValidateFormat::Text => text::finish(summary, self.text, w),
+            ValidateFormat::Github => Ok(()),
+            ValidateFormat::Json => json::write(files, summary, w),
+            ValidateFormat::Sarif => sarif::write(files, w),
+            ValidateFormat::Junit => junit::write(files, summary, w),
+        }
+    }
+}
+
 /// Renders a whole validation run in one format.
 pub fn write(
     format: ValidateFormat,
@@ -54,13 +110,11 @@ pub fn write(
     text: TextOptions,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        ValidateFormat::Text => text::write(files, summary, text, w),
-        ValidateFormat::Json => json::write(files, summary, w),
-        ValidateFormat::Sarif => sarif::write(files, w),
-        ValidateFormat::Junit => junit::write(files, summary, w),
-        ValidateFormat::Github => github::write(files, w),
+    let mut r = Renderer::new(format, text);
+    for f in files {
+        r.file(f, w)?;
     }
+    r.finish(files, summary, w)
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -4,93 +4,91 @@
 use std::io::{self, Write};
 
 use super::{summary_line, TextOptions};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::fsutil::display;
+use crate::load::locate::lines_at;
 use crate::report::Style;
 use crate::validate::{FileReport, Summary};
 
-pub(super) fn write(
-    files: &[FileReport],
-    summary: &Summary,
-    opts: TextOptions,
-    w: &mut dyn Write,
-) -> io::Result<()> {
+/// The diagnostics of one file, each with its code frame.
+pub(super) fn file(f: &FileReport, opts: TextOptions, w: &mut dyn Write) -> io::Result<()> {
     let st = Style::new(opts.color);
-    for f in files {
-        let lines: Vec<&str> = f
-            .text
-            .as_deref()
-            .map(|t| t.lines().collect())
-            .unwrap_or_default();
-        for d in &f.diagnostics {
-            // -q: nothing but errors.
-            if opts.quiet && d.severity == Severity::Warning {
-                continue;
-            }
-            let label = match d.severity {
-                Severity::Error => st.red(&format!("error[{}]", d.code)),
-                Severity::Warning => st.yellow(&format!("warning[{}]", d.code)),
-            };
-            writeln!(w, "{label}{} {}", st.bold(":"), st.bold(&d.message))?;
-            let mut loc = display(&f.path).into_owned();
-            if let (Some(l), Some(c)) = (d.line, d.column) {
-                loc.push_str(&format!(":{l}:{c}"));
-            }
-            match (
-                d.line,
-                d.column,
-                d.line.and_then(|l| lines.get(l.saturating_sub(1))),
-            ) {
-                (Some(l), Some(c), Some(src)) => {
-                    let gutter = l.to_string().len();
-                    let pad = " ".repeat(gutter);
-                    writeln!(w, "{pad}{} {loc}", st.blue("-->"))?;
-                    writeln!(w, "{pad} {}", st.blue("|"))?;
-                    // Long lines (minified JSON) show a window around the column.
-                    let chars: Vec<char> = src.chars().collect();
-                    let col = c.saturating_sub(1).min(chars.len());
-                    let start = col.saturating_sub(60);
-                    let end = (col + 80).min(chars.len());
-                    let (lead, trail) = (
-                        if start > 0 { "…" } else { "" },
-                        if end < chars.len() { "…" } else { "" },
-                    );
-                    let mut shown: String = chars[start..end].iter().collect();
-                    if d.code == crate::validate::rules::LITERAL_CREDENTIAL.code {
-                        // Never echo the credential itself into logs.
-                        shown = chars[start..col].iter().collect::<String>() + "***";
-                    }
-                    writeln!(
-                        w,
-                        "{} {} {lead}{shown}{trail}",
-                        st.blue(&l.to_string()),
-                        st.blue("|")
-                    )?;
-                    // Keep tabs so the caret lines up under the offending character.
-                    let indent: String = lead
-                        .chars()
-                        .chain(chars[start..col].iter().copied())
-                        .map(|ch| if ch == '\t' { '\t' } else { ' ' })
-                        .collect();
-                    let caret = match d.severity {
-                        Severity::Error => st.red("^"),
-                        Severity::Warning => st.yellow("^"),
-                    };
-                    writeln!(w, "{pad} {} {indent}{caret}", st.blue("|"))?;
-                    if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
-                        writeln!(w, "{pad} {} pointer: {p}", st.blue("="))?;
-                    }
-                }
-                _ => {
-                    writeln!(w, " {} {loc}", st.blue("-->"))?;
-                    if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
-                        writeln!(w, "  {} pointer: {p}", st.blue("="))?;
-                    }
-                }
-            }
-            writeln!(w)?;
-        }
+    // -q: nothing but errors.
+    let shown = |d: &&Diagnostic| !(opts.quiet && d.severity == Severity::Warning);
+    if !f.diagnostics.iter().any(|d| shown(&d)) {
+        return Ok(());
     }
+    let lines = f
+        .text
+        .as_deref()
+        .map(|t| lines_at(t, f.diagnostics.iter().filter(shown).filter_map(|d| d.line)))
+        .unwrap_or_default();
+    for d in f.diagnostics.iter().filter(shown) {
+        let label = match d.severity {
+            Severity::Error => st.red(&format!("error[{}]", d.code)),
+            Severity::Warning => st.yellow(&format!("warning[{}]", d.code)),
+        };
+        writeln!(w, "{label}{} {}", st.bold(":"), st.bold(&d.message))?;
+        let mut loc = display(&f.path).into_owned();
+        if let (Some(l), Some(c)) = (d.line, d.column) {
+            loc.push_str(&format!(":{l}:{c}"));
+        }
+        match (d.line, d.column, d.line.and_then(|l| lines.get(&l))) {
+            (Some(l), Some(c), Some(src)) => {
+                let gutter = l.to_string().len();
+                let pad = " ".repeat(gutter);
+                writeln!(w, "{pad}{} {loc}", st.blue("-->"))?;
+                writeln!(w, "{pad} {}", st.blue("|"))?;
+                // Long lines (minified JSON) show a window around the column.
+                let chars: Vec<char> = src.chars().collect();
+                let col = c.saturating_sub(1).min(chars.len());
+                let start = col.saturating_sub(60);
+                let end = (col + 80).min(chars.len());
+                let (lead, trail) = (
+                    if start > 0 { "…" } else { "" },
+                    if end < chars.len() { "…" } else { "" },
+                );
+                let mut shown: String = chars[start..end].iter().collect();
+                if d.code == crate::validate::rules::LITERAL_CREDENTIAL.code {
+                    // Never echo the credential itself into logs.
+                    shown = chars[start..col].iter().collect::<String>() + "***";
+                }
+                writeln!(
+                    w,
+                    "{} {} {lead}{shown}{trail}",
+                    st.blue(&l.to_string()),
+                    st.blue("|")
+                )?;
+                // Keep tabs so the caret lines up under the offending character.
+                let indent: String = lead
+                    .chars()
+                    .chain(chars[start..col].iter().copied())
+                    .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let caret = match d.severity {
+                    Severity::Error => st.red("^"),
+                    Severity::Warning => st.yellow("^"),
+                };
+                writeln!(w, "{pad} {} {indent}{caret}", st.blue("|"))?;
+                if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
+                    writeln!(w, "{pad} {} pointer: {p}", st.blue("="))?;
+                }
+            }
+            _ => {
+                writeln!(w, " {} {loc}", st.blue("-->"))?;
+                if let Some(p) = d.pointer.as_deref().filter(|p| !p.is_empty()) {
+                    writeln!(w, "  {} pointer: {p}", st.blue("="))?;
+                }
+            }
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// The summary line after the last file (none with `-q`).
+pub(super) fn finish(summary: &Summary, opts: TextOptions, w: &mut dyn Write) -> io::Result<()> {
+    let st = Style::new(opts.color);
     if !opts.quiet {
         let line = summary_line(summary);
         let line = if summary.errors > 0 {
@@ -114,7 +112,10 @@ mod tests {
     fn renders_frames_and_summary() {
         let (files, summary) = reports();
         let mut out = Vec::new();
-        write(&files, &summary, TextOptions::default(), &mut out).unwrap();
+        for f in &files {
+            file(f, TextOptions::default(), &mut out).unwrap();
+        }
+        finish(&summary, TextOptions::default(), &mut out).unwrap();
         let out = String::from_utf8(out).unwrap();
         let expected = "\
 error[MC0104]: task \"Sink\" lists predecessor \"x\", but no task has that id

@@ -3,7 +3,8 @@
 //! Overview, one line per module, in the order data flows through them:
 //!
 //! - [`load`]: files, folders and stdin → [`load::Document`]s (text + value), with positions on demand.
-//! - [`model`]: the typed, lossless meter definition ([`model::Meter`]).
+//! - [`model`]: the typed, lossless meter definition ([`model::Meter`]), Zuora's operator catalogue
+//!   ([`model::catalogue`]) and Java date patterns ([`model::date_pattern`]).
 //! - [`validate`]: JSON Schemas plus meter rules → diagnostics with file, line, column.
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
 //! - [`config`]: `meterctl.yaml`, found by walking up from the current folder.

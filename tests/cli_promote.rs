@@ -1136,3 +1136,37 @@ fn diff_env_sides_explain_what_is_missing() {
         "{stderr}"
     );
 }
+
+/// Issue 13, item 4: a boolean environment variable is exactly 1/0/true/false/yes/no.
+#[test]
+fn loose_yes_values_are_refused() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/api-calls.yaml",
+        s.repo.path().join("meters/api-calls.yaml"),
+    )
+    .unwrap();
+    for bad in ["banana", "on", "y"] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+            .env("METERCTL_YES", bad)
+            .args(["apply", "--env", "sandbox"]));
+        assert_eq!(code, 2, "{bad}: {stderr}");
+        assert!(stderr.contains("METERCTL_YES"), "{stderr}");
+        assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    }
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_STRICT", "maybe")
+        .args(["validate", "meters"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("METERCTL_STRICT"), "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_YES", "No")
+        .args(["apply", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("without --yes"), "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_YES", "YES")
+        .args(["apply", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+}

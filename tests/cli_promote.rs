@@ -1170,3 +1170,32 @@ fn loose_yes_values_are_refused() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
 }
+
+/// Issue 13, item 5: backups hold tenant secrets: 0600 files in 0700 folders.
+#[cfg(unix)]
+#[test]
+fn backups_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup(0.0, 0, &example_config_values(""));
+    let file = s.repo.path().join("meters/sms-messages.yaml");
+    fs::copy("examples/meters/sms-messages.yaml", &file).unwrap();
+    let apply = || out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(apply().0, 0);
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = apply();
+    assert_eq!(code, 0, "{stderr}");
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let backups = s.repo.path().join(".meterctl/backups");
+    let env = backups.join("sandbox");
+    let stamp = fs::read_dir(&env).unwrap().next().unwrap().unwrap().path();
+    for dir in [&backups, &env, &stamp] {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
+    let backup = stamp.join("mtr-sms-messages.json");
+    assert_eq!(mode(&backup), 0o600);
+}

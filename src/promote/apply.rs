@@ -89,7 +89,13 @@ pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>>
         n += 1;
         dir.set_file_name(format!("{}-{n}", super::utc_stamp()));
     }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", display(&dir)))?;
+    // Backups hold the tenant's secrets: only the user may read them (0700 folders, 0600 files;
+    // a file is written inside its 0700 folder, so it is never readable by others, even briefly).
+    create_private_dir(&dir)?;
+    if let Some(backups) = dir.parent().and_then(Path::parent) {
+        // A backups folder made by an older meterctl (0755) is closed too.
+        set_mode(backups, 0o700)?;
+    }
     // Two globalIds may slug alike (`mtr_a`, `mtr-a`): every backup gets a file of its own
     // (`--restore` reads the globalId from the content, not from the name).
     let mut names = std::collections::HashSet::new();
@@ -118,8 +124,33 @@ pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>>
         let path = dir.join(name);
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("cannot write {}", display(&path)))?;
+        set_mode(&path, 0o600)?;
     }
     Ok(Some(dir))
+}
+
+/// Creates `dir` and its missing parents with mode 0700 (on Unix).
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .with_context(|| format!("cannot create {}", display(dir)))?;
+    set_mode(dir, 0o700)
+}
+
+/// Sets a file's or folder's permission bits (on Unix; elsewhere nothing).
+fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot restrict the permissions of {}", display(path)))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// The import body: the definition without `globalId`, canonical JSON.

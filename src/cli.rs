@@ -180,6 +180,15 @@ pub struct NetArgs {
     pub max_rpm: Option<u32>,
 }
 
+/// The repository lock of the commands that write (`apply`, `pull`, `track`).
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How long to wait while another meterctl works on the same repository (it holds
+    /// `.meterctl/lock`); 0 fails at once, naming the holder.
+    #[arg(long, env = "METERCTL_LOCK_TIMEOUT", value_name = "DURATION", default_value = "0s", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Duration,
+}
+
 /// Flags of `meterctl init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -202,6 +211,9 @@ pub struct TrackArgs {
     /// Record it without checking that the meter exists.
     #[arg(long)]
     pub no_check: bool,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -228,6 +240,9 @@ pub struct PullArgs {
     pub env: String,
     /// Only these meters (default: every meter tracked in the environment).
     pub global_ids: Vec<String>,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -287,6 +302,9 @@ pub struct ApplyArgs {
     /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
     #[arg(long, value_name = "FOLDER")]
     pub restore: Option<PathBuf>,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -471,6 +489,14 @@ pub fn env_bool(var: &'static str) -> impl Fn(&str) -> Result<bool, String> + Cl
         )),
     }
     }
+}
+
+/// `--lock-timeout`: a duration, or a bare `0`.
+fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
 }
 
 /// Parses a duration written with a unit (`500ms`, `30s`, `2m`, `1h`).

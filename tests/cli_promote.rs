@@ -1199,3 +1199,116 @@ fn backups_are_private() {
     let backup = stamp.join("mtr-sms-messages.json");
     assert_eq!(mode(&backup), 0o600);
 }
+
+/// Waits (up to 20 s) until `cond` holds.
+fn wait_until(mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Issue 13, item 3: one writing command at a time per repository; a second fails at once,
+/// naming the holder, or waits with --lock-timeout; a dead holder's lock is reclaimed; Ctrl-C
+/// releases it.
+#[test]
+fn two_applies_at_once_never_both_run() {
+    let s = setup(0.0, 150, &example_config_values(""));
+    for f in examples() {
+        fs::copy(
+            &f,
+            s.repo.path().join("meters").join(f.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let lock_file = s.repo.path().join(".meterctl/lock");
+    let first = std_cmd(&s.repo, &s.server)
+        .args(["apply", "--env", "sandbox", "--yes", "--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(|| lock_file.exists());
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "another meterctl is working on this repository (apply, pid {} on host {}",
+            first.id(),
+            meterctl::promote::guard::hostname()
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args([
+        "track",
+        "--env",
+        "sandbox",
+        "--no-check",
+        "mtr-api-calls",
+        "1",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    // Waiting: the second run starts once the first is done, and finds nothing to do.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "sandbox",
+        "--yes",
+        "--lock-timeout",
+        "1m",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+    let mut first = first;
+    assert!(first.wait().unwrap().success());
+    assert!(!lock_file.exists());
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 6);
+
+    // A lock left by a process that is gone is reclaimed with a warning.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    fs::write(
+        &lock_file,
+        format!(
+            "{{\"pid\": {}, \"host\": \"{}\", \"command\": \"apply\", \"since\": \"2026-01-01T00:00:00.000+0000\"}}",
+            gone.id(),
+            meterctl::promote::guard::hostname()
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: reclaimed the repository lock of a meterctl that is gone (apply, pid"
+        ),
+        "{stderr}"
+    );
+    assert!(!lock_file.exists());
+
+    // Ctrl-C releases the lock (the process still dies of the signal).
+    let text = fs::read_to_string(s.repo.path().join("meters/sms-messages.yaml")).unwrap();
+    fs::write(
+        s.repo.path().join("meters/sms-messages.yaml"),
+        text.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let child = std_cmd(&s.repo, &s.server)
+        .args(["apply", "--env", "sandbox", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(|| lock_file.exists());
+    // The handler is installed right after the lock is taken.
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut child = child;
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(!lock_file.exists());
+}

@@ -10,8 +10,8 @@ use anyhow::{bail, Context};
 
 use super::{eprint_line, print, println, Outcome, Output};
 use crate::cli::{
-    ApplyArgs, ConfigAction, DocFormat, InitArgs, NetArgs, PlanArgs, PlanFormat, PullArgs,
-    RenderArgs, TrackArgs,
+    ApplyArgs, ConfigAction, DocFormat, InitArgs, LockArgs, NetArgs, PlanArgs, PlanFormat,
+    PullArgs, RenderArgs, TrackArgs,
 };
 use crate::config::{self, Config};
 use crate::fsutil::{display, write_atomic};
@@ -42,6 +42,25 @@ pub(super) fn net(n: &NetArgs, out: &Output) -> Net {
             .max_rpm
             .map(|r| std::sync::Arc::new(crate::promote::remote::Limiter::per_minute(r))),
     }
+}
+
+/// Takes the repository lock for a writing command (warning when a dead holder's lock was
+/// reclaimed); it is released when the returned value is dropped, or on Ctrl-C.
+fn repo_lock(
+    config: &Config,
+    command: &str,
+    args: &LockArgs,
+    out: &Output,
+) -> anyhow::Result<promote::guard::RepoLock> {
+    let l = promote::guard::RepoLock::acquire(&config.root, command, args.lock_timeout)?;
+    l.remove_on_signal();
+    if let (Some(h), false) = (&l.reclaimed, out.quiet) {
+        eprint_line(&format!(
+            "warning: reclaimed the repository lock of a meterctl that is gone ({})",
+            h.describe()
+        ));
+    }
+    Ok(l)
 }
 
 // ----- init -----
@@ -205,6 +224,7 @@ pub(super) fn config(action: ConfigAction, out: Output) -> anyhow::Result<Outcom
 pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
+    let _guard = repo_lock(&config, "track", &args.lock, &out)?;
     let lock_path = config.lock_path();
     let mut lock = Lock::load(&lock_path)?;
     let gid = &args.global_id;
@@ -306,6 +326,7 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     let meters = config.meters_dir();
+    let _guard = repo_lock(&config, "pull", &args.lock, &out)?;
     let repo = load_repo(&meters)?;
     let lock_path = config.lock_path();
     let mut lock = Lock::load(&lock_path)?;
@@ -512,6 +533,12 @@ fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result
 pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
+    // A dry run writes nothing, so it needs no lock.
+    let _guard = if args.dry_run {
+        None
+    } else {
+        Some(repo_lock(&config, "apply", &args.lock, &out)?)
+    };
     let lock_path = config.lock_path();
     if let Some(folder) = &args.restore {
         let backup = apply_mod::read_backup(folder)?;

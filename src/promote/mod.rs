@@ -9,6 +9,7 @@
 //! cannot write: a dry run never builds a [`remote::Writer`].
 
 pub mod apply;
+pub mod guard;
 pub mod live;
 pub mod lock;
 pub mod plan;

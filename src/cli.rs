@@ -296,6 +296,10 @@ pub struct ApplyArgs {
     /// Stop starting imports after the first failure.
     #[arg(long, env = "METERCTL_FAIL_FAST", value_parser = env_bool("METERCTL_FAIL_FAST"))]
     pub fail_fast: bool,
+    /// On a protected environment, also import meters that meterctl.lock does not track there
+    /// (they overwrite, without a backup, any tenant meter that already has their globalId).
+    #[arg(long)]
+    pub allow_untracked: bool,
     /// Send definitions even when local validation (as `meterctl validate`) finds errors.
     #[arg(long)]
     pub no_validate: bool,

@@ -249,9 +249,25 @@ fn readme_story_import_track_pull_plan_apply_edit() {
     assert!(stdout.contains("dry run: nothing was changed"));
     assert!(tenant_meters(s.state.path(), "production").is_empty());
 
-    let (code, stdout, stderr) =
+    // Nothing is tracked in production yet: a protected environment needs --allow-untracked
+    // (Zuora cannot be asked whether meters with these globalIds exist already).
+    let (code, _, stderr) =
         out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--yes"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("is protected and 6 meter(s) to create are not tracked in meterctl.lock (mtr-active-seats, "),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "production").is_empty());
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "production",
+        "--yes",
+        "--allow-untracked",
+    ]));
     assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("6 of them untracked"), "{stderr}");
     assert!(
         stdout.ends_with("6 created, 0 updated, 0 unchanged, 0 failed\n"),
         "{stdout}"
@@ -406,7 +422,14 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     for (signal, at) in [("-INT", 40), ("-KILL", 100)] {
         let mut child = std_cmd(&s.repo, &s.server)
             .env("METERCTL_MAX_ATTEMPTS", "10")
-            .args(["apply", "--env", "production", "--yes", "-q"])
+            .args([
+                "apply",
+                "--env",
+                "production",
+                "--yes",
+                "--allow-untracked",
+                "-q",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -448,7 +471,7 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     // Rerun: completes; the tenant holds exactly 200 meters, no duplicates.
     let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
         .env("METERCTL_MAX_ATTEMPTS", "10")
-        .args(["apply", "--env", "production", "--yes"]));
+        .args(["apply", "--env", "production", "--yes", "--allow-untracked"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
         stdout.contains(" failed\n") && stdout.ends_with(", 0 failed\n"),
@@ -943,7 +966,10 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
     };
     let (code, _, stderr) = run(&["apply", "--env", "sandbox", "--yes"], Some(SBX_TOKEN));
     assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(&["apply", "--env", "production", "--yes"], Some(PROD_TOKEN));
+    let (code, _, stderr) = run(
+        &["apply", "--env", "production", "--yes", "--allow-untracked"],
+        Some(PROD_TOKEN),
+    );
     assert_eq!(code, 0, "{stderr}");
     let prod = tenant_meters(s.state.path(), "production");
     let stored = prod
@@ -1311,4 +1337,117 @@ fn two_applies_at_once_never_both_run() {
     let status = child.wait().unwrap();
     assert!(!status.success());
     assert!(!lock_file.exists());
+}
+
+/// Issue 13, item 1: a lost meterctl.lock. The import upserts by globalId, so the next apply
+/// overwrites the tenant's meter: plan says so beforehand, apply reports it as an error (exit 1)
+/// and still records the meter.
+#[test]
+fn a_lost_lock_file_overwrite_is_announced_and_reported() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    let file = s.repo.path().join("meters/sms-messages.yaml");
+    fs::copy("examples/meters/sms-messages.yaml", &file).unwrap();
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.ends_with("1 created, 0 updated, 0 unchanged, 0 failed\n"));
+    let lock = fs::read_to_string(&lock_path).unwrap();
+    // The meter must be older than one request (the rule reads the tenant's clock).
+    std::thread::sleep(Duration::from_millis(1_200));
+    fs::remove_file(&lock_path).unwrap();
+
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("+ create (untracked) SMS Messages (mtr-sms-messages)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "1 meter(s) to create are not tracked in meterctl.lock: Zuora cannot be asked"
+        ),
+        "{stdout}"
+    );
+    let (_, json, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    let plan: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan["actions"][0]["untracked"], true);
+    let (_, md, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "markdown"]));
+    assert!(md.contains("| create (untracked) | SMS Messages |"), "{md}");
+    assert!(
+        md.contains("**Warning:** 1 meter(s) to create are not tracked"),
+        "{md}"
+    );
+
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: mtr-sms-messages: overwrote meter 101, which existed since 20")
+            && stderr
+                .contains("and was not tracked; its previous definition could not be backed up"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.ends_with(
+            "1 created, 0 updated, 0 unchanged, 0 failed, 1 overwrote an untracked meter\n"
+        ),
+        "{stdout}"
+    );
+    // Recorded all the same, and no duplicate in the tenant.
+    assert_eq!(fs::read_to_string(&lock_path).unwrap(), lock);
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+
+    // Two globalIds for one tenant meter: the second import is reported too.
+    fs::write(
+        &lock_path,
+        lock.replace("\"mtr-sms-messages\"", "\"mtr-other\""),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("overwrote meter 101, which meterctl.lock tracks as mtr-other"),
+        "{stderr}"
+    );
+}
+
+/// Issue 13, item 1: an apply interrupted between an import and its lock entry leaves the
+/// globalId in flight; the next apply recognises its own earlier import (a note, not an error).
+#[test]
+fn a_resumed_create_is_not_taken_for_an_overwrite() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/sms-messages.yaml",
+        s.repo.path().join("meters/sms-messages.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"])).0,
+        0
+    );
+    std::thread::sleep(Duration::from_millis(1_200));
+    // As if killed after the import was sent and before the lock was written.
+    fs::remove_file(s.repo.path().join("meterctl.lock")).unwrap();
+    fs::create_dir_all(s.repo.path().join(".meterctl/inflight")).unwrap();
+    fs::write(
+        s.repo.path().join(".meterctl/inflight/sandbox.json"),
+        "[\"mtr-sms-messages\"]",
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: mtr-sms-messages: meter 101 existed since"),
+        "{stderr}"
+    );
+    assert!(!s
+        .repo
+        .path()
+        .join(".meterctl/inflight/sandbox.json")
+        .exists());
 }

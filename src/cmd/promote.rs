@@ -612,12 +612,41 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Findings);
     }
     let n = p.plan.count(plan_mod::Action::Create) + p.plan.count(plan_mod::Action::Update);
+    let untracked = p.plan.untracked();
+    let untracked_note = if untracked > 0 {
+        format!(
+            ", {untracked} of them untracked (imported by globalId: a tenant meter that already has it is overwritten without a backup)"
+        )
+    } else {
+        String::new()
+    };
+    if untracked > 0 && args.yes && !out.quiet {
+        eprint_line(&format!(
+            "note: applying {n} change(s) to {}{untracked_note}",
+            args.env
+        ));
+    }
     confirm(
-        &format!("Apply {n} change(s) to {}?", args.env),
+        &format!("Apply {n} change(s) to {}{untracked_note}?", args.env),
         &args.env,
         env.protected,
         args.yes,
     )?;
+    // A protected environment is never asked: the flag is the consent.
+    if untracked > 0 && env.protected && !args.allow_untracked {
+        let gids: Vec<&str> = p
+            .plan
+            .actions
+            .iter()
+            .filter(|a| a.untracked && a.action == plan_mod::Action::Create)
+            .map(|a| a.global_id.as_str())
+            .collect();
+        bail!(
+            "environment {:?} is protected and {untracked} meter(s) to create are not tracked in meterctl.lock ({}): if the tenant already holds them (a lost or uncommitted meterctl.lock), importing overwrites them without a backup. Restore meterctl.lock from Git, record known meters with `meterctl track`, or pass --allow-untracked if they are new (nothing was changed)",
+            args.env,
+            gids.join(", ")
+        );
+    }
     let writer = Writer::connect(&args.env, env, &net(&args.net, &out))?;
     let o = apply_mod::apply(
         &p,
@@ -638,15 +667,22 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             display(b)
         ));
     }
-    for (gid, e) in &o.failed {
+    if !out.quiet {
+        for (gid, n) in &o.notes {
+            eprint_line(&format!("note: {gid}: {n}"));
+        }
+    }
+    for (gid, e) in o.failed.iter().chain(&o.overwrote) {
         eprint_line(&format!("error: {gid}: {e}"));
     }
     if !out.quiet {
         println(&o.summary())?;
     }
-    Ok(if o.failed.is_empty() && o.skipped == 0 {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
+    Ok(
+        if o.failed.is_empty() && o.skipped == 0 && o.overwrote.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Findings
+        },
+    )
 }

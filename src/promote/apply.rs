@@ -49,6 +49,12 @@ pub struct Outcome {
     pub skipped: usize,
     /// Where the backups went.
     pub backup: Option<PathBuf>,
+    /// Creates that turned out to overwrite a tenant meter nobody had backed up (globalId,
+    /// what happened); counted in `created` too, recorded in the lock, and an error.
+    pub overwrote: Vec<(String, String)>,
+    /// Things to know (globalId, what): a create that found the meter an interrupted apply had
+    /// sent.
+    pub notes: Vec<(String, String)>,
 }
 
 impl Outcome {
@@ -61,6 +67,12 @@ impl Outcome {
             self.unchanged,
             self.failed.len()
         );
+        if !self.overwrote.is_empty() {
+            s.push_str(&format!(
+                ", {} overwrote an untracked meter",
+                self.overwrote.len()
+            ));
+        }
         if self.skipped > 0 {
             s.push_str(&format!(", {} skipped (--fail-fast)", self.skipped));
         }
@@ -165,6 +177,138 @@ pub fn import_body(definition: &Value) -> Vec<u8> {
     body
 }
 
+/// How far apart (tenant clock) `createdAt` and `updatedAt` may be in the answer to an import
+/// that created its meter: Zuora stamps both in one request, so they are equal or nearly so.
+pub const SAME_REQUEST_MS: i64 = 1_000;
+
+/// How far the tenant's clock may be behind or ahead of this machine's, for the fallback rule.
+pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
+
+/// When the answer to a `create` import proves the meter existed before this import, the time
+/// it existed since (the answer's `createdAt`, as Zuora wrote it).
+///
+/// The rule reads the tenant's own clock, so the tenant's and this machine's clocks need not
+/// agree: an import that created the meter stamps `createdAt` and `updatedAt` in the same request,
+/// while one that updated an existing meter keeps its `createdAt`, so `updatedAt` later than
+/// `createdAt` by more than [`SAME_REQUEST_MS`] proves an older meter. Only when the answer has
+/// no usable `updatedAt` is `createdAt` compared with this run's start (`run_start_ms`, this
+/// machine's clock), allowing [`CLOCK_SKEW_MS`] of skew.
+pub fn existed_before(data: &Value, run_start_ms: i64) -> Option<String> {
+    use crate::sandbox::clock::parse_time;
+    let created_text = data["createdAt"].as_str()?;
+    let created = parse_time(created_text)?;
+    let older = match data["updatedAt"].as_str().and_then(parse_time) {
+        Some(updated) => updated - created > SAME_REQUEST_MS,
+        None => created < run_start_ms - CLOCK_SKEW_MS,
+    };
+    older.then(|| created_text.to_string())
+}
+
+/// What a `create` import turned out to do to a meter that was already there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overwrite {
+    /// It overwrote a meter nobody had tracked or backed up: an error.
+    Unseen(String),
+    /// It met the meter an earlier, interrupted apply had sent (its import was in flight when
+    /// that run stopped): taken to be that import, a note.
+    Resumed(String),
+}
+
+/// Whether the answer to a `create` import shows that it overwrote a meter that existed before
+/// (see [`existed_before`]) or that meterctl.lock tracks for another globalId.
+fn overwrite(
+    lock: &Lock,
+    env: &str,
+    global_id: &str,
+    id: &str,
+    data: &Value,
+    run_start: i64,
+    earlier: &std::collections::BTreeSet<String>,
+) -> Option<Overwrite> {
+    let since = existed_before(data, run_start);
+    if let Some((other, _)) = lock
+        .env(env)
+        .into_iter()
+        .find(|(g, e)| g != global_id && e.meter_id == id)
+    {
+        return Some(Overwrite::Unseen(format!(
+            "overwrote meter {id}, which meterctl.lock tracks as {other}{}; its previous definition could not be backed up",
+            since
+                .map(|t| format!(" and which existed since {t}"))
+                .unwrap_or_default()
+        )));
+    }
+    let since = since?;
+    Some(if earlier.contains(global_id) {
+        Overwrite::Resumed(format!(
+            "meter {id} existed since {since}: an earlier apply that was interrupted had sent it, so it is taken to be that import; recorded"
+        ))
+    } else {
+        Overwrite::Unseen(format!(
+            "overwrote meter {id}, which existed since {since} and was not tracked; its previous definition could not be backed up"
+        ))
+    })
+}
+
+/// `.meterctl/inflight/<env>.json`: the globalIds whose `create` import was sent and not yet
+/// recorded in meterctl.lock. An apply that is interrupted leaves them there, so the next one can
+/// tell its own earlier import from a meter someone else made. Best effort: a journal that
+/// cannot be read or written only loses that distinction.
+struct InFlight {
+    path: PathBuf,
+    earlier: std::collections::BTreeSet<String>,
+    now: Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl InFlight {
+    fn open(root: &Path, env: &str) -> InFlight {
+        let path = root
+            .join(".meterctl")
+            .join("inflight")
+            .join(format!("{env}.json"));
+        let earlier: std::collections::BTreeSet<String> = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        InFlight {
+            path,
+            now: Mutex::new(earlier.clone()),
+            earlier,
+        }
+    }
+
+    fn earlier(&self) -> std::collections::BTreeSet<String> {
+        self.earlier.clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut std::collections::BTreeSet<String>)) {
+        let mut set = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut set);
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if set.is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        } else if let Ok(text) = serde_json::to_string(&*set) {
+            let _ = write_atomic(&self.path, text.as_bytes());
+        }
+    }
+
+    /// Before a create import is sent.
+    fn start(&self, gid: &str) {
+        self.update(|s| {
+            s.insert(gid.to_string());
+        });
+    }
+
+    /// After its answer is recorded in the lock.
+    fn settle(&self, gid: &str) {
+        self.update(|s| {
+            s.remove(gid);
+        });
+    }
+}
+
 fn meter_id(data: &Value) -> Option<String> {
     match &data["id"] {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
@@ -236,6 +380,9 @@ pub fn apply(
         done: AtomicUsize::new(0),
     };
     let logs = !opts.quiet && !progress.on;
+    let run_start = crate::sandbox::clock::now_ms();
+    let inflight = InFlight::open(backup_root, &env);
+    let earlier = inflight.earlier();
     let results = par_map(&work, opts.concurrency, |a| {
         if stop.load(Ordering::SeqCst) {
             return None;
@@ -243,6 +390,9 @@ pub fn apply(
         let desired = &planned.desired[&a.global_id];
         let body = import_body(desired);
         let file = format!("{}.json", slug(&a.global_id));
+        if a.action == Action::Create {
+            inflight.start(&a.global_id);
+        }
         let result = writer
             .import(&file, &body, &a.global_id)
             .map_err(|e| planned.masker.mask(&e.to_string()))
@@ -250,6 +400,9 @@ pub fn apply(
                 let id =
                     meter_id(&data).ok_or_else(|| "Zuora's answer has no meter id".to_string())?;
                 let mut l = lock.lock().unwrap_or_else(|p| p.into_inner());
+                let overwrote = (a.action == Action::Create)
+                    .then(|| overwrite(&l, &env, &a.global_id, &id, &data, run_start, &earlier))
+                    .flatten();
                 l.set(
                     &env,
                     &a.global_id,
@@ -259,7 +412,11 @@ pub fn apply(
                     },
                 );
                 l.save(lock_path).map_err(|e| format!("{e:#}"))?;
-                Ok(id)
+                drop(l);
+                if a.action == Action::Create {
+                    inflight.settle(&a.global_id);
+                }
+                Ok((id, overwrote))
             });
         if result.is_err() && opts.fail_fast {
             stop.store(true, Ordering::SeqCst);
@@ -267,7 +424,7 @@ pub fn apply(
         progress.tick(&a.name);
         if logs {
             let line = match &result {
-                Ok(id) => format!(
+                Ok((id, _)) => format!(
                     "{}d {} ({}): meter {id}",
                     a.action.as_str(),
                     a.name,
@@ -283,7 +440,18 @@ pub fn apply(
     for (a, r) in work.iter().zip(results) {
         match r {
             None => outcome.skipped += 1,
-            Some((Action::Create, Ok(_))) => outcome.created += 1,
+            Some((Action::Create, Ok((_, overwrote)))) => {
+                outcome.created += 1;
+                match overwrote {
+                    Some(Overwrite::Unseen(why)) => {
+                        outcome.overwrote.push((a.global_id.clone(), why));
+                    }
+                    Some(Overwrite::Resumed(why)) => {
+                        outcome.notes.push((a.global_id.clone(), why));
+                    }
+                    None => {}
+                }
+            }
             Some((_, Ok(_))) => outcome.updated += 1,
             Some((_, Err(e))) => outcome.failed.push((a.global_id.clone(), e)),
         }
@@ -346,4 +514,32 @@ pub fn restore(
         }
     }
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn existed_before_reads_the_tenants_clock() {
+        let start = crate::sandbox::clock::parse_time("2026-11-26T12:00:00Z").unwrap();
+        // Created by this import: both stamps from one request (even on a clock far from ours).
+        let fresh = json!({"createdAt": "2030-01-01T00:00:00.000+0000", "updatedAt": "2030-01-01T00:00:00.400+0000"});
+        assert_eq!(existed_before(&fresh, start), None);
+        let skewed = json!({"createdAt": "2020-01-01T00:00:00.000+0000", "updatedAt": "2020-01-01T00:00:00.000+0000"});
+        assert_eq!(existed_before(&skewed, start), None);
+        // Updated by this import: createdAt kept.
+        let old = json!({"createdAt": "2026-11-20T08:00:00.000+0000", "updatedAt": "2026-11-26T12:00:01.000+0000"});
+        assert_eq!(
+            existed_before(&old, start).as_deref(),
+            Some("2026-11-20T08:00:00.000+0000")
+        );
+        // No updatedAt: createdAt against the run's start, with room for skew.
+        let a = json!({"createdAt": "2026-11-26T11:58:00Z"});
+        assert_eq!(existed_before(&a, start), None);
+        let b = json!({"createdAt": "2026-11-26T11:00:00Z"});
+        assert!(existed_before(&b, start).is_some());
+        assert_eq!(existed_before(&json!({"id": 5}), start), None);
+    }
 }

@@ -200,14 +200,14 @@ pub fn compute_plan(
         .collect();
     let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
     let mut remote: BTreeMap<String, Value> = BTreeMap::new();
-    let mut missing: Vec<String> = Vec::new();
     for ((i, id), result) in jobs.iter().zip(exports) {
         let gid = &repo[*i].global_id;
         match result {
             Ok(v) => {
                 remote.insert(gid.clone(), v);
             }
-            Err(e) if e.status() == Some(404) => missing.push(gid.clone()),
+            // Tracked, but the tenant no longer has it: a create, with a warning.
+            Err(e) if e.status() == Some(404) => {}
             Err(e) => {
                 return Err(anyhow::anyhow!(masker.mask(&e.to_string()))
                     .context(format!("cannot export meter {id} ({gid}) from {env_name}")))
@@ -230,6 +230,13 @@ pub fn compute_plan(
                 changes: Vec::new(),
                 remote_fingerprint: None,
                 desired_digest,
+                untracked: entry.is_none(),
+                warning: entry.map(|e| {
+                    format!(
+                        "meterctl.lock tracks it as meter {}, which {env_name} no longer has; apply imports it again (a new meter id), or `meterctl track` records the right one",
+                        e.meter_id
+                    )
+                }),
             },
             Some(have) => {
                 let have_n = plan::normalize(have);
@@ -276,6 +283,8 @@ pub fn compute_plan(
                     changes,
                     remote_fingerprint: Some(plan::digest(have)),
                     desired_digest,
+                    untracked: false,
+                    warning: None,
                 }
             }
         };
@@ -293,6 +302,8 @@ pub fn compute_plan(
                 changes: Vec::new(),
                 remote_fingerprint: None,
                 desired_digest: None,
+                untracked: false,
+                warning: None,
             });
         }
     }

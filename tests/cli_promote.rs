@@ -1451,3 +1451,98 @@ fn a_resumed_create_is_not_taken_for_an_overwrite() {
         .join(".meterctl/inflight/sandbox.json")
         .exists());
 }
+
+/// Issue 13, item 2: a lock entry pointing at another tenant meter made plan compare the wrong
+/// meters and apply overwrite them. Now plan, apply and pull refuse, naming both meters, and
+/// write nothing; a rename (in the repository, or confirmed with `track`) is no mismatch.
+#[test]
+fn a_wrong_lock_entry_is_refused_everywhere() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    for name in ["sms-messages", "api-calls"] {
+        fs::copy(
+            format!("examples/meters/{name}.yaml"),
+            s.repo.path().join(format!("meters/{name}.yaml")),
+        )
+        .unwrap();
+    }
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    let good = fs::read_to_string(&lock_path).unwrap();
+    let lock: Value = serde_json::from_str(&good).unwrap();
+    let id = |g: &str| {
+        lock["environments"]["sandbox"][g]["meterId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (api, sms) = (id("mtr-api-calls"), id("mtr-sms-messages"));
+    // Edited by hand: the SMS entry points at the API meter (and forgets its name).
+    let mut bad = lock.clone();
+    bad["environments"]["sandbox"]["mtr-sms-messages"] =
+        serde_json::json!({"meterId": api.clone()});
+    fs::write(&lock_path, serde_json::to_string_pretty(&bad).unwrap()).unwrap();
+    let before = tenant_meters(s.state.path(), "sandbox");
+    let files = all_text(&s.repo.path().join("meters"));
+    let want = format!(
+        "meterctl.lock says mtr-sms-messages (\"SMS Messages\") is meter {api} in sandbox, but meter {api} there is \"API Calls\""
+    );
+    for args in [
+        &["plan", "--env", "sandbox"][..],
+        &["apply", "--env", "sandbox", "--yes"],
+        &["pull", "--env", "sandbox"],
+    ] {
+        let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(args));
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(&want), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("1 meterctl.lock entry of sandbox points at the wrong tenant meter"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(tenant_meters(s.state.path(), "sandbox"), before);
+    assert_eq!(all_text(&s.repo.path().join("meters")), files);
+
+    // Renamed in the repository since the last apply: the lock's name vouches for the meter.
+    fs::write(&lock_path, &good).unwrap();
+    let sms_file = s.repo.path().join("meters/sms-messages.yaml");
+    let text = fs::read_to_string(&sms_file).unwrap();
+    fs::write(
+        &sms_file,
+        text.replacen("name: SMS Messages", "name: Text Messages", 1),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "~ update    Text Messages (mtr-sms-messages, meter {sms})"
+        )),
+        "{stdout}"
+    );
+    // Renamed in the tenant: pull refuses until `track` confirms the meter.
+    fs::write(&sms_file, &text).unwrap();
+    let mut renamed = example_value("sms-messages", "sandbox");
+    renamed["name"] = "Texts".into();
+    let tmp = s.repo.path().join("renamed.json");
+    fs::write(&tmp, serde_json::to_string(&renamed).unwrap()).unwrap();
+    import_into_sandbox(&s, &tmp, &["--global-id", "mtr-sms-messages"]);
+    fs::remove_file(&tmp).unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "if meter {sms} was renamed, `meterctl track --env sandbox mtr-sms-messages {sms}` confirms it"
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-sms-messages", &sms]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(fs::read_to_string(&sms_file)
+        .unwrap()
+        .contains("name: Texts"));
+}

@@ -249,12 +249,12 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
             args.env
         );
     }
-    let digest = if args.no_check {
+    let digest_and_name = if args.no_check {
         None
     } else {
         let reader = Reader::connect(&args.env, env, &net(&args.net, &out))?;
         match reader.export(&args.meter_id) {
-            Ok(v) => Some(plan_mod::digest(&v)),
+            Ok(v) => Some((plan_mod::digest(&v), v["name"].as_str().map(str::to_string))),
             Err(e) if e.status() == Some(404) => {
                 eprint_line(&format!(
                     "error: environment {} has no meter {}; nothing recorded",
@@ -278,7 +278,8 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
         &args.global_id,
         Entry {
             meter_id: args.meter_id.clone(),
-            digest,
+            digest: digest_and_name.as_ref().map(|(d, _)| d.clone()),
+            name: digest_and_name.and_then(|(_, n)| n),
         },
     );
     lock.save(&lock_path)?;

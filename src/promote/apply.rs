@@ -409,6 +409,7 @@ pub fn apply(
                     Entry {
                         meter_id: id.clone(),
                         digest: a.desired_digest.clone(),
+                        name: desired["name"].as_str().map(str::to_string),
                     },
                 );
                 l.save(lock_path).map_err(|e| format!("{e:#}"))?;
@@ -504,6 +505,7 @@ pub fn restore(
                         Entry {
                             meter_id: id,
                             digest: Some(super::plan::digest(def)),
+                            name: def["name"].as_str().map(str::to_string),
                         },
                     );
                     lock.save(lock_path)?;

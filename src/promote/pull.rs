@@ -155,6 +155,29 @@ pub fn pull(
     for m in repo {
         let _ = renderer.render(&m.value, &mut masker);
     }
+    // Every export is the meter its entry says, or nothing is written.
+    let mut mismatches = Vec::new();
+    for ((gid, entry), result) in jobs.iter().zip(&exports) {
+        let Ok(remote) = result else { continue };
+        let repo_name = repo
+            .iter()
+            .find(|m| &m.global_id == gid)
+            .and_then(|m| m.value.get("name"))
+            .and_then(|n| renderer.render(n, &mut masker).ok())
+            .and_then(|n| n.as_str().map(str::to_string));
+        if let Some(why) =
+            super::identity_mismatch(env_name, gid, repo_name.as_deref(), entry, remote)
+        {
+            mismatches.push(masker.mask(&why));
+        }
+    }
+    if !mismatches.is_empty() {
+        return Err(super::wrong_entries(
+            env_name,
+            &mismatches,
+            "nothing was written",
+        ));
+    }
     let mut report = Report::default();
     // Names taken: every repository file, and every file this pull writes.
     let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
@@ -219,6 +242,7 @@ pub fn pull(
             Entry {
                 meter_id: entry.meter_id.clone(),
                 digest: Some(plan::digest(&remote)),
+                name: remote["name"].as_str().map(str::to_string),
             },
         );
         lock.save(lock_path)?;

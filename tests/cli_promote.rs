@@ -1546,3 +1546,122 @@ fn a_wrong_lock_entry_is_refused_everywhere() {
         .unwrap()
         .contains("name: Texts"));
 }
+
+/// Issue 13, item 7: exit codes and wording.
+#[test]
+fn auth_failures_missing_meters_and_bad_ids_are_reported_once_and_plainly() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    for name in ["sms-messages", "api-calls", "active-seats"] {
+        fs::copy(
+            format!("examples/meters/{name}.yaml"),
+            s.repo.path().join(format!("meters/{name}.yaml")),
+        )
+        .unwrap();
+    }
+    // Refused credentials: one error, exit 2 (it was one error per meter, exit 1).
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("ZUORA_SANDBOX_CLIENT_SECRET", "wrong")
+        .args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.matches("error").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the credentials for sandbox were refused, so apply stopped: 0 meter(s) were applied before"),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    assert_eq!(
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"])).0,
+        0
+    );
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("ZUORA_SANDBOX_CLIENT_SECRET", "wrong")
+        .args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.matches("error").count(), 1, "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!stdout.contains("refused"), "{stdout}");
+
+    // A tracked meter the tenant no longer has: plan warns (it was a silent `+ create`), pull
+    // says it failed (not "refused": that is for literal credentials).
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let lock = fs::read_to_string(&lock_path).unwrap();
+    let mut l: Value = serde_json::from_str(&lock).unwrap();
+    l["environments"]["sandbox"]["mtr-api-calls"] = serde_json::json!({"meterId": "999"});
+    fs::write(&lock_path, serde_json::to_string_pretty(&l).unwrap()).unwrap();
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("+ create    API Calls (mtr-api-calls)\n      warning: meterctl.lock tracks it as meter 999, which sandbox no longer has"),
+        "{stdout}"
+    );
+    let (_, json, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    let plan: Value = serde_json::from_str(&json).unwrap();
+    let api = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["global_id"] == "mtr-api-calls")
+        .unwrap();
+    assert!(api["warning"].as_str().unwrap().contains("meter 999"));
+    assert!(api.get("untracked").is_none());
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.ends_with("2 pulled (2 unchanged), 1 failed, 0 refused\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: mtr-api-calls: cannot export meter 999"),
+        "{stderr}"
+    );
+    fs::write(&lock_path, &lock).unwrap();
+
+    // track: the id must exist, and be a number even with --no-check.
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-new", "998"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("environment sandbox has no meter 998"),
+        "{stderr}"
+    );
+    for id in ["abc", "mtr-new", "", "12 3"] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server).args([
+            "track",
+            "--env",
+            "sandbox",
+            "--no-check",
+            "mtr-new",
+            id,
+        ]));
+        assert_eq!(code, 2, "{id}");
+        assert!(stderr.contains("is not a meter id"), "{stderr}");
+    }
+    assert_eq!(fs::read_to_string(&lock_path).unwrap(), lock);
+
+    // config check: the meters folder stays inside the repository; id and secret differ.
+    let config = s.repo.path().join("meterctl.yaml");
+    let good = fs::read_to_string(&config).unwrap();
+    fs::write(
+        &config,
+        good.replace("meters: meters/", "meters: ../elsewhere/"),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("must be inside the repository"), "{stderr}");
+    fs::write(
+        &config,
+        good.replace(
+            "client_secret_env: ZUORA_SANDBOX_CLIENT_SECRET",
+            "client_secret_env: ZUORA_SANDBOX_CLIENT_ID",
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("client_id_env and client_secret_env both name ZUORA_SANDBOX_CLIENT_ID"),
+        "{stderr}"
+    );
+}

@@ -238,6 +238,14 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
             "{gid:?} is not a valid globalId: use 1 to 128 letters, digits, `.`, `_` or `-` (as in the meter file)"
         );
     }
+    // Zuora's meter ids are numbers; checked even with --no-check (a typo or a globalId in the
+    // wrong place would be recorded otherwise).
+    let id = &args.meter_id;
+    if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!(
+            "{id:?} is not a meter id: Zuora's meter ids are numbers (like 101), as `meter import` prints them or the UI shows them; nothing recorded"
+        );
+    }
     if let Some((other, _)) = lock
         .env(&args.env)
         .into_iter()
@@ -358,18 +366,23 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
             eprint_line(&format!("note: {n}"));
         }
     }
-    for (gid, why) in &report.refused {
+    for (gid, why) in report.failed.iter().chain(&report.refused) {
         eprint_line(&format!("error: {gid}: {why}"));
     }
     if !out.quiet {
+        let failed = if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", report.failed.len())
+        };
         println(&format!(
-            "{} pulled ({} unchanged), {} refused",
+            "{} pulled ({} unchanged){failed}, {} refused",
             report.written.len(),
             report.unchanged,
             report.refused.len()
         ))?;
     }
-    Ok(if report.refused.is_empty() {
+    Ok(if report.refused.is_empty() && report.failed.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings

@@ -383,6 +383,7 @@ pub fn apply(
     let run_start = crate::sandbox::clock::now_ms();
     let inflight = InFlight::open(backup_root, &env);
     let earlier = inflight.earlier();
+    let auth_failure: Mutex<Option<String>> = Mutex::new(None);
     let results = par_map(&work, opts.concurrency, |a| {
         if stop.load(Ordering::SeqCst) {
             return None;
@@ -393,8 +394,22 @@ pub fn apply(
         if a.action == Action::Create {
             inflight.start(&a.global_id);
         }
-        let result = writer
-            .import(&file, &body, &a.global_id)
+        let answer = writer.import(&file, &body, &a.global_id);
+        if let Err(e) = &answer {
+            if e.is_auth() {
+                // Every other import would fail alike: stop, and report it once.
+                stop.store(true, Ordering::SeqCst);
+                auth_failure
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert_with(|| planned.masker.mask(&e.to_string()));
+                // Refused credentials: nothing was imported.
+                inflight.settle(&a.global_id);
+                progress.tick(&a.name);
+                return None;
+            }
+        }
+        let result = answer
             .map_err(|e| planned.masker.mask(&e.to_string()))
             .and_then(|data| {
                 let id =
@@ -438,6 +453,15 @@ pub fn apply(
         Some((a.action, result))
     });
     progress.finish();
+    if let Some(e) = auth_failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        let done = results
+            .iter()
+            .filter(|r| matches!(r, Some((_, Ok(_)))))
+            .count();
+        anyhow::bail!(
+            "{e}\nthe credentials for {env} were refused, so apply stopped: {done} meter(s) were applied before (recorded in meterctl.lock), the others were not sent"
+        );
+    }
     for (a, r) in work.iter().zip(results) {
         match r {
             None => outcome.skipped += 1,

@@ -28,8 +28,10 @@ pub struct Report {
     pub written: Vec<(String, PathBuf)>,
     /// Files whose content did not change.
     pub unchanged: usize,
-    /// (globalId, why) not written.
+    /// (globalId, why) not written: the definition would put a credential in the repository.
     pub refused: Vec<(String, String)>,
+    /// (globalId, why) not written: the export failed (network, timeout, Zuora's error).
+    pub failed: Vec<(String, String)>,
     /// Remarks (secret placeholders kept although the tenant differs).
     pub notes: Vec<String>,
 }
@@ -148,6 +150,15 @@ pub fn pull(
         .filter(|(g, _)| only.is_empty() || only.contains(g))
         .collect();
     let exports = par_map(&jobs, concurrency, |(_, e)| reader.export(&e.meter_id));
+    // Refused credentials fail every export alike: one error, nothing written.
+    if let Some(e) = exports
+        .iter()
+        .find_map(|r| r.as_ref().err().filter(|e| e.is_auth()))
+    {
+        return Err(anyhow::anyhow!("{e}").context(format!(
+            "cannot export from {env_name}; nothing was written"
+        )));
+    }
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
     // Learn every secret this environment's repository uses, from every file: a meter pulled
@@ -189,7 +200,7 @@ pub fn pull(
         let remote = match result {
             Ok(r) => r,
             Err(e) => {
-                report.refused.push((
+                report.failed.push((
                     gid.clone(),
                     format!(
                         "cannot export meter {} from {env_name}: {}",

@@ -272,6 +272,9 @@ pub struct PlanArgs {
     /// Also save the plan (JSON, with fingerprints of the remote definitions) for `apply`.
     #[arg(short, long, value_name = "PLAN.json")]
     pub output: Option<PathBuf>,
+    /// Plan even when the repository does not validate (as `meterctl validate`).
+    #[arg(long)]
+    pub no_validate: bool,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,

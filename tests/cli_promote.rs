@@ -1665,3 +1665,77 @@ fn auth_failures_missing_meters_and_bad_ids_are_reported_once_and_plainly() {
         "{stderr}"
     );
 }
+
+/// Issue 13, item 6: the cross-file rules see the whole repository: `validate FILE` inside a
+/// repository (the pre-commit hook) and `plan`/`apply`, which validate everything first.
+#[test]
+fn cross_file_rules_see_the_whole_repository() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/sms-messages.yaml",
+        s.repo.path().join("meters/sms-messages.yaml"),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    // A second file with another globalId but the same name, and one with the same globalId.
+    let text = fs::read_to_string("examples/meters/sms-messages.yaml").unwrap();
+    let same_name = text.replacen("globalId: mtr-sms-messages", "globalId: mtr-sms-2", 1);
+    assert_ne!(same_name, text);
+    fs::write(s.repo.path().join("meters/sms-2.yaml"), &same_name).unwrap();
+    let staged = s.repo.path().join("staged");
+    fs::create_dir(&staged).unwrap();
+    fs::write(
+        staged.join("copy.yaml"),
+        text.replacen("name: SMS Messages", "name: SMS copy", 1),
+    )
+    .unwrap();
+
+    // validate FILE: findings on the given file only, against every meter of the repository.
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).env_remove("METERCTL_STRICT").args([
+        "validate",
+        "meters/sms-2.yaml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let codes: Vec<(&str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |d| (f["path"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        })
+        .filter(|(_, c)| c.starts_with("MC012"))
+        .collect();
+    assert_eq!(codes, [("meters/sms-2.yaml", "MC0121")], "{stdout}");
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["validate", "staged/copy.yaml"]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("MC0120") && stdout.contains("is also used by meters/sms-messages.yaml"),
+        "{stdout}"
+    );
+
+    // plan and apply validate the whole repository first: nothing is sent.
+    let before = tenant_meters(s.state.path(), "sandbox");
+    for args in [
+        &["plan", "--env", "sandbox"][..],
+        &["apply", "--env", "sandbox", "--yes"],
+    ] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(args));
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("MC0121")
+                && stderr
+                    .contains("definition(s) of the repository are not valid; nothing was changed"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(tenant_meters(s.state.path(), "sandbox"), before);
+}

@@ -406,6 +406,9 @@ fn planned(
 
 pub(super) fn plan(args: PlanArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
+    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+        return Ok(Outcome::Findings);
+    }
     let p = planned(&args.env, &config, &args.net, &out)?;
     if let Some(path) = &args.output {
         let mut text = serde_json::to_string_pretty(&p.plan)?;
@@ -506,20 +509,15 @@ fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Validates the repository files of every pending create/update like `meterctl validate`
-/// (meterctl.yaml's settings apply); prints the findings and returns false when any is invalid.
-fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result<bool> {
-    let files: Vec<std::path::PathBuf> = plan
-        .actions
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.action,
-                plan_mod::Action::Create | plan_mod::Action::Update
-            )
-        })
-        .filter_map(|a| a.file.as_ref().map(std::path::PathBuf::from))
-        .collect();
+/// Validates every definition of the repository like `meterctl validate` with no paths
+/// (meterctl.yaml's settings apply, cross-file rules included), before anything else; prints the
+/// findings and returns false when any file is invalid.
+fn validate_repository(config: &Config, quiet: bool) -> anyhow::Result<bool> {
+    let meters = config.meters_dir();
+    if !meters.exists() {
+        return Ok(true);
+    }
+    let files = crate::load::discover(&[meters])?;
     let options = super::validate::options_from(Some(config), &Default::default())?;
     let reports = crate::validate::Validator::new(options)?.check_paths(&files);
     if reports.iter().all(|r| r.is_valid()) {
@@ -538,7 +536,7 @@ fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result
         &mut std::io::stderr().lock(),
     )?;
     eprint_line(&format!(
-        "error: {} definition(s) to apply are not valid; nothing was changed (fix them, or --no-validate sends them anyway)",
+        "error: {} definition(s) of the repository are not valid; nothing was changed (fix them, or --no-validate goes on anyway)",
         invalid.len()
     ));
     Ok(false)
@@ -595,6 +593,9 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             Outcome::Findings
         });
     }
+    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+        return Ok(Outcome::Findings);
+    }
     let p = planned(&args.env, &config, &args.net, &out)?;
     if let Some(path) = &args.plan {
         let text = std::fs::read_to_string(path)
@@ -620,9 +621,6 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         if !out.quiet {
             println("dry run: nothing was changed")?;
         }
-        return Ok(Outcome::Findings);
-    }
-    if !args.no_validate && !validate_pending(&config, &p.plan, out.quiet)? {
         return Ok(Outcome::Findings);
     }
     let n = p.plan.count(plan_mod::Action::Create) + p.plan.count(plan_mod::Action::Update);

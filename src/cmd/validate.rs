@@ -37,7 +37,14 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
             (p, _) => p.to_vec(),
         };
         let files = load::discover(&paths)?;
-        validator.check_paths(&files)
+        // Given files of a repository: the cross-file rules also see its other meters.
+        let others = match (&args.paths[..], &config) {
+            ([_, ..], Some(c)) => {
+                crate::validate::others::for_files(&c.root, &c.meters_dir(), &files)
+            }
+            _ => Vec::new(),
+        };
+        validator.check_paths_among(&files, &others)
     };
     let summary = Summary::of(&reports);
 

@@ -8,6 +8,7 @@
 //! `globalId`/`name`) run afterwards on the small identity records kept per file, so memory does
 //! not grow with the number of files. Nothing here prints.
 
+pub mod others;
 pub mod rules;
 pub mod schema;
 
@@ -169,8 +170,18 @@ impl Validator {
 
     /// Validates files (in parallel) and then the repository-wide rules across them.
     pub fn check_paths(&self, paths: &[PathBuf]) -> Vec<FileReport> {
+        self.check_paths_among(paths, &[])
+    }
+
+    /// Validates files, with the repository-wide rules checked also against the identities of
+    /// repository files that were not given ([`others::others`]); only given files are reported.
+    pub fn check_paths_among(
+        &self,
+        paths: &[PathBuf],
+        others: &[others::Other],
+    ) -> Vec<FileReport> {
         let mut reports: Vec<FileReport> = paths.par_iter().map(|p| self.check_path(p)).collect();
-        self.check_repository(&mut reports);
+        self.check_repository(&mut reports, others);
         reports
     }
 
@@ -277,24 +288,31 @@ impl Validator {
     }
 
     /// Repository-wide rules: `globalId` and `name` unique across files.
-    fn check_repository(&self, reports: &mut [FileReport]) {
+    fn check_repository(&self, reports: &mut [FileReport], others: &[others::Other]) {
         type Key = fn(&Identity) -> Option<&String>;
-        let checks: [(&Rule, Key, &str, &str); 2] = [
+        type OtherKey = fn(&others::Other) -> Option<&String>;
+        let checks: [(&Rule, Key, OtherKey, &str, &str); 2] = [
             (
                 &rules::DUPLICATE_GLOBAL_ID,
                 |i| i.global_id.as_ref(),
+                |o| o.global_id.as_ref(),
                 "/globalId",
                 "globalId",
             ),
             (
                 &rules::DUPLICATE_METER_NAME,
                 |i| i.name.as_ref(),
+                |o| o.name.as_ref(),
                 "/name",
                 "name",
             ),
         ];
-        for (rule, key, pointer, label) in checks {
-            let mut first: HashMap<&String, usize> = HashMap::new();
+        for (rule, key, other_key, pointer, label) in checks {
+            // Files not given come first: a given file that repeats one of them is reported.
+            let mut first: HashMap<&String, &Path> = others
+                .iter()
+                .filter_map(|o| other_key(o).map(|k| (k, o.path.as_path())))
+                .collect();
             let mut found: Vec<(usize, String)> = Vec::new();
             for (i, r) in reports.iter().enumerate() {
                 if let Some(k) = key(&r.identity) {
@@ -303,11 +321,11 @@ impl Validator {
                             i,
                             format!(
                                 "{label} {k:?} is also used by {}; every meter in a repository needs its own {label}",
-                                crate::fsutil::display(&reports[j].path)
+                                crate::fsutil::display(j)
                             ),
                         )),
                         None => {
-                            first.insert(k, i);
+                            first.insert(k, &r.path);
                         }
                     }
                 }

@@ -177,29 +177,39 @@ pub fn import_body(definition: &Value) -> Vec<u8> {
     body
 }
 
-/// How far apart (tenant clock) `createdAt` and `updatedAt` may be in the answer to an import
-/// that created its meter: Zuora stamps both in one request, so they are equal or nearly so.
-pub const SAME_REQUEST_MS: i64 = 1_000;
+/// Slack added to an import call's own duration when judging its answer: the tenant's clock may
+/// stamp a request a little before or after this machine sends or receives it.
+pub const SAME_CALL_MS: i64 = 1_000;
 
 /// How far the tenant's clock may be behind or ahead of this machine's, for the fallback rule.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
-/// When the answer to a `create` import proves the meter existed before this import, the time
-/// it existed since (the answer's `createdAt`, as Zuora wrote it).
+/// When an import call happened, on this machine's clock.
+#[derive(Debug, Clone, Copy)]
+pub struct CallTime {
+    /// The run's start (epoch milliseconds, this machine's clock).
+    pub run_start_ms: i64,
+    /// How long the import call took, retries included (milliseconds, this machine's clock).
+    pub call_ms: i64,
+}
+
+/// When the answer to a `create` import proves the meter existed before the import call, the
+/// time it existed since (the answer's `createdAt`, as Zuora wrote it).
 ///
-/// The rule reads the tenant's own clock, so the tenant's and this machine's clocks need not
-/// agree: an import that created the meter stamps `createdAt` and `updatedAt` in the same request,
-/// while one that updated an existing meter keeps its `createdAt`, so `updatedAt` later than
-/// `createdAt` by more than [`SAME_REQUEST_MS`] proves an older meter. Only when the answer has
-/// no usable `updatedAt` is `createdAt` compared with this run's start (`run_start_ms`, this
-/// machine's clock), allowing [`CLOCK_SKEW_MS`] of skew.
-pub fn existed_before(data: &Value, run_start_ms: i64) -> Option<String> {
+/// Zuora keeps `createdAt` across re-imports of a globalId and sets `updatedAt` to the time of the
+/// import, both on the tenant's clock. So the meter existed before this call when `createdAt` is
+/// earlier than `updatedAt` minus the call's duration (measured here, retries included: a first
+/// attempt that created the meter before its answer was lost is part of the call) minus
+/// [`SAME_CALL_MS`]. Only durations cross between the clocks, never times, so a tenant clock that
+/// is off from this machine's does not matter. Only when the answer has no usable `updatedAt` is
+/// `createdAt` compared with the run's start, allowing [`CLOCK_SKEW_MS`] of skew.
+pub fn existed_before(data: &Value, at: CallTime) -> Option<String> {
     use crate::sandbox::clock::parse_time;
     let created_text = data["createdAt"].as_str()?;
     let created = parse_time(created_text)?;
     let older = match data["updatedAt"].as_str().and_then(parse_time) {
-        Some(updated) => updated - created > SAME_REQUEST_MS,
-        None => created < run_start_ms - CLOCK_SKEW_MS,
+        Some(updated) => created < updated - at.call_ms - SAME_CALL_MS,
+        None => created < at.run_start_ms - CLOCK_SKEW_MS,
     };
     older.then(|| created_text.to_string())
 }
@@ -222,10 +232,10 @@ fn overwrite(
     global_id: &str,
     id: &str,
     data: &Value,
-    run_start: i64,
+    at: CallTime,
     earlier: &std::collections::BTreeSet<String>,
 ) -> Option<Overwrite> {
-    let since = existed_before(data, run_start);
+    let since = existed_before(data, at);
     if let Some((other, _)) = lock
         .env(env)
         .into_iter()
@@ -394,6 +404,7 @@ pub fn apply(
         if a.action == Action::Create {
             inflight.start(&a.global_id);
         }
+        let sent = std::time::Instant::now();
         let answer = writer.import(&file, &body, &a.global_id);
         if let Err(e) = &answer {
             if e.is_auth() {
@@ -416,7 +427,13 @@ pub fn apply(
                     meter_id(&data).ok_or_else(|| "Zuora's answer has no meter id".to_string())?;
                 let mut l = lock.lock().unwrap_or_else(|p| p.into_inner());
                 let overwrote = (a.action == Action::Create)
-                    .then(|| overwrite(&l, &env, &a.global_id, &id, &data, run_start, &earlier))
+                    .then(|| {
+                        let at = CallTime {
+                            run_start_ms: run_start,
+                            call_ms: sent.elapsed().as_millis() as i64,
+                        };
+                        overwrite(&l, &env, &a.global_id, &id, &data, at, &earlier)
+                    })
                     .flatten();
                 l.set(
                     &env,
@@ -550,22 +567,30 @@ mod tests {
     #[test]
     fn existed_before_reads_the_tenants_clock() {
         let start = crate::sandbox::clock::parse_time("2026-11-26T12:00:00Z").unwrap();
+        let at = |call_ms| CallTime {
+            run_start_ms: start,
+            call_ms,
+        };
         // Created by this import: both stamps from one request (even on a clock far from ours).
         let fresh = json!({"createdAt": "2030-01-01T00:00:00.000+0000", "updatedAt": "2030-01-01T00:00:00.400+0000"});
-        assert_eq!(existed_before(&fresh, start), None);
+        assert_eq!(existed_before(&fresh, at(50)), None);
         let skewed = json!({"createdAt": "2020-01-01T00:00:00.000+0000", "updatedAt": "2020-01-01T00:00:00.000+0000"});
-        assert_eq!(existed_before(&skewed, start), None);
+        assert_eq!(existed_before(&skewed, at(50)), None);
         // Updated by this import: createdAt kept.
         let old = json!({"createdAt": "2026-11-20T08:00:00.000+0000", "updatedAt": "2026-11-26T12:00:01.000+0000"});
         assert_eq!(
-            existed_before(&old, start).as_deref(),
+            existed_before(&old, at(50)).as_deref(),
             Some("2026-11-20T08:00:00.000+0000")
         );
+        // Created by a first attempt of this call whose answer was lost, 20 s of retries ago.
+        let retried = json!({"createdAt": "2026-11-26T12:00:00.000+0000", "updatedAt": "2026-11-26T12:00:20.000+0000"});
+        assert_eq!(existed_before(&retried, at(20_500)), None);
+        assert!(existed_before(&retried, at(500)).is_some());
         // No updatedAt: createdAt against the run's start, with room for skew.
         let a = json!({"createdAt": "2026-11-26T11:58:00Z"});
-        assert_eq!(existed_before(&a, start), None);
+        assert_eq!(existed_before(&a, at(50)), None);
         let b = json!({"createdAt": "2026-11-26T11:00:00Z"});
-        assert!(existed_before(&b, start).is_some());
-        assert_eq!(existed_before(&json!({"id": 5}), start), None);
+        assert!(existed_before(&b, at(50)).is_some());
+        assert_eq!(existed_before(&json!({"id": 5}), at(50)), None);
     }
 }

@@ -7,7 +7,10 @@
 //! import one call with its `globalId` (idempotent: a repeat updates, never duplicates). After
 //! each success the lock records the tenant's meter id and the digest, atomically, so an apply
 //! that is interrupted resumes from where it stopped. One meter failing does not stop the others
-//! unless `fail_fast`.
+//! unless `fail_fast`. A `create` cannot know whether the tenant already holds its globalId
+//! (Zuora has no lookup by globalId), so its answer is read afterwards ([`existed_before`]) and an
+//! overwrite of an untracked meter is reported ([`Outcome::overwrote`]); refused credentials stop
+//! the run with one error.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@
 //! environment's tenant meter ids. [`values`] renders `${{ values.X }}` / `${{ env.X }}`
 //! placeholders and puts them back; [`plan`] compares; [`apply`] imports; [`pull`] exports into
 //! the repository; [`live`] reads a tenant's meters in repository form for `diff env:E`. Talking to a tenant goes through [`remote`], whose read-only [`remote::Reader`]
-//! cannot write: a dry run never builds a [`remote::Writer`].
+//! cannot write: a dry run never builds a [`remote::Writer`]. [`guard`] keeps two writing
+//! commands from running on one repository at once.
 
 pub mod apply;
 pub mod guard;

@@ -28,11 +28,11 @@ pub struct Cli {
         global = true,
         env = "METERCTL_QUIET",
         conflicts_with = "verbose"
-    , value_parser = clap::builder::FalseyValueParser::new())]
+    , value_parser = env_bool("METERCTL_QUIET"))]
     pub quiet: bool,
 
     /// Print more detail.
-    #[arg(short, long, global = true, env = "METERCTL_VERBOSE", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(short, long, global = true, env = "METERCTL_VERBOSE", value_parser = env_bool("METERCTL_VERBOSE"))]
     pub verbose: bool,
 
     /// Use this configuration file instead of the nearest meterctl.yaml above the current folder.
@@ -180,6 +180,15 @@ pub struct NetArgs {
     pub max_rpm: Option<u32>,
 }
 
+/// The repository lock of the commands that write (`apply`, `pull`, `track`).
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How long to wait while another meterctl works on the same repository (it holds
+    /// `.meterctl/lock`); 0 fails at once, naming the holder.
+    #[arg(long, env = "METERCTL_LOCK_TIMEOUT", value_name = "DURATION", default_value = "0s", value_parser = parse_lock_timeout)]
+    pub lock_timeout: Duration,
+}
+
 /// Flags of `meterctl init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -202,6 +211,9 @@ pub struct TrackArgs {
     /// Record it without checking that the meter exists.
     #[arg(long)]
     pub no_check: bool,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -228,6 +240,9 @@ pub struct PullArgs {
     pub env: String,
     /// Only these meters (default: every meter tracked in the environment).
     pub global_ids: Vec<String>,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -257,6 +272,9 @@ pub struct PlanArgs {
     /// Also save the plan (JSON, with fingerprints of the remote definitions) for `apply`.
     #[arg(short, long, value_name = "PLAN.json")]
     pub output: Option<PathBuf>,
+    /// Plan even when the repository does not validate (as `meterctl validate`).
+    #[arg(long)]
+    pub no_validate: bool,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -273,20 +291,27 @@ pub struct ApplyArgs {
     #[arg(value_name = "PLAN.json", conflicts_with = "restore")]
     pub plan: Option<PathBuf>,
     /// Do not ask (needed without a terminal, and always for a protected environment).
-    #[arg(short, long, env = "METERCTL_YES", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(short, long, env = "METERCTL_YES", value_parser = env_bool("METERCTL_YES"))]
     pub yes: bool,
     /// Show the plan and stop; no client that can write is even built.
-    #[arg(long, env = "METERCTL_DRY_RUN", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_DRY_RUN", value_parser = env_bool("METERCTL_DRY_RUN"))]
     pub dry_run: bool,
     /// Stop starting imports after the first failure.
-    #[arg(long, env = "METERCTL_FAIL_FAST", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_FAIL_FAST", value_parser = env_bool("METERCTL_FAIL_FAST"))]
     pub fail_fast: bool,
+    /// On a protected environment, also import meters that meterctl.lock does not track there
+    /// (they overwrite, without a backup, any tenant meter that already has their globalId).
+    #[arg(long)]
+    pub allow_untracked: bool,
     /// Send definitions even when local validation (as `meterctl validate`) finds errors.
     #[arg(long)]
     pub no_validate: bool,
     /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
     #[arg(long, value_name = "FOLDER")]
     pub restore: Option<PathBuf>,
+    /// The repository lock.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -327,11 +352,11 @@ pub struct ValidateArgs {
     pub schema: Vec<PathBuf>,
 
     /// Unknown top-level and task fields, and unknown metadata keys, are errors, not warnings.
-    #[arg(long, env = "METERCTL_STRICT", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_STRICT", value_parser = env_bool("METERCTL_STRICT"))]
     pub strict: bool,
 
     /// Exit 1 when there are warnings, too.
-    #[arg(long, env = "METERCTL_DENY_WARNINGS", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_DENY_WARNINGS", value_parser = env_bool("METERCTL_DENY_WARNINGS"))]
     pub deny_warnings: bool,
 
     /// Turn a rule off (repeatable; code or name).
@@ -387,14 +412,14 @@ pub struct DiffArgs {
     pub format: DiffFormat,
 
     /// One line per meter with counts of added, removed and changed values (text only).
-    #[arg(long, env = "METERCTL_DIFF_STAT", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_DIFF_STAT", value_parser = env_bool("METERCTL_DIFF_STAT"))]
     pub stat: bool,
 
     /// Also compare layout and volatile fields: `versions[].metadata` (positions), task
     /// `uniqueName` and `internalName`, task and predecessor ids, a numeric
     /// `typeDefinition.schemaId`, schema name suffixes, `id`, `uniqueUploadUrl`, `createdAt`,
     /// `updatedAt`, run statuses.
-    #[arg(long, env = "METERCTL_INCLUDE_VOLATILE", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_INCLUDE_VOLATILE", value_parser = env_bool("METERCTL_INCLUDE_VOLATILE"))]
     pub include_volatile: bool,
 
     /// Do not compare values whose JSON Pointer matches this glob (repeatable). `*` matches
@@ -423,7 +448,7 @@ pub struct FmtArgs {
     pub paths: Vec<PathBuf>,
 
     /// Change nothing; list the files that are not in canonical form and exit 1 if there are any.
-    #[arg(long, env = "METERCTL_CHECK", value_parser = clap::builder::FalseyValueParser::new())]
+    #[arg(long, env = "METERCTL_CHECK", value_parser = env_bool("METERCTL_CHECK"))]
     pub check: bool,
 
     /// Change nothing; show a unified diff of what formatting would change (exit 1 if anything
@@ -454,6 +479,31 @@ pub struct ConvertArgs {
     /// Write here instead of stdout (atomically; `-` is stdout).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+}
+
+/// The value parser of a boolean flag that an environment variable can also set: exactly `1`,
+/// `0`, `true`, `false`, `yes` or `no` (any case). Anything else is an error naming the variable
+/// (clap reports it as a usage error: exit 2), so `METERCTL_YES=banana` never means yes. An
+/// empty value is unset.
+pub fn env_bool(var: &'static str) -> impl Fn(&str) -> Result<bool, String> + Clone + Send + Sync {
+    move |s: &str| {
+        match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        // Empty is unset (a CI template's `METERCTL_YES: ${{ inputs.yes }}` with no input).
+        "" | "0" | "false" | "no" => Ok(false),
+        _ => Err(format!(
+            "expected 1, 0, true, false, yes or no (case-insensitive); check the environment variable {var}"
+        )),
+    }
+    }
+}
+
+/// `--lock-timeout`: a duration, or a bare `0`.
+fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
+    if s.trim() == "0" {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
 }
 
 /// Parses a duration written with a unit (`500ms`, `30s`, `2m`, `1h`).

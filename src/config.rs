@@ -205,6 +205,17 @@ impl Config {
                 });
             }
         }
+        if let Some(m) = &config.meters {
+            if let Some(why) = outside_repository(m) {
+                return Err(ConfigError::Invalid {
+                    path: shown,
+                    message: format!(
+                        "meters: {:?} {why}; the meters folder must be inside the repository (a path relative to {FILE_NAME}, like meters/), since pull writes into it",
+                        m.to_string_lossy()
+                    ),
+                });
+            }
+        }
         for (name, env) in &config.environments {
             let bad = |message: String| ConfigError::Invalid {
                 path: shown.clone(),
@@ -225,6 +236,12 @@ impl Config {
                         name.to_ascii_uppercase().replace('-', "_")
                     )));
                 }
+            }
+            if env.client_id_env == env.client_secret_env {
+                return Err(bad(format!(
+                    "client_id_env and client_secret_env both name {}: the client id and the client secret are two variables",
+                    env.client_id_env
+                )));
             }
             if let Err(e) = crate::zuora::check_base_url(&env.url) {
                 return Err(bad(format!("url: {e}")));
@@ -278,6 +295,25 @@ impl Config {
             self.root.join(p)
         }
     }
+}
+
+/// Why a `meters:` path leaves the folder of meterctl.yaml (`None` when it stays inside): it is
+/// absolute, or its `..` climb above the repository (judged on the text, as written).
+fn outside_repository(p: &Path) -> Option<&'static str> {
+    use std::path::Component;
+    let mut depth = 0usize;
+    for c in p.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Some("is absolute"),
+            Component::ParentDir => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return Some("climbs out of the repository"),
+            },
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+        }
+    }
+    None
 }
 
 /// `target` relative to `base` when it lies under it (`../` otherwise, as far as needed).
@@ -384,6 +420,36 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("environments.production: url:"));
+    }
+
+    #[test]
+    fn meters_stay_inside_and_the_two_variables_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        for (meters, ok) in [
+            ("meters/", true),
+            ("a/../meters", true),
+            ("./x", true),
+            ("../other", false),
+            ("a/../../x", false),
+            ("/etc", false),
+        ] {
+            std::fs::write(&p, format!("version: 1\nmeters: {meters}\n")).unwrap();
+            let r = Config::load(&p);
+            assert_eq!(r.is_ok(), ok, "{meters}: {r:?}");
+            if let Err(e) = r {
+                assert!(
+                    e.to_string().contains("must be inside the repository"),
+                    "{e}"
+                );
+            }
+        }
+        std::fs::write(&p, "version: 1\nenvironments:\n  s:\n    url: https://rest.zuora.com\n    client_id_env: ZUORA_X\n    client_secret_env: ZUORA_X\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("environments.s: client_id_env and client_secret_env both name ZUORA_X"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -249,9 +249,25 @@ fn readme_story_import_track_pull_plan_apply_edit() {
     assert!(stdout.contains("dry run: nothing was changed"));
     assert!(tenant_meters(s.state.path(), "production").is_empty());
 
-    let (code, stdout, stderr) =
+    // Nothing is tracked in production yet: a protected environment needs --allow-untracked
+    // (Zuora cannot be asked whether meters with these globalIds exist already).
+    let (code, _, stderr) =
         out(cmd(&s.repo, &s.server).args(["apply", "--env", "production", "--yes"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("is protected and 6 meter(s) to create are not tracked in meterctl.lock (mtr-active-seats, "),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "production").is_empty());
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "production",
+        "--yes",
+        "--allow-untracked",
+    ]));
     assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("6 of them untracked"), "{stderr}");
     assert!(
         stdout.ends_with("6 created, 0 updated, 0 unchanged, 0 failed\n"),
         "{stdout}"
@@ -406,7 +422,14 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     for (signal, at) in [("-INT", 40), ("-KILL", 100)] {
         let mut child = std_cmd(&s.repo, &s.server)
             .env("METERCTL_MAX_ATTEMPTS", "10")
-            .args(["apply", "--env", "production", "--yes", "-q"])
+            .args([
+                "apply",
+                "--env",
+                "production",
+                "--yes",
+                "--allow-untracked",
+                "-q",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -448,7 +471,7 @@ fn apply_of_200_meters_with_faults_survives_a_kill_and_never_duplicates() {
     // Rerun: completes; the tenant holds exactly 200 meters, no duplicates.
     let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
         .env("METERCTL_MAX_ATTEMPTS", "10")
-        .args(["apply", "--env", "production", "--yes"]));
+        .args(["apply", "--env", "production", "--yes", "--allow-untracked"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
         stdout.contains(" failed\n") && stdout.ends_with(", 0 failed\n"),
@@ -943,7 +966,10 @@ fn diff_env_sides_show_real_edits_only_never_values_or_secrets() {
     };
     let (code, _, stderr) = run(&["apply", "--env", "sandbox", "--yes"], Some(SBX_TOKEN));
     assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = run(&["apply", "--env", "production", "--yes"], Some(PROD_TOKEN));
+    let (code, _, stderr) = run(
+        &["apply", "--env", "production", "--yes", "--allow-untracked"],
+        Some(PROD_TOKEN),
+    );
     assert_eq!(code, 0, "{stderr}");
     let prod = tenant_meters(s.state.path(), "production");
     let stored = prod
@@ -1135,4 +1161,581 @@ fn diff_env_sides_explain_what_is_missing() {
         stderr.contains("env:sandbox: cannot export meter ") && stderr.contains(" from sandbox: "),
         "{stderr}"
     );
+}
+
+/// Issue 13, item 4: a boolean environment variable is exactly 1/0/true/false/yes/no.
+#[test]
+fn loose_yes_values_are_refused() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/api-calls.yaml",
+        s.repo.path().join("meters/api-calls.yaml"),
+    )
+    .unwrap();
+    for bad in ["banana", "on", "y"] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+            .env("METERCTL_YES", bad)
+            .args(["apply", "--env", "sandbox"]));
+        assert_eq!(code, 2, "{bad}: {stderr}");
+        assert!(stderr.contains("METERCTL_YES"), "{stderr}");
+        assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    }
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_STRICT", "maybe")
+        .args(["validate", "meters"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("METERCTL_STRICT"), "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_YES", "No")
+        .args(["apply", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("without --yes"), "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server)
+        .env("METERCTL_YES", "YES")
+        .args(["apply", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+}
+
+/// Issue 13, item 5: backups hold tenant secrets: 0600 files in 0700 folders.
+#[cfg(unix)]
+#[test]
+fn backups_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = setup(0.0, 0, &example_config_values(""));
+    let file = s.repo.path().join("meters/sms-messages.yaml");
+    fs::copy("examples/meters/sms-messages.yaml", &file).unwrap();
+    let apply = || out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(apply().0, 0);
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(
+        &file,
+        text.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = apply();
+    assert_eq!(code, 0, "{stderr}");
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let backups = s.repo.path().join(".meterctl/backups");
+    let env = backups.join("sandbox");
+    let stamp = fs::read_dir(&env).unwrap().next().unwrap().unwrap().path();
+    for dir in [&backups, &env, &stamp] {
+        assert_eq!(mode(dir), 0o700, "{}", dir.display());
+    }
+    let backup = stamp.join("mtr-sms-messages.json");
+    assert_eq!(mode(&backup), 0o600);
+}
+
+/// Waits (up to 20 s) until `cond` holds.
+fn wait_until(mut cond: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Issue 13, item 3: one writing command at a time per repository; a second fails at once,
+/// naming the holder, or waits with --lock-timeout; a dead holder's lock is reclaimed; Ctrl-C
+/// releases it.
+#[test]
+fn two_applies_at_once_never_both_run() {
+    let s = setup(0.0, 150, &example_config_values(""));
+    for f in examples() {
+        fs::copy(
+            &f,
+            s.repo.path().join("meters").join(f.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let lock_file = s.repo.path().join(".meterctl/lock");
+    let first = std_cmd(&s.repo, &s.server)
+        .args(["apply", "--env", "sandbox", "--yes", "--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(|| lock_file.exists());
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "another meterctl is working on this repository (apply, pid {} on host {}",
+            first.id(),
+            meterctl::promote::guard::hostname()
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args([
+        "track",
+        "--env",
+        "sandbox",
+        "--no-check",
+        "mtr-api-calls",
+        "1",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    // Waiting: the second run starts once the first is done, and finds nothing to do.
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args([
+        "apply",
+        "--env",
+        "sandbox",
+        "--yes",
+        "--lock-timeout",
+        "1m",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+    let mut first = first;
+    assert!(first.wait().unwrap().success());
+    assert!(!lock_file.exists());
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 6);
+
+    // A lock left by a process that is gone is reclaimed with a warning.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    fs::write(
+        &lock_file,
+        format!(
+            "{{\"pid\": {}, \"host\": \"{}\", \"command\": \"apply\", \"since\": \"2026-01-01T00:00:00.000+0000\"}}",
+            gone.id(),
+            meterctl::promote::guard::hostname()
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: reclaimed the repository lock of a meterctl that is gone (apply, pid"
+        ),
+        "{stderr}"
+    );
+    assert!(!lock_file.exists());
+
+    // Ctrl-C releases the lock (the process still dies of the signal).
+    let text = fs::read_to_string(s.repo.path().join("meters/sms-messages.yaml")).unwrap();
+    fs::write(
+        s.repo.path().join("meters/sms-messages.yaml"),
+        text.replacen("        value: '1'", "        value: '2'", 1),
+    )
+    .unwrap();
+    let child = std_cmd(&s.repo, &s.server)
+        .args(["apply", "--env", "sandbox", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(|| lock_file.exists());
+    // The handler is installed right after the lock is taken.
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut child = child;
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(!lock_file.exists());
+}
+
+/// Issue 13, item 1: a lost meterctl.lock. The import upserts by globalId, so the next apply
+/// overwrites the tenant's meter: plan says so beforehand, apply reports it as an error (exit 1)
+/// and still records the meter.
+#[test]
+fn a_lost_lock_file_overwrite_is_announced_and_reported() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    let file = s.repo.path().join("meters/sms-messages.yaml");
+    fs::copy("examples/meters/sms-messages.yaml", &file).unwrap();
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.ends_with("1 created, 0 updated, 0 unchanged, 0 failed\n"));
+    let lock = fs::read_to_string(&lock_path).unwrap();
+    // The meter must be older than one request (the rule reads the tenant's clock).
+    std::thread::sleep(Duration::from_millis(1_200));
+    fs::remove_file(&lock_path).unwrap();
+
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("+ create (untracked) SMS Messages (mtr-sms-messages)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "1 meter(s) to create are not tracked in meterctl.lock: Zuora cannot be asked"
+        ),
+        "{stdout}"
+    );
+    let (_, json, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    let plan: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan["actions"][0]["untracked"], true);
+    let (_, md, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "markdown"]));
+    assert!(md.contains("| create (untracked) | SMS Messages |"), "{md}");
+    assert!(
+        md.contains("**Warning:** 1 meter(s) to create are not tracked"),
+        "{md}"
+    );
+
+    let (code, stdout, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: mtr-sms-messages: overwrote meter 101, which existed since 20")
+            && stderr
+                .contains("and was not tracked; its previous definition could not be backed up"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.ends_with(
+            "1 created, 0 updated, 0 unchanged, 0 failed, 1 overwrote an untracked meter\n"
+        ),
+        "{stdout}"
+    );
+    // Recorded all the same, and no duplicate in the tenant.
+    assert_eq!(fs::read_to_string(&lock_path).unwrap(), lock);
+    assert_eq!(tenant_meters(s.state.path(), "sandbox").len(), 1);
+
+    // Two globalIds for one tenant meter: the second import is reported too.
+    fs::write(
+        &lock_path,
+        lock.replace("\"mtr-sms-messages\"", "\"mtr-other\""),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("overwrote meter 101, which meterctl.lock tracks as mtr-other"),
+        "{stderr}"
+    );
+}
+
+/// Issue 13, item 1: an apply interrupted between an import and its lock entry leaves the
+/// globalId in flight; the next apply recognises its own earlier import (a note, not an error).
+#[test]
+fn a_resumed_create_is_not_taken_for_an_overwrite() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/sms-messages.yaml",
+        s.repo.path().join("meters/sms-messages.yaml"),
+    )
+    .unwrap();
+    assert_eq!(
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"])).0,
+        0
+    );
+    std::thread::sleep(Duration::from_millis(1_200));
+    // As if killed after the import was sent and before the lock was written.
+    fs::remove_file(s.repo.path().join("meterctl.lock")).unwrap();
+    fs::create_dir_all(s.repo.path().join(".meterctl/inflight")).unwrap();
+    fs::write(
+        s.repo.path().join(".meterctl/inflight/sandbox.json"),
+        "[\"mtr-sms-messages\"]",
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("note: mtr-sms-messages: meter 101 existed since"),
+        "{stderr}"
+    );
+    assert!(!s
+        .repo
+        .path()
+        .join(".meterctl/inflight/sandbox.json")
+        .exists());
+}
+
+/// Issue 13, item 2: a lock entry pointing at another tenant meter made plan compare the wrong
+/// meters and apply overwrite them. Now plan, apply and pull refuse, naming both meters, and
+/// write nothing; a rename (in the repository, or confirmed with `track`) is no mismatch.
+#[test]
+fn a_wrong_lock_entry_is_refused_everywhere() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    for name in ["sms-messages", "api-calls"] {
+        fs::copy(
+            format!("examples/meters/{name}.yaml"),
+            s.repo.path().join(format!("meters/{name}.yaml")),
+        )
+        .unwrap();
+    }
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    let good = fs::read_to_string(&lock_path).unwrap();
+    let lock: Value = serde_json::from_str(&good).unwrap();
+    let id = |g: &str| {
+        lock["environments"]["sandbox"][g]["meterId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (api, sms) = (id("mtr-api-calls"), id("mtr-sms-messages"));
+    // Edited by hand: the SMS entry points at the API meter (and forgets its name).
+    let mut bad = lock.clone();
+    bad["environments"]["sandbox"]["mtr-sms-messages"] =
+        serde_json::json!({"meterId": api.clone()});
+    fs::write(&lock_path, serde_json::to_string_pretty(&bad).unwrap()).unwrap();
+    let before = tenant_meters(s.state.path(), "sandbox");
+    let files = all_text(&s.repo.path().join("meters"));
+    let want = format!(
+        "meterctl.lock says mtr-sms-messages (\"SMS Messages\") is meter {api} in sandbox, but meter {api} there is \"API Calls\""
+    );
+    for args in [
+        &["plan", "--env", "sandbox"][..],
+        &["apply", "--env", "sandbox", "--yes"],
+        &["pull", "--env", "sandbox"],
+    ] {
+        let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(args));
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(&want), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("1 meterctl.lock entry of sandbox points at the wrong tenant meter"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(tenant_meters(s.state.path(), "sandbox"), before);
+    assert_eq!(all_text(&s.repo.path().join("meters")), files);
+
+    // Renamed in the repository since the last apply: the lock's name vouches for the meter.
+    fs::write(&lock_path, &good).unwrap();
+    let sms_file = s.repo.path().join("meters/sms-messages.yaml");
+    let text = fs::read_to_string(&sms_file).unwrap();
+    fs::write(
+        &sms_file,
+        text.replacen("name: SMS Messages", "name: Text Messages", 1),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "~ update    Text Messages (mtr-sms-messages, meter {sms})"
+        )),
+        "{stdout}"
+    );
+    // Renamed in the tenant: pull refuses until `track` confirms the meter.
+    fs::write(&sms_file, &text).unwrap();
+    let mut renamed = example_value("sms-messages", "sandbox");
+    renamed["name"] = "Texts".into();
+    let tmp = s.repo.path().join("renamed.json");
+    fs::write(&tmp, serde_json::to_string(&renamed).unwrap()).unwrap();
+    import_into_sandbox(&s, &tmp, &["--global-id", "mtr-sms-messages"]);
+    fs::remove_file(&tmp).unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "if meter {sms} was renamed, `meterctl track --env sandbox mtr-sms-messages {sms}` confirms it"
+        )),
+        "{stderr}"
+    );
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-sms-messages", &sms]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(fs::read_to_string(&sms_file)
+        .unwrap()
+        .contains("name: Texts"));
+}
+
+/// Issue 13, item 7: exit codes and wording.
+#[test]
+fn auth_failures_missing_meters_and_bad_ids_are_reported_once_and_plainly() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    for name in ["sms-messages", "api-calls", "active-seats"] {
+        fs::copy(
+            format!("examples/meters/{name}.yaml"),
+            s.repo.path().join(format!("meters/{name}.yaml")),
+        )
+        .unwrap();
+    }
+    // Refused credentials: one error, exit 2 (it was one error per meter, exit 1).
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("ZUORA_SANDBOX_CLIENT_SECRET", "wrong")
+        .args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.matches("error").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("the credentials for sandbox were refused, so apply stopped: 0 meter(s) were applied before"),
+        "{stderr}"
+    );
+    assert!(tenant_meters(s.state.path(), "sandbox").is_empty());
+    assert_eq!(
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"])).0,
+        0
+    );
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server)
+        .env("ZUORA_SANDBOX_CLIENT_SECRET", "wrong")
+        .args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert_eq!(stderr.matches("error").count(), 1, "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert!(!stdout.contains("refused"), "{stdout}");
+
+    // A tracked meter the tenant no longer has: plan warns (it was a silent `+ create`), pull
+    // says it failed (not "refused": that is for literal credentials).
+    let lock_path = s.repo.path().join("meterctl.lock");
+    let lock = fs::read_to_string(&lock_path).unwrap();
+    let mut l: Value = serde_json::from_str(&lock).unwrap();
+    l["environments"]["sandbox"]["mtr-api-calls"] = serde_json::json!({"meterId": "999"});
+    fs::write(&lock_path, serde_json::to_string_pretty(&l).unwrap()).unwrap();
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox"]));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("+ create    API Calls (mtr-api-calls)\n      warning: meterctl.lock tracks it as meter 999, which sandbox no longer has"),
+        "{stdout}"
+    );
+    let (_, json, _) =
+        out(cmd(&s.repo, &s.server).args(["plan", "--env", "sandbox", "--format", "json"]));
+    let plan: Value = serde_json::from_str(&json).unwrap();
+    let api = plan["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["global_id"] == "mtr-api-calls")
+        .unwrap();
+    assert!(api["warning"].as_str().unwrap().contains("meter 999"));
+    assert!(api.get("untracked").is_none());
+    let (code, stdout, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.ends_with("2 pulled (2 unchanged), 1 failed, 0 refused\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: mtr-api-calls: cannot export meter 999"),
+        "{stderr}"
+    );
+    fs::write(&lock_path, &lock).unwrap();
+
+    // track: the id must exist, and be a number even with --no-check.
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-new", "998"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("environment sandbox has no meter 998"),
+        "{stderr}"
+    );
+    for id in ["abc", "mtr-new", "", "12 3"] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server).args([
+            "track",
+            "--env",
+            "sandbox",
+            "--no-check",
+            "mtr-new",
+            id,
+        ]));
+        assert_eq!(code, 2, "{id}");
+        assert!(stderr.contains("is not a meter id"), "{stderr}");
+    }
+    assert_eq!(fs::read_to_string(&lock_path).unwrap(), lock);
+
+    // config check: the meters folder stays inside the repository; id and secret differ.
+    let config = s.repo.path().join("meterctl.yaml");
+    let good = fs::read_to_string(&config).unwrap();
+    fs::write(
+        &config,
+        good.replace("meters: meters/", "meters: ../elsewhere/"),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("must be inside the repository"), "{stderr}");
+    fs::write(
+        &config,
+        good.replace(
+            "client_secret_env: ZUORA_SANDBOX_CLIENT_SECRET",
+            "client_secret_env: ZUORA_SANDBOX_CLIENT_ID",
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("client_id_env and client_secret_env both name ZUORA_SANDBOX_CLIENT_ID"),
+        "{stderr}"
+    );
+}
+
+/// Issue 13, item 6: the cross-file rules see the whole repository: `validate FILE` inside a
+/// repository (the pre-commit hook) and `plan`/`apply`, which validate everything first.
+#[test]
+fn cross_file_rules_see_the_whole_repository() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    fs::copy(
+        "examples/meters/sms-messages.yaml",
+        s.repo.path().join("meters/sms-messages.yaml"),
+    )
+    .unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["apply", "--env", "sandbox", "--yes"]));
+    assert_eq!(code, 0, "{stderr}");
+    // A second file with another globalId but the same name, and one with the same globalId.
+    let text = fs::read_to_string("examples/meters/sms-messages.yaml").unwrap();
+    let same_name = text.replacen("globalId: mtr-sms-messages", "globalId: mtr-sms-2", 1);
+    assert_ne!(same_name, text);
+    fs::write(s.repo.path().join("meters/sms-2.yaml"), &same_name).unwrap();
+    let staged = s.repo.path().join("staged");
+    fs::create_dir(&staged).unwrap();
+    fs::write(
+        staged.join("copy.yaml"),
+        text.replacen("name: SMS Messages", "name: SMS copy", 1),
+    )
+    .unwrap();
+
+    // validate FILE: findings on the given file only, against every meter of the repository.
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).env_remove("METERCTL_STRICT").args([
+        "validate",
+        "meters/sms-2.yaml",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 1, "{stdout}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let codes: Vec<(&str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            f["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |d| (f["path"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        })
+        .filter(|(_, c)| c.starts_with("MC012"))
+        .collect();
+    assert_eq!(codes, [("meters/sms-2.yaml", "MC0121")], "{stdout}");
+    let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["validate", "staged/copy.yaml"]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("MC0120") && stdout.contains("is also used by meters/sms-messages.yaml"),
+        "{stdout}"
+    );
+
+    // plan and apply validate the whole repository first: nothing is sent.
+    let before = tenant_meters(s.state.path(), "sandbox");
+    for args in [
+        &["plan", "--env", "sandbox"][..],
+        &["apply", "--env", "sandbox", "--yes"],
+    ] {
+        let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(args));
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("MC0121")
+                && stderr
+                    .contains("definition(s) of the repository are not valid; nothing was changed"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(tenant_meters(s.state.path(), "sandbox"), before);
 }

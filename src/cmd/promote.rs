@@ -10,8 +10,8 @@ use anyhow::{bail, Context};
 
 use super::{eprint_line, print, println, Outcome, Output};
 use crate::cli::{
-    ApplyArgs, ConfigAction, DocFormat, InitArgs, NetArgs, PlanArgs, PlanFormat, PullArgs,
-    RenderArgs, TrackArgs,
+    ApplyArgs, ConfigAction, DocFormat, InitArgs, LockArgs, NetArgs, PlanArgs, PlanFormat,
+    PullArgs, RenderArgs, TrackArgs,
 };
 use crate::config::{self, Config};
 use crate::fsutil::{display, write_atomic};
@@ -42,6 +42,25 @@ pub(super) fn net(n: &NetArgs, out: &Output) -> Net {
             .max_rpm
             .map(|r| std::sync::Arc::new(crate::promote::remote::Limiter::per_minute(r))),
     }
+}
+
+/// Takes the repository lock for a writing command (warning when a dead holder's lock was
+/// reclaimed); it is released when the returned value is dropped, or on Ctrl-C.
+fn repo_lock(
+    config: &Config,
+    command: &str,
+    args: &LockArgs,
+    out: &Output,
+) -> anyhow::Result<promote::guard::RepoLock> {
+    let l = promote::guard::RepoLock::acquire(&config.root, command, args.lock_timeout)?;
+    l.remove_on_signal();
+    if let (Some(h), false) = (&l.reclaimed, out.quiet) {
+        eprint_line(&format!(
+            "warning: reclaimed the repository lock of a meterctl that is gone ({})",
+            h.describe()
+        ));
+    }
+    Ok(l)
 }
 
 // ----- init -----
@@ -205,6 +224,7 @@ pub(super) fn config(action: ConfigAction, out: Output) -> anyhow::Result<Outcom
 pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
+    let _guard = repo_lock(&config, "track", &args.lock, &out)?;
     let lock_path = config.lock_path();
     let mut lock = Lock::load(&lock_path)?;
     let gid = &args.global_id;
@@ -218,6 +238,14 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
             "{gid:?} is not a valid globalId: use 1 to 128 letters, digits, `.`, `_` or `-` (as in the meter file)"
         );
     }
+    // Zuora's meter ids are numbers; checked even with --no-check (a typo or a globalId in the
+    // wrong place would be recorded otherwise).
+    let id = &args.meter_id;
+    if id.is_empty() || id.len() > 19 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!(
+            "{id:?} is not a meter id: Zuora's meter ids are numbers (like 101), as `meter import` prints them or the UI shows them; nothing recorded"
+        );
+    }
     if let Some((other, _)) = lock
         .env(&args.env)
         .into_iter()
@@ -229,12 +257,12 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
             args.env
         );
     }
-    let digest = if args.no_check {
+    let digest_and_name = if args.no_check {
         None
     } else {
         let reader = Reader::connect(&args.env, env, &net(&args.net, &out))?;
         match reader.export(&args.meter_id) {
-            Ok(v) => Some(plan_mod::digest(&v)),
+            Ok(v) => Some((plan_mod::digest(&v), v["name"].as_str().map(str::to_string))),
             Err(e) if e.status() == Some(404) => {
                 eprint_line(&format!(
                     "error: environment {} has no meter {}; nothing recorded",
@@ -258,7 +286,8 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
         &args.global_id,
         Entry {
             meter_id: args.meter_id.clone(),
-            digest,
+            digest: digest_and_name.as_ref().map(|(d, _)| d.clone()),
+            name: digest_and_name.and_then(|(_, n)| n),
         },
     );
     lock.save(&lock_path)?;
@@ -306,6 +335,7 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     let meters = config.meters_dir();
+    let _guard = repo_lock(&config, "pull", &args.lock, &out)?;
     let repo = load_repo(&meters)?;
     let lock_path = config.lock_path();
     let mut lock = Lock::load(&lock_path)?;
@@ -336,18 +366,23 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
             eprint_line(&format!("note: {n}"));
         }
     }
-    for (gid, why) in &report.refused {
+    for (gid, why) in report.failed.iter().chain(&report.refused) {
         eprint_line(&format!("error: {gid}: {why}"));
     }
     if !out.quiet {
+        let failed = if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", report.failed.len())
+        };
         println(&format!(
-            "{} pulled ({} unchanged), {} refused",
+            "{} pulled ({} unchanged){failed}, {} refused",
             report.written.len(),
             report.unchanged,
             report.refused.len()
         ))?;
     }
-    Ok(if report.refused.is_empty() {
+    Ok(if report.refused.is_empty() && report.failed.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings
@@ -371,6 +406,9 @@ fn planned(
 
 pub(super) fn plan(args: PlanArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
+    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+        return Ok(Outcome::Findings);
+    }
     let p = planned(&args.env, &config, &args.net, &out)?;
     if let Some(path) = &args.output {
         let mut text = serde_json::to_string_pretty(&p.plan)?;
@@ -471,20 +509,15 @@ fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Validates the repository files of every pending create/update like `meterctl validate`
-/// (meterctl.yaml's settings apply); prints the findings and returns false when any is invalid.
-fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result<bool> {
-    let files: Vec<std::path::PathBuf> = plan
-        .actions
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.action,
-                plan_mod::Action::Create | plan_mod::Action::Update
-            )
-        })
-        .filter_map(|a| a.file.as_ref().map(std::path::PathBuf::from))
-        .collect();
+/// Validates every definition of the repository like `meterctl validate` with no paths
+/// (meterctl.yaml's settings apply, cross-file rules included), before anything else; prints the
+/// findings and returns false when any file is invalid.
+fn validate_repository(config: &Config, quiet: bool) -> anyhow::Result<bool> {
+    let meters = config.meters_dir();
+    if !meters.exists() {
+        return Ok(true);
+    }
+    let files = crate::load::discover(&[meters])?;
     let options = super::validate::options_from(Some(config), &Default::default())?;
     let reports = crate::validate::Validator::new(options)?.check_paths(&files);
     if reports.iter().all(|r| r.is_valid()) {
@@ -503,7 +536,7 @@ fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result
         &mut std::io::stderr().lock(),
     )?;
     eprint_line(&format!(
-        "error: {} definition(s) to apply are not valid; nothing was changed (fix them, or --no-validate sends them anyway)",
+        "error: {} definition(s) of the repository are not valid; nothing was changed (fix them, or --no-validate goes on anyway)",
         invalid.len()
     ));
     Ok(false)
@@ -512,6 +545,12 @@ fn validate_pending(config: &Config, plan: &Plan, quiet: bool) -> anyhow::Result
 pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
+    // A dry run writes nothing, so it needs no lock.
+    let _guard = if args.dry_run {
+        None
+    } else {
+        Some(repo_lock(&config, "apply", &args.lock, &out)?)
+    };
     let lock_path = config.lock_path();
     if let Some(folder) = &args.restore {
         let backup = apply_mod::read_backup(folder)?;
@@ -554,6 +593,9 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             Outcome::Findings
         });
     }
+    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+        return Ok(Outcome::Findings);
+    }
     let p = planned(&args.env, &config, &args.net, &out)?;
     if let Some(path) = &args.plan {
         let text = std::fs::read_to_string(path)
@@ -581,16 +623,42 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Findings);
     }
-    if !args.no_validate && !validate_pending(&config, &p.plan, out.quiet)? {
-        return Ok(Outcome::Findings);
-    }
     let n = p.plan.count(plan_mod::Action::Create) + p.plan.count(plan_mod::Action::Update);
+    let untracked = p.plan.untracked();
+    let untracked_note = if untracked > 0 {
+        format!(
+            ", {untracked} of them untracked (imported by globalId: a tenant meter that already has it is overwritten without a backup)"
+        )
+    } else {
+        String::new()
+    };
+    if untracked > 0 && args.yes && !out.quiet {
+        eprint_line(&format!(
+            "note: applying {n} change(s) to {}{untracked_note}",
+            args.env
+        ));
+    }
     confirm(
-        &format!("Apply {n} change(s) to {}?", args.env),
+        &format!("Apply {n} change(s) to {}{untracked_note}?", args.env),
         &args.env,
         env.protected,
         args.yes,
     )?;
+    // A protected environment is never asked: the flag is the consent.
+    if untracked > 0 && env.protected && !args.allow_untracked {
+        let gids: Vec<&str> = p
+            .plan
+            .actions
+            .iter()
+            .filter(|a| a.untracked && a.action == plan_mod::Action::Create)
+            .map(|a| a.global_id.as_str())
+            .collect();
+        bail!(
+            "environment {:?} is protected and {untracked} meter(s) to create are not tracked in meterctl.lock ({}): if the tenant already holds them (a lost or uncommitted meterctl.lock), importing overwrites them without a backup. Restore meterctl.lock from Git, record known meters with `meterctl track`, or pass --allow-untracked if they are new (nothing was changed)",
+            args.env,
+            gids.join(", ")
+        );
+    }
     let writer = Writer::connect(&args.env, env, &net(&args.net, &out))?;
     let o = apply_mod::apply(
         &p,
@@ -611,15 +679,22 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             display(b)
         ));
     }
-    for (gid, e) in &o.failed {
+    if !out.quiet {
+        for (gid, n) in &o.notes {
+            eprint_line(&format!("note: {gid}: {n}"));
+        }
+    }
+    for (gid, e) in o.failed.iter().chain(&o.overwrote) {
         eprint_line(&format!("error: {gid}: {e}"));
     }
     if !out.quiet {
         println(&o.summary())?;
     }
-    Ok(if o.failed.is_empty() && o.skipped == 0 {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
+    Ok(
+        if o.failed.is_empty() && o.skipped == 0 && o.overwrote.is_empty() {
+            Outcome::Clean
+        } else {
+            Outcome::Findings
+        },
+    )
 }

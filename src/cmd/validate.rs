@@ -25,6 +25,7 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
     let validator = Validator::new(options)?;
 
     let stdin = args.paths.iter().any(|p| p == Path::new("-"));
+    let mut others = Vec::new();
     let files = if stdin {
         if args.paths.len() > 1 {
             anyhow::bail!("`-` (stdin) cannot be combined with other paths");
@@ -36,7 +37,12 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
             ([], None) => vec![PathBuf::from(".")],
             (p, _) => p.to_vec(),
         };
-        load::discover(&paths)?
+        let files = load::discover(&paths)?;
+        // Given files of a repository: the cross-file rules also see its other meters.
+        if let ([_, ..], Some(c)) = (&args.paths[..], &config) {
+            others = crate::validate::others::for_files(&c.root, &c.meters_dir(), &files);
+        }
+        files
     };
 
     // Every output is opened before the first file is checked (a report path that cannot be
@@ -80,7 +86,7 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
             Err(d) => validator.failed_load(Path::new("-"), d),
         })?;
     } else {
-        validator.check_paths_each(&files, &mut each)?;
+        validator.check_paths_each_among(&files, &others, &mut each)?;
     }
     for (renderer, mut sink) in outputs {
         let path = sink.path();

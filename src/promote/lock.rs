@@ -1,8 +1,9 @@
 //! `meterctl.lock`: which tenant meter holds which repository meter, per environment.
 //!
 //! Tenant meter ids differ per tenant and Zuora has no REST call that lists meters, so the lock
-//! records, per environment and per `globalId`, the tenant's `meterId` and the digest of the
-//! definition last applied or pulled. It is tool-written and committed: JSON (so also valid
+//! records, per environment and per `globalId`, the tenant's `meterId`, and the digest and name
+//! of the definition last applied, pulled or tracked (the name tells a wrong entry from a renamed
+//! meter: [`super::identity_mismatch`]). It is tool-written and committed: JSON (so also valid
 //! YAML), keys sorted (`BTreeMap`), two-space indentation, one trailing newline, so the same
 //! content always gives the same bytes. Every save is atomic (temporary file + rename), so the
 //! file is valid at every moment, even when `apply` is killed between two meters.
@@ -25,6 +26,11 @@ pub struct Entry {
     /// Digest of the definition last applied or pulled (`sha256:...`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The meter's name in the tenant when last applied, pulled or tracked: a tenant meter of
+    /// this name is still the right one after a rename in the repository (or, once `track`
+    /// confirmed it, in the tenant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// The whole lock file.
@@ -122,6 +128,7 @@ mod tests {
             Entry {
                 meter_id: "2".into(),
                 digest: None,
+                name: None,
             },
         );
         a.set(
@@ -130,6 +137,7 @@ mod tests {
             Entry {
                 meter_id: "1".into(),
                 digest: Some("sha256:x".into()),
+                name: Some("A".into()),
             },
         );
         a.set(
@@ -138,6 +146,7 @@ mod tests {
             Entry {
                 meter_id: "7".into(),
                 digest: None,
+                name: None,
             },
         );
         a.save(&p).unwrap();

@@ -6,9 +6,11 @@
 //! environment's tenant meter ids. [`values`] renders `${{ values.X }}` / `${{ env.X }}`
 //! placeholders and puts them back; [`plan`] compares; [`apply`] imports; [`pull`] exports into
 //! the repository; [`live`] reads a tenant's meters in repository form for `diff env:E`. Talking to a tenant goes through [`remote`], whose read-only [`remote::Reader`]
-//! cannot write: a dry run never builds a [`remote::Writer`].
+//! cannot write: a dry run never builds a [`remote::Writer`]. [`guard`] keeps two writing
+//! commands from running on one repository at once.
 
 pub mod apply;
+pub mod guard;
 pub mod live;
 pub mod lock;
 pub mod plan;
@@ -168,6 +170,62 @@ pub fn render_all(
     Ok((out, masker))
 }
 
+/// Checks that a tenant export is the meter a lock entry says it is; `Some(why)` when the entry
+/// points at another meter (edited by hand, or ids shuffled by a tenant refresh).
+///
+/// The export's `globalId`, when the tenant returns one, must be `global_id` (and then decides).
+/// Without one, its `name` must be
+/// the repository meter's (`repo_name`, rendered for the environment) or the name the lock
+/// recorded when it was last applied, pulled or tracked (so a rename on one side is no mismatch).
+/// With neither name known there is nothing to compare.
+pub fn identity_mismatch(
+    env_name: &str,
+    global_id: &str,
+    repo_name: Option<&str>,
+    entry: &lock::Entry,
+    export: &Value,
+) -> Option<String> {
+    let id = &entry.meter_id;
+    let tenant_name = export["name"].as_str().unwrap_or("");
+    let tenant_gid = export["globalId"].as_str().filter(|g| !g.is_empty());
+    let wanted = repo_name.or(entry.name.as_deref());
+    let gid_differs = tenant_gid.is_some_and(|g| g != global_id);
+    // A globalId the tenant returns is decisive; names are compared only without one.
+    let name_differs = tenant_gid.is_none()
+        && wanted.is_some()
+        && repo_name != Some(tenant_name)
+        && entry.name.as_deref() != Some(tenant_name);
+    if !gid_differs && !name_differs {
+        return None;
+    }
+    Some(format!(
+        "meterctl.lock says {global_id}{} is meter {id} in {env_name}, but meter {id} there is {tenant_name:?}{}: the entry points at another meter (edited by hand, or the tenant was refreshed). Record the right meter with `meterctl track --env {env_name} {global_id} METER_ID`{}",
+        wanted.map(|n| format!(" ({n:?})")).unwrap_or_default(),
+        tenant_gid
+            .map(|g| format!(" (globalId {g})"))
+            .unwrap_or_default(),
+        if gid_differs {
+            String::new()
+        } else {
+            format!(
+                "; if meter {id} was renamed, `meterctl track --env {env_name} {global_id} {id}` confirms it"
+            )
+        }
+    ))
+}
+
+/// The error for lock entries that point at the wrong tenant meters ([`identity_mismatch`]).
+pub fn wrong_entries(env_name: &str, mismatches: &[String], consequence: &str) -> anyhow::Error {
+    let one = mismatches.len() == 1;
+    anyhow::anyhow!(
+        "{} meterctl.lock entr{} of {env_name} point{} at the wrong tenant meter; {consequence}:\n  {}",
+        mismatches.len(),
+        if one { "y" } else { "ies" },
+        if one { "s" } else { "" },
+        mismatches.join("\n  ")
+    )
+}
+
 /// A plan with what it was computed from (kept in memory for `apply`, never saved).
 pub struct Planned {
     /// The plan (secrets masked).
@@ -199,19 +257,27 @@ pub fn compute_plan(
         .collect();
     let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
     let mut remote: BTreeMap<String, Value> = BTreeMap::new();
-    let mut missing: Vec<String> = Vec::new();
+    let mut mismatches: Vec<String> = Vec::new();
     for ((i, id), result) in jobs.iter().zip(exports) {
         let gid = &repo[*i].global_id;
         match result {
             Ok(v) => {
+                let name = rendered[*i]["name"].as_str();
+                if let Some(why) = identity_mismatch(env_name, gid, name, &tracked[gid], &v) {
+                    mismatches.push(masker.mask(&why));
+                }
                 remote.insert(gid.clone(), v);
             }
-            Err(e) if e.status() == Some(404) => missing.push(gid.clone()),
+            // Tracked, but the tenant no longer has it: a create, with a warning.
+            Err(e) if e.status() == Some(404) => {}
             Err(e) => {
                 return Err(anyhow::anyhow!(masker.mask(&e.to_string()))
                     .context(format!("cannot export meter {id} ({gid}) from {env_name}")))
             }
         }
+    }
+    if !mismatches.is_empty() {
+        return Err(wrong_entries(env_name, &mismatches, "nothing was changed"));
     }
     let mut desired = BTreeMap::new();
     let mut actions = Vec::new();
@@ -229,6 +295,13 @@ pub fn compute_plan(
                 changes: Vec::new(),
                 remote_fingerprint: None,
                 desired_digest,
+                untracked: entry.is_none(),
+                warning: entry.map(|e| {
+                    format!(
+                        "meterctl.lock tracks it as meter {}, which {env_name} no longer has; apply imports it again (a new meter id), or `meterctl track` records the right one",
+                        e.meter_id
+                    )
+                }),
             },
             Some(have) => {
                 let have_n = plan::normalize(have);
@@ -275,6 +348,8 @@ pub fn compute_plan(
                     changes,
                     remote_fingerprint: Some(plan::digest(have)),
                     desired_digest,
+                    untracked: false,
+                    warning: None,
                 }
             }
         };
@@ -292,6 +367,8 @@ pub fn compute_plan(
                 changes: Vec::new(),
                 remote_fingerprint: None,
                 desired_digest: None,
+                untracked: false,
+                warning: None,
             });
         }
     }
@@ -335,6 +412,39 @@ mod tests {
             v.iter().map(|x| x * 2).collect::<Vec<_>>()
         );
         assert!(par_map(&Vec::<u32>::new(), 4, |x| *x).is_empty());
+    }
+
+    #[test]
+    fn identity_mismatch_accepts_either_known_name() {
+        let entry = |name: Option<&str>| lock::Entry {
+            meter_id: "7".into(),
+            digest: None,
+            name: name.map(str::to_string),
+        };
+        let export = serde_json::json!({"name": "SMS"});
+        let check = |repo: Option<&str>, e: &lock::Entry, x: &Value| {
+            identity_mismatch("prod", "mtr-sms", repo, e, x)
+        };
+        assert_eq!(check(Some("SMS"), &entry(None), &export), None);
+        // Renamed in the repository since the last apply: the lock's name vouches for it.
+        assert_eq!(check(Some("Texts"), &entry(Some("SMS")), &export), None);
+        assert_eq!(check(None, &entry(None), &export), None);
+        let why = check(Some("Texts"), &entry(None), &export).unwrap();
+        assert!(
+            why.starts_with("meterctl.lock says mtr-sms (\"Texts\") is meter 7 in prod, but meter 7 there is \"SMS\"")
+                && why.contains("`meterctl track --env prod mtr-sms 7` confirms it"),
+            "{why}"
+        );
+        assert!(check(Some("Calls"), &entry(Some("Calls")), &export).is_some());
+        // A globalId that differs is decisive, whatever the names.
+        let other = serde_json::json!({"name": "SMS", "globalId": "mtr-other"});
+        let why = check(Some("SMS"), &entry(None), &other).unwrap();
+        assert!(
+            why.contains("(globalId mtr-other)") && !why.contains("renamed"),
+            "{why}"
+        );
+        let same = serde_json::json!({"name": "Renamed", "globalId": "mtr-sms"});
+        assert_eq!(check(Some("SMS"), &entry(None), &same), None);
     }
 
     #[test]

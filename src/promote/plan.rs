@@ -135,6 +135,27 @@ pub struct PlanAction {
     /// Digest of the rendered repository definition when planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_digest: Option<String>,
+    /// A `create` of a meter meterctl.lock does not track in the environment: Zuora cannot be
+    /// asked whether a meter with this globalId exists, so the import may overwrite one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub untracked: bool,
+    /// Something to know about this meter (a tracked meter the tenant no longer has).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// What an untracked create risks (plan's text and Markdown).
+pub const UNTRACKED_RISK: &str = "not tracked in meterctl.lock: Zuora cannot be asked whether it already holds a meter with this globalId; if it does (a lost or uncommitted meterctl.lock), apply overwrites that meter and cannot back it up first (`meterctl track` records a meter the tenant has)";
+
+impl PlanAction {
+    /// `create (untracked)`, or the action's name.
+    pub fn label(&self) -> &'static str {
+        if self.untracked && self.action == Action::Create {
+            "create (untracked)"
+        } else {
+            self.action.as_str()
+        }
+    }
 }
 
 /// A whole plan (`--format json` and `-o PLAN.json`).
@@ -163,6 +184,14 @@ impl Plan {
             has_changes,
             actions,
         }
+    }
+
+    /// How many creates are untracked.
+    pub fn untracked(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.untracked && a.action == Action::Create)
+            .count()
     }
 
     /// How many actions of a kind.
@@ -201,16 +230,25 @@ impl Plan {
                 .unwrap_or_default();
             s.push_str(&format!(
                 "  {sign} {:<9} {} ({}{id})\n",
-                a.action.as_str(),
+                a.label(),
                 a.name,
                 a.global_id
             ));
+            if let Some(w) = &a.warning {
+                s.push_str(&format!("      warning: {w}\n"));
+            }
             for c in &a.changes {
                 s.push_str(&format!("      {}\n", change_line(c)));
             }
             if a.action == Action::Orphaned {
                 s.push_str("      tracked in meterctl.lock but no file has this globalId; left alone (nothing is deleted)\n");
             }
+        }
+        let untracked = self.untracked();
+        if untracked > 0 {
+            s.push_str(&format!(
+                "{untracked} meter(s) to create are {UNTRACKED_RISK}\n"
+            ));
         }
         s.push_str(&format!("{}\n", self.summary()));
         s
@@ -226,10 +264,24 @@ impl Plan {
         for a in &self.actions {
             s.push_str(&format!(
                 "| {} | {} | `{}` | {} |\n",
-                a.action.as_str(),
+                a.label(),
                 a.name.replace('|', "\\|"),
                 a.global_id,
                 a.meter_id.as_deref().unwrap_or("")
+            ));
+        }
+        let untracked = self.untracked();
+        if untracked > 0 {
+            s.push_str(&format!(
+                "\n**Warning:** {untracked} meter(s) to create are {UNTRACKED_RISK}.\n"
+            ));
+        }
+        for a in self.actions.iter().filter(|a| a.warning.is_some()) {
+            s.push_str(&format!(
+                "\n**Warning:** {} (`{}`): {}\n",
+                a.name.replace('|', "\\|"),
+                a.global_id,
+                a.warning.as_deref().unwrap_or_default()
             ));
         }
         for a in self.actions.iter().filter(|a| !a.changes.is_empty()) {
@@ -326,6 +378,8 @@ mod tests {
                 changes: vec![],
                 remote_fingerprint: None,
                 desired_digest: None,
+                untracked: true,
+                warning: None,
             }],
         );
         let v = serde_json::to_value(&p).unwrap();
@@ -333,7 +387,12 @@ mod tests {
         assert_eq!(v["has_changes"], true);
         assert_eq!(v["actions"][0]["action"], "create");
         assert_eq!(v["actions"][0]["meter_id"], Value::Null);
-        assert!(p.to_text(true).contains("+ create    N (g)"));
-        assert!(p.to_markdown().contains("| create | N | `g` |"));
+        assert_eq!(v["actions"][0]["untracked"], true);
+        let text = p.to_text(true);
+        assert!(text.contains("+ create (untracked) N (g)"), "{text}");
+        assert!(text.contains("1 meter(s) to create are not tracked in meterctl.lock"));
+        let md = p.to_markdown();
+        assert!(md.contains("| create (untracked) | N | `g` |"), "{md}");
+        assert!(md.contains("**Warning:** 1 meter(s) to create are not tracked"));
     }
 }

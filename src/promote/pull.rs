@@ -28,8 +28,10 @@ pub struct Report {
     pub written: Vec<(String, PathBuf)>,
     /// Files whose content did not change.
     pub unchanged: usize,
-    /// (globalId, why) not written.
+    /// (globalId, why) not written: the definition would put a credential in the repository.
     pub refused: Vec<(String, String)>,
+    /// (globalId, why) not written: the export failed (network, timeout, Zuora's error).
+    pub failed: Vec<(String, String)>,
     /// Remarks (secret placeholders kept although the tenant differs).
     pub notes: Vec<String>,
 }
@@ -148,12 +150,44 @@ pub fn pull(
         .filter(|(g, _)| only.is_empty() || only.contains(g))
         .collect();
     let exports = par_map(&jobs, concurrency, |(_, e)| reader.export(&e.meter_id));
+    // Refused credentials fail every export alike: one error, nothing written.
+    if let Some(e) = exports
+        .iter()
+        .find_map(|r| r.as_ref().err().filter(|e| e.is_auth()))
+    {
+        return Err(anyhow::anyhow!("{e}").context(format!(
+            "cannot export from {env_name}; nothing was written"
+        )));
+    }
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
     // Learn every secret this environment's repository uses, from every file: a meter pulled
     // into a new file must not carry a secret another file holds as `${{ env.X }}`.
     for m in repo {
         let _ = renderer.render(&m.value, &mut masker);
+    }
+    // Every export is the meter its entry says, or nothing is written.
+    let mut mismatches = Vec::new();
+    for ((gid, entry), result) in jobs.iter().zip(&exports) {
+        let Ok(remote) = result else { continue };
+        let repo_name = repo
+            .iter()
+            .find(|m| &m.global_id == gid)
+            .and_then(|m| m.value.get("name"))
+            .and_then(|n| renderer.render(n, &mut masker).ok())
+            .and_then(|n| n.as_str().map(str::to_string));
+        if let Some(why) =
+            super::identity_mismatch(env_name, gid, repo_name.as_deref(), entry, remote)
+        {
+            mismatches.push(masker.mask(&why));
+        }
+    }
+    if !mismatches.is_empty() {
+        return Err(super::wrong_entries(
+            env_name,
+            &mismatches,
+            "nothing was written",
+        ));
     }
     let mut report = Report::default();
     // Names taken: every repository file, and every file this pull writes.
@@ -166,7 +200,7 @@ pub fn pull(
         let remote = match result {
             Ok(r) => r,
             Err(e) => {
-                report.refused.push((
+                report.failed.push((
                     gid.clone(),
                     format!(
                         "cannot export meter {} from {env_name}: {}",
@@ -219,6 +253,7 @@ pub fn pull(
             Entry {
                 meter_id: entry.meter_id.clone(),
                 digest: Some(plan::digest(&remote)),
+                name: remote["name"].as_str().map(str::to_string),
             },
         );
         lock.save(lock_path)?;

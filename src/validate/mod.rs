@@ -14,6 +14,7 @@
 //! identity records: a duplicate is reported at the later file, naming the earlier one. Nothing
 //! here prints.
 
+pub mod others;
 pub mod rules;
 pub mod schema;
 
@@ -189,11 +190,23 @@ impl Validator {
     /// Validates files (in parallel) and the repository-wide rules across them; every report, in
     /// the order of `paths`.
     pub fn check_paths(&self, paths: &[PathBuf]) -> Vec<FileReport> {
+        self.check_paths_among(paths, &[])
+    }
+
+    /// Like [`Validator::check_paths`], with the repository-wide rules checked also against the
+    /// identities of repository files that were not given ([`others::for_files`]); only the given
+    /// files are reported.
+    pub fn check_paths_among(
+        &self,
+        paths: &[PathBuf],
+        others: &[others::Other],
+    ) -> Vec<FileReport> {
         let mut reports = Vec::with_capacity(paths.len());
-        let done: Result<(), std::convert::Infallible> = self.check_paths_each(paths, |r| {
-            reports.push(r);
-            Ok(())
-        });
+        let done: Result<(), std::convert::Infallible> =
+            self.check_paths_each_among(paths, others, |r| {
+                reports.push(r);
+                Ok(())
+            });
         match done {
             Ok(()) => reports,
             Err(never) => match never {},
@@ -213,6 +226,18 @@ impl Validator {
         paths: &[PathBuf],
         each: impl FnMut(FileReport) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.check_paths_each_among(paths, &[], each)
+    }
+
+    /// [`Validator::check_paths_each`] with the repository's other files (not given, not
+    /// reported) taken into account by the repository-wide rules: a given file that repeats one
+    /// of their `globalId`s or names is reported.
+    pub fn check_paths_each_among<E>(
+        &self,
+        paths: &[PathBuf],
+        others: &[others::Other],
+        each: impl FnMut(FileReport) -> Result<(), E>,
+    ) -> Result<(), E> {
         let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
         let shared = Progress {
             next: AtomicUsize::new(0),
@@ -225,7 +250,8 @@ impl Validator {
             paths,
             pending: BTreeMap::new(),
             next: 0,
-            repository: Repository::default(),
+            repository: Repository::seeded(paths.len(), others),
+            others,
             each,
         };
         std::thread::scope(|scope| {
@@ -451,6 +477,8 @@ impl Progress {
 /// here until every report before them has been handed over.
 struct HandOff<'p, F> {
     paths: &'p [PathBuf],
+    /// The repository's files that were not given (for the repository-wide rules only).
+    others: &'p [others::Other],
     pending: BTreeMap<usize, FileReport>,
     /// The index of the next report to hand over.
     next: usize,
@@ -473,7 +501,8 @@ impl<F> HandOff<'_, F> {
         self.pending.insert(i, report);
         let before = self.next;
         while let Some(mut report) = self.pending.remove(&self.next) {
-            self.repository.check(v, self.paths, self.next, &mut report);
+            self.repository
+                .check(v, self.paths, self.others, self.next, &mut report);
             (self.each)(report)?;
             self.next += 1;
         }
@@ -485,7 +514,8 @@ impl<F> HandOff<'_, F> {
 }
 
 /// What the repository-wide rules remember of the files handed over so far: each `globalId` and
-/// `name` with the index of the first file that used it.
+/// `name` with the index of the first file that used it (indexes from `paths.len()` on are the
+/// repository's other files, which come first).
 #[derive(Default)]
 struct Repository {
     global_ids: HashMap<String, usize>,
@@ -493,9 +523,31 @@ struct Repository {
 }
 
 impl Repository {
-    /// Checks file `i` (of `paths`) against the files before it: a `globalId` or `name` already
-    /// used becomes a diagnostic of this file, naming the first file that used it.
-    fn check(&mut self, v: &Validator, paths: &[PathBuf], i: usize, r: &mut FileReport) {
+    /// Knows the other files' identities before the first given file is checked.
+    fn seeded(given: usize, others: &[others::Other]) -> Repository {
+        let mut r = Repository::default();
+        for (k, o) in others.iter().enumerate() {
+            if let Some(g) = &o.global_id {
+                r.global_ids.entry(g.clone()).or_insert(given + k);
+            }
+            if let Some(n) = &o.name {
+                r.names.entry(n.clone()).or_insert(given + k);
+            }
+        }
+        r
+    }
+
+    /// Checks file `i` (of `paths`) against the files before it and the other files: a
+    /// `globalId` or `name` already used becomes a diagnostic of this file, naming the first file
+    /// that used it.
+    fn check(
+        &mut self,
+        v: &Validator,
+        paths: &[PathBuf],
+        others: &[others::Other],
+        i: usize,
+        r: &mut FileReport,
+    ) {
         let identity = std::mem::take(&mut r.identity);
         let checks = [
             (
@@ -522,7 +574,10 @@ impl Repository {
                     pointer,
                     format!(
                         "{label} {key:?} is also used by {}; every meter in a repository needs its own {label}",
-                        crate::fsutil::display(&paths[j])
+                        crate::fsutil::display(match paths.get(j) {
+                            Some(p) => p,
+                            None => &others[j - paths.len()].path,
+                        })
                     ),
                 )),
                 None => {

@@ -141,6 +141,12 @@ impl ZuoraError {
         })
     }
 
+    /// Whether the credentials were refused (the token request, or a call answered 401/403):
+    /// every further call would fail alike, so commands stop and exit 2 once.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ZuoraError::Auth { .. }) || matches!(self.status(), Some(401 | 403))
+    }
+
     /// The HTTP status, when there was an answer.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -98,9 +98,7 @@ fn reorder(map: &mut Map<String, Value>, order: &[&str]) {
 pub fn render(value: &Value, format: Format) -> String {
     let mut out = match format {
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values always serialize"),
-        Format::Yaml => {
-            serde_norway::to_string(value).expect("JSON values always serialize as YAML")
-        }
+        Format::Yaml => crate::yaml::to_string(value, &crate::yaml::Comments::default()),
     };
     while out.ends_with('\n') {
         out.pop();
@@ -192,7 +190,7 @@ mod tests {
         let v = json!({"name": "x", "code": "a\nb\n"});
         let y = to_canonical_string(&v, Format::Yaml);
         assert_eq!(y, "name: x\ncode: |\n  a\n  b\n");
-        let back: Value = serde_norway::from_str(&y).unwrap();
+        let back: Value = crate::yaml::parse_value(&y).unwrap();
         assert_eq!(to_canonical_string(&back, Format::Yaml), y);
         let j = to_canonical_string(&v, Format::Json);
         assert!(j.ends_with("}\n") && j.contains("\n  \"name\": \"x\""));

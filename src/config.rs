@@ -319,7 +319,7 @@ mod tests {
         std::fs::write(&p, "version: 1\nenvironments:\n  a: {}\n  a: {}\n").unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(
-            e.contains("meterctl.yaml:3:") && e.contains("duplicate key `a`"),
+            e.contains("meterctl.yaml:4:3:") && e.contains("duplicate key `a`"),
             "{e}"
         );
     }

@@ -228,24 +228,6 @@ impl JsonScanner<'_> {
     }
 }
 
-/// Where a second YAML document starts (serde reports multi-document files without a location).
-pub fn second_document(text: &str) -> Option<Pos> {
-    let mut docs = 0;
-    for item in Parser::new_from_str(text) {
-        let (event, span) = item.ok()?;
-        if matches!(event, Event::DocumentStart(_)) {
-            docs += 1;
-            if docs == 2 {
-                return Some(Pos {
-                    line: span.start.line(),
-                    column: span.start.col() + 1,
-                });
-            }
-        }
-    }
-    None
-}
-
 enum Frame {
     Map { key: Option<String> },
     Seq { index: usize },
@@ -388,15 +370,6 @@ mod tests {
             Some(Pos { line: 6, column: 8 })
         );
         assert_eq!(s.key("/last"), Some(Pos { line: 7, column: 1 }));
-    }
-
-    #[test]
-    fn finds_the_second_document() {
-        assert_eq!(
-            second_document("a: 1\n---\nb: 2\n"),
-            Some(Pos { line: 2, column: 1 })
-        );
-        assert_eq!(second_document("a: 1\n"), None);
     }
 
     #[test]

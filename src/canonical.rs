@@ -4,7 +4,7 @@
 //! unknown keys follow in their original order; nothing else changes, so canonicalising is
 //! lossless by construction. JSON is written with 2-space indentation; YAML with 2-space
 //! indentation and multi-line strings (scripts, queries) as literal block scalars (`|`) where YAML
-//! allows it. Both end with exactly one newline. The ordering works on any object, even one that
+//! allows it ([`crate::yaml`] writes it, comments included). Both end with exactly one newline. The ordering works on any object, even one that
 //! is not a valid meter, so `fmt` can format files that `validate` would reject.
 
 use serde_json::{Map, Value};
@@ -105,6 +105,17 @@ pub fn render(value: &Value, format: Format) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Canonicalizes a copy of a document's value and renders it in `format`; YAML keeps the
+/// document's comments, each beside the node it annotates wherever canonical order moves it.
+pub fn document_string(doc: &crate::load::Document, format: Format) -> String {
+    let mut v = doc.value.clone();
+    canonicalize(&mut v);
+    match format {
+        Format::Yaml => crate::yaml::to_string(&v, &doc.comments),
+        Format::Json => render(&v, format),
+    }
 }
 
 /// Canonicalizes a copy of `value` and renders it.

@@ -200,7 +200,8 @@ fn err(span: &Span, message: impl Into<String>) -> Error {
 impl Builder {
     fn run(mut self, events: Vec<(Event<'_>, Span)>) -> Result<Parsed, Error> {
         let mut docs = 0;
-        for (event, span) in events {
+        let mut events = events.into_iter().peekable();
+        while let Some((event, span)) = events.next() {
             let at = (span.start.line(), span.start.col());
             while let Some(c) = self.comments.next_if(|c| (c.line, c.col) < at) {
                 self.take(c);
@@ -296,9 +297,20 @@ impl Builder {
                         frame.col
                     };
                     let last = self.stack.is_empty();
+                    // Comments after the last item of a list are the list's, even when that item
+                    // is a mapping indented as deep.
+                    let last_item = matches!(frame.kind, Kind::Map { .. })
+                        && matches!(
+                            self.stack.last(),
+                            Some(Frame {
+                                kind: Kind::Seq(_),
+                                ..
+                            })
+                        )
+                        && matches!(events.peek(), Some((Event::SequenceEnd, _)));
                     let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
                         .into_iter()
-                        .partition(|c| frame.flow || last || c.col >= min_col);
+                        .partition(|c| !last_item && (frame.flow || last || c.col >= min_col));
                     self.pending = rest;
                     if !mine.is_empty() {
                         let end = &mut self.out.entry(&frame.ptr).end;
@@ -592,8 +604,8 @@ m:
         assert_eq!(get("/list/2").before, ["# before item 2"]);
         assert_eq!(get("/list/2/k").trailing.as_deref(), Some("# on k"));
         assert_eq!(get("/list/2/j").before, ["# before j"]);
-        assert_eq!(get("/list/2").end, ["# end of item 2"]);
-        assert_eq!(get("/list").end, ["# end of list"]);
+        // After the last item: the list's.
+        assert_eq!(get("/list").end, ["# end of item 2", "# end of list"]);
         assert_eq!(get("/m/q").trailing.as_deref(), Some("# on q"));
         assert_eq!(get("/m").end, ["# end of m"]);
         assert_eq!(get("").end, ["# end of root"]);

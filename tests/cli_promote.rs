@@ -754,6 +754,82 @@ fn pull_restores_placeholders_where_the_tenant_holds_a_number() {
 }
 
 #[test]
+fn pull_over_a_commented_file_keeps_every_comment_and_changes_one_line() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    let example = Path::new("examples/meters/api-calls.yaml");
+    let canonical = fs::read_to_string(example).unwrap();
+    let edits = [
+        ("", "# yaml-language-server: $schema=../schemas/meter.schema.json\n\n"),
+        ("name: API Calls\n", "# shown in Zuora's meter list\nname: API Calls  # product name\n"),
+        ("  - name: quantity\n", "  # the metered amount\n  - name: quantity\n"),
+        ("    cumulativePeriod: day\n", "    cumulativePeriod: day  # daily totals\n    # end of configs\n"),
+        ("  versionDetail: Initial release\n", "  # what changed\n  versionDetail: Initial release\n"),
+    ];
+    let mut commented = canonical.clone();
+    for (from, to) in edits {
+        assert!(commented.contains(from), "{from}");
+        commented = if from.is_empty() {
+            format!("{to}{commented}")
+        } else {
+            commented.replacen(from, to, 1)
+        };
+    }
+    let mine = s.repo.path().join("meters/api-calls.yaml");
+    fs::write(&mine, &commented).unwrap();
+    // The tenant changed one value.
+    let mut v = example_value("api-calls", "sandbox");
+    v["versions"][0]["versionDetail"] = "Initial release, reviewed".into();
+    let file = s.repo.path().join("changed.json");
+    fs::write(&file, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &file, &[]);
+    fs::remove_file(&file).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-api-calls", &id]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let pulled = fs::read_to_string(&mine).unwrap();
+    let changed: Vec<(&str, &str)> = commented
+        .lines()
+        .zip(pulled.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        [(
+            "  versionDetail: Initial release",
+            "  versionDetail: Initial release, reviewed"
+        )]
+    );
+    assert_eq!(commented.lines().count(), pulled.lines().count());
+
+    // A commented node the tenant does not have: its comment is kept at the parent, with a
+    // warning.
+    fs::write(
+        &mine,
+        pulled.replace(
+            "    cumulativePeriod: day",
+            "    localOnly: 1  # not in Zuora\n    cumulativePeriod: day",
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: mtr-api-calls: /typeDefinition/configs/localOnly is gone"),
+        "{stderr}"
+    );
+    let again = fs::read_to_string(&mine).unwrap();
+    assert!(!again.contains("localOnly"));
+    assert!(
+        again.contains("    # end of configs\n    # not in Zuora\n"),
+        "{again}"
+    );
+    assert_eq!(again.matches('#').count(), pulled.matches('#').count() + 1);
+}
+
+#[test]
 fn config_check_and_unknown_keys() {
     let s = setup(0.0, 0, "");
     let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["config", "check"]));

@@ -759,11 +759,26 @@ fn pull_over_a_commented_file_keeps_every_comment_and_changes_one_line() {
     let example = Path::new("examples/meters/api-calls.yaml");
     let canonical = fs::read_to_string(example).unwrap();
     let edits = [
-        ("", "# yaml-language-server: $schema=../schemas/meter.schema.json\n\n"),
-        ("name: API Calls\n", "# shown in Zuora's meter list\nname: API Calls  # product name\n"),
-        ("  - name: quantity\n", "  # the metered amount\n  - name: quantity\n"),
-        ("    cumulativePeriod: day\n", "    cumulativePeriod: day  # daily totals\n    # end of configs\n"),
-        ("  versionDetail: Initial release\n", "  # what changed\n  versionDetail: Initial release\n"),
+        (
+            "",
+            "# yaml-language-server: $schema=../schemas/meter.schema.json\n\n",
+        ),
+        (
+            "name: API Calls\n",
+            "# shown in Zuora's meter list\nname: API Calls  # product name\n",
+        ),
+        (
+            "  - name: quantity\n",
+            "  # the metered amount\n  - name: quantity\n",
+        ),
+        (
+            "    cumulativePeriod: day\n",
+            "    cumulativePeriod: day  # daily totals\n    # end of configs\n",
+        ),
+        (
+            "  versionDetail: Initial release\n",
+            "  # what changed\n  versionDetail: Initial release\n",
+        ),
     ];
     let mut commented = canonical.clone();
     for (from, to) in edits {

@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Value};
@@ -43,11 +44,14 @@ pub fn parse(text: &str) -> Result<Parsed, Error> {
     } else {
         Vec::new()
     };
+    let mut out = Comments::default();
+    out.nodes.reserve(comments.len());
     Builder {
         comments: comments.into_iter().peekable(),
-        out: Comments::default(),
+        out,
         pending: Vec::new(),
         touched: None,
+        path: String::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
         root: None,
@@ -88,36 +92,40 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         })
         .peekable();
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if !line.contains('#') {
+    let mut line = 0; // index into line_starts
+    let mut done = usize::MAX; // the line whose comment was found
+    for (pos, _) in text.match_indices('#') {
+        while line_starts.get(line + 1).is_some_and(|&s| s <= pos) {
+            line += 1;
+        }
+        let n = line + 1;
+        let before = &text[line_starts[line]..pos];
+        if n == done || !(before.is_empty() || before.ends_with([' ', '\t'])) {
             continue;
         }
-        let n = i + 1;
-        let mut prev_blank = true;
-        let mut full_line = true;
-        for (col, c) in line.chars().enumerate() {
-            if c == '#' && prev_blank {
-                let at = (n, col);
-                while scalars.peek().is_some_and(|(_, end)| *end <= at) {
-                    scalars.next();
-                }
-                let inside = scalars
-                    .peek()
-                    .is_some_and(|(start, end)| *start <= at && at < *end);
-                if !inside {
-                    let (start, _) = line.char_indices().nth(col).unwrap_or((0, '#'));
-                    out.push(Found {
-                        line: n,
-                        col,
-                        full_line,
-                        text: line[start..].trim_end().to_string(),
-                    });
-                    break;
-                }
-            }
-            prev_blank = c == ' ' || c == '\t';
-            full_line &= prev_blank;
+        let col = if before.is_ascii() {
+            before.len()
+        } else {
+            before.chars().count()
+        };
+        let at = (n, col);
+        while scalars.peek().is_some_and(|(_, end)| *end <= at) {
+            scalars.next();
         }
+        if scalars
+            .peek()
+            .is_some_and(|(start, end)| *start <= at && at < *end)
+        {
+            continue;
+        }
+        let end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+        out.push(Found {
+            line: n,
+            col,
+            full_line: before.trim_start_matches([' ', '\t']).is_empty(),
+            text: text[pos..end].trim_end().to_string(),
+        });
+        done = n;
     }
     out
 }
@@ -169,8 +177,8 @@ enum Kind {
 
 struct Frame {
     kind: Kind,
-    /// The container's pointer.
-    ptr: String,
+    /// Length of the container's pointer in `Builder::path`.
+    base: usize,
     /// Column of its entries (block style), for end comments.
     col: usize,
     flow: bool,
@@ -181,8 +189,10 @@ struct Builder {
     comments: std::iter::Peekable<std::vec::IntoIter<Found>>,
     out: Comments,
     pending: Vec<Found>,
-    /// Line and pointer of the last key or scalar value read.
-    touched: Option<(usize, String)>,
+    /// Line of the last key or scalar value read, and the length of its pointer in `path`.
+    touched: Option<(usize, usize)>,
+    /// The pointer of the node being read (one buffer, grown and cut as the events go).
+    path: String,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Value>,
     root: Option<Value>,
@@ -226,9 +236,9 @@ impl Builder {
                         if anchor > 0 {
                             self.anchors.insert(anchor, v.clone());
                         }
-                        let ptr = self.value_ptr();
+                        self.value_ptr();
                         if let Some(line) = line {
-                            self.touched = Some((line, ptr));
+                            self.touched = Some((line, self.path.len()));
                         }
                         self.push(v);
                     }
@@ -262,7 +272,7 @@ impl Builder {
                             ));
                         }
                     }
-                    let ptr = self.value_ptr();
+                    self.value_ptr();
                     let flow = span.end.index() > span.start.index();
                     let kind = if matches!(event, Event::MappingStart(..)) {
                         Kind::Map {
@@ -274,7 +284,7 @@ impl Builder {
                     };
                     self.stack.push(Frame {
                         kind,
-                        ptr,
+                        base: self.path.len(),
                         col: span.start.col(),
                         flow,
                         anchor,
@@ -284,6 +294,7 @@ impl Builder {
                     let Some(frame) = self.stack.pop() else {
                         continue;
                     };
+                    self.path.truncate(frame.base);
                     // A list written at its key's indentation ends before a comment at that
                     // indentation: such a comment is above the next key.
                     let parent_col = match self.stack.last() {
@@ -313,11 +324,11 @@ impl Builder {
                         .partition(|c| !last_item && (frame.flow || last || c.col >= min_col));
                     self.pending = rest;
                     if !mine.is_empty() {
-                        let end = &mut self.out.entry(&frame.ptr).end;
+                        let end = &mut self.out.entry(&self.path[..frame.base]).end;
                         end.extend(mine.into_iter().map(|c| c.text));
                     }
                     if frame.flow {
-                        self.touched = Some((span.start.line(), frame.ptr.clone()));
+                        self.touched = Some((span.start.line(), frame.base));
                     }
                     let v = match frame.kind {
                         Kind::Map { map, .. } => Value::Object(map),
@@ -351,9 +362,9 @@ impl Builder {
     /// A comment whose position has been passed.
     fn take(&mut self, c: Found) {
         if !c.full_line {
-            if let Some((line, ptr)) = &self.touched {
-                if *line == c.line {
-                    let node = self.out.entry(ptr);
+            if let Some((line, len)) = self.touched {
+                if line == c.line && len <= self.path.len() {
+                    let node = self.out.entry(&self.path[..len]);
                     match &node.trailing {
                         None => node.trailing = Some(c.text),
                         Some(_) => node.end.push(c.text),
@@ -375,8 +386,9 @@ impl Builder {
         )
     }
 
-    /// Gives the pending comments to `ptr` as its `before` (the header first, at the first key).
-    fn attach_pending(&mut self, ptr: &str, line: usize) {
+    /// Gives the pending comments to the node at `path` as its `before` (the header first, at
+    /// the first key).
+    fn attach_pending(&mut self, line: usize) {
         if self.pending.is_empty() {
             self.seen_first_key = true;
             return;
@@ -401,7 +413,7 @@ impl Builder {
                 .extend(pending.drain(..split).map(|c| c.text));
         }
         self.out
-            .entry(ptr)
+            .entry(&self.path)
             .before
             .extend(pending.into_iter().map(|c| c.text));
     }
@@ -412,7 +424,7 @@ impl Builder {
         }
         let Some(Frame {
             kind: Kind::Map { map, key },
-            ptr,
+            base,
             ..
         }) = self.stack.last_mut()
         else {
@@ -421,31 +433,28 @@ impl Builder {
         if map.contains_key(text.as_ref()) {
             return Err(err(span, format!("duplicate key `{text}` in one object; keep one of them (the file would silently lose the other)")));
         }
-        let p = format!("{ptr}/{}", escape_token(&text));
+        self.path.truncate(*base);
+        self.path.push('/');
+        self.path.push_str(&escape_token(&text));
         *key = Some(text.into_owned());
-        self.attach_pending(&p, span.start.line());
-        self.touched = Some((span.start.line(), p));
+        self.attach_pending(span.start.line());
+        self.touched = Some((span.start.line(), self.path.len()));
         Ok(())
     }
 
-    /// The pointer of the value about to be read; a list item takes the pending comments.
-    fn value_ptr(&mut self) -> String {
-        match self.stack.last() {
-            None => String::new(),
-            Some(Frame {
-                kind: Kind::Map { key, .. },
-                ptr,
-                ..
-            }) => format!("{ptr}/{}", escape_token(key.as_deref().unwrap_or(""))),
-            Some(Frame {
-                kind: Kind::Seq(items),
-                ptr,
-                ..
-            }) => {
-                let p = format!("{ptr}/{}", items.len());
-                self.attach_pending(&p, usize::MAX);
-                p
-            }
+    /// Points `path` at the value about to be read (a map's value is at its key's pointer
+    /// already); a list item takes the pending comments.
+    fn value_ptr(&mut self) {
+        if let Some(Frame {
+            kind: Kind::Seq(items),
+            base,
+            ..
+        }) = self.stack.last()
+        {
+            self.path.truncate(*base);
+            self.path.push('/');
+            let _ = write!(self.path, "{}", items.len());
+            self.attach_pending(usize::MAX);
         }
     }
 

@@ -20,6 +20,7 @@ pub fn to_string(value: &Value, comments: &Comments) -> String {
     let mut w = W {
         out: String::new(),
         comments,
+        path: String::new(),
     };
     for h in &comments.header {
         w.out.push_str(h);
@@ -29,8 +30,8 @@ pub fn to_string(value: &Value, comments: &Comments) -> String {
         w.out.push('\n');
     }
     match value {
-        Value::Object(m) if !m.is_empty() => w.mapping(m, "", 0, false),
-        Value::Array(a) if !a.is_empty() => w.sequence(a, "", 0, false),
+        Value::Object(m) if !m.is_empty() => w.mapping(m, 0, false),
+        Value::Array(a) if !a.is_empty() => w.sequence(a, 0, false),
         _ => {
             w.inline(value);
             w.out.push('\n');
@@ -43,6 +44,8 @@ pub fn to_string(value: &Value, comments: &Comments) -> String {
 struct W<'a> {
     out: String,
     comments: &'a Comments,
+    /// The pointer of the node being written.
+    path: String,
 }
 
 static NONE: NodeComments = NodeComments {
@@ -68,98 +71,120 @@ impl<'a> W<'a> {
         }
     }
 
-    fn trailing(&mut self, ptr: &str) {
-        if let Some(t) = &self.node(ptr).trailing {
+    /// The comments of the node at `path`.
+    fn here(&self) -> &'a NodeComments {
+        if self.comments.nodes.is_empty() {
+            &NONE
+        } else {
+            self.node(&self.path)
+        }
+    }
+
+    fn trailing(&mut self, c: &NodeComments) {
+        if let Some(t) = &c.trailing {
             self.out.push_str("  ");
             self.out.push_str(t);
         }
         self.out.push('\n');
     }
 
-    /// Members of a non-empty mapping at `indent`; with `lead`, the first line's indentation has
-    /// already been written (a list item's `- `).
-    fn mapping(&mut self, m: &Map<String, Value>, ptr: &str, indent: usize, lead: bool) {
+    /// Members of a non-empty mapping (at `path`) at `indent`; with `lead`, the first line's
+    /// indentation has already been written (a list item's `- `).
+    fn mapping(&mut self, m: &Map<String, Value>, indent: usize, lead: bool) {
+        let base = self.path.len();
         for (i, (k, v)) in m.iter().enumerate() {
-            let p = format!("{ptr}/{}", escape_token(k));
+            self.path.truncate(base);
+            self.path.push('/');
+            self.path.push_str(&escape_token(k));
+            let c = self.here();
             if !(lead && i == 0) {
-                let before = &self.node(&p).before;
-                self.lines(before, indent);
+                self.lines(&c.before, indent);
                 self.pad(indent);
             }
             self.key(k);
             self.out.push(':');
             match v {
                 Value::Object(o) if !o.is_empty() => {
-                    self.trailing(&p);
-                    self.mapping(o, &p, indent + 2, false);
+                    self.trailing(c);
+                    self.mapping(o, indent + 2, false);
                 }
                 Value::Array(a) if !a.is_empty() => {
-                    self.trailing(&p);
-                    self.sequence(a, &p, indent, false);
+                    self.trailing(c);
+                    self.sequence(a, indent, false);
                 }
                 _ => {
                     self.out.push(' ');
                     self.inline(v);
-                    self.trailing(&p);
+                    self.trailing(c);
                     self.block_body(v, indent);
                 }
             }
         }
-        let end = &self.node(ptr).end;
+        self.path.truncate(base);
+        let end = &self.here().end;
         self.lines(end, indent);
     }
 
-    /// Items of a non-empty list at `indent`.
-    fn sequence(&mut self, a: &[Value], ptr: &str, indent: usize, lead: bool) {
+    /// Items of a non-empty list (at `path`) at `indent`.
+    fn sequence(&mut self, a: &[Value], indent: usize, lead: bool) {
+        let base = self.path.len();
         for (i, v) in a.iter().enumerate() {
-            let p = format!("{ptr}/{i}");
+            self.path.truncate(base);
+            let _ = write!(self.path, "/{i}");
+            let c = self.here();
             if !(lead && i == 0) {
-                // A container item's own comments, and its first entry's `before`, have no place
-                // after `- `: they go above it.
-                let mut above: Vec<&String> = self.node(&p).before.iter().collect();
-                self.hoisted(v, &p, &mut above);
-                for l in above {
-                    self.pad(indent);
-                    self.out.push_str(l);
-                    self.out.push('\n');
+                if !self.comments.nodes.is_empty() {
+                    // A container item's own comments, and its first entry's `before`, have no
+                    // place after `- `: they go above it.
+                    let mut above: Vec<&String> = c.before.iter().collect();
+                    self.hoisted(v, &mut above);
+                    for l in above {
+                        self.pad(indent);
+                        self.out.push_str(l);
+                        self.out.push('\n');
+                    }
                 }
                 self.pad(indent);
             }
             self.out.push_str("- ");
             match v {
-                Value::Object(o) if !o.is_empty() => self.mapping(o, &p, indent + 2, true),
-                Value::Array(items) if !items.is_empty() => {
-                    self.sequence(items, &p, indent + 2, true)
-                }
+                Value::Object(o) if !o.is_empty() => self.mapping(o, indent + 2, true),
+                Value::Array(items) if !items.is_empty() => self.sequence(items, indent + 2, true),
                 _ => {
                     self.inline(v);
-                    self.trailing(&p);
+                    self.trailing(c);
                     self.block_body(v, indent);
                 }
             }
         }
+        self.path.truncate(base);
         // End comments one step deeper than a list at its key's indentation, so they stay the
         // list's and are not read as above the next key.
-        let end = &self.node(ptr).end;
+        let end = &self.here().end;
         self.lines(end, indent + 2);
     }
 
-    fn hoisted(&self, v: &Value, p: &str, above: &mut Vec<&'a String>) {
-        let first = match v {
+    /// Comments that belong above the `- ` of the item `v` at `path`: the item's trailing
+    /// comment and its first entry's `before` (recursively for a list in a list).
+    fn hoisted(&mut self, v: &Value, above: &mut Vec<&'a String>) {
+        let base = self.path.len();
+        match v {
             Value::Object(o) if !o.is_empty() => {
-                above.extend(&self.node(p).trailing);
-                format!("{p}/{}", escape_token(o.keys().next().map_or("", |k| k)))
+                above.extend(&self.here().trailing);
+                self.path.push('/');
+                self.path
+                    .push_str(&escape_token(o.keys().next().map_or("", |k| k)));
+                above.extend(&self.here().before);
             }
             Value::Array(a) if !a.is_empty() => {
-                above.extend(&self.node(p).trailing);
-                format!("{p}/0")
+                above.extend(&self.here().trailing);
+                self.path.push_str("/0");
+                above.extend(&self.here().before);
+                self.hoisted(&a[0], above);
             }
-            _ => return,
-        };
-        above.extend(&self.node(&first).before);
-        if let Value::Array(a) = v {
-            self.hoisted(&a[0], &first, above);
+            _ => {}
         }
+        self.path.truncate(base);
     }
 
     fn key(&mut self, k: &str) {

@@ -503,3 +503,47 @@ m:
         );
     }
 }
+
+#[cfg(test)]
+mod idempotence {
+    use super::super::parse;
+    use super::*;
+
+    /// A comment inserted anywhere, at any indentation: nothing is lost, the value is the same,
+    /// and formatting the output again changes no byte.
+    #[test]
+    fn comments_anywhere_are_kept_and_stable() {
+        let fixture = include_str!("../../tests/fixtures/comments/commented.yaml");
+        let lines: Vec<&str> = fixture.lines().collect();
+        let mut tried = 0;
+        for i in 0..=lines.len() {
+            for indent in [0, 2, 4, 6, 8] {
+                for trailing in [false, true] {
+                    let mut l = lines.clone();
+                    let extra;
+                    if trailing {
+                        let Some(line) = lines.get(i) else { continue };
+                        extra = format!("{line}  # extra");
+                        l[i] = &extra;
+                    } else {
+                        extra = format!("{}# extra", " ".repeat(indent));
+                        l.insert(i, &extra);
+                    }
+                    let text = l.join("\n") + "\n";
+                    let Ok(first) = parse(&text) else { continue };
+                    tried += 1;
+                    let out = to_string(&first.value, &first.comments);
+                    let second = parse(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+                    assert_eq!(second.value, first.value, "{text}");
+                    assert_eq!(second.comments.len(), first.comments.len(), "{text}\n{out}");
+                    assert_eq!(
+                        to_string(&second.value, &second.comments),
+                        out,
+                        "not stable:\n{text}"
+                    );
+                }
+            }
+        }
+        assert!(tried > 300, "{tried}");
+    }
+}

@@ -70,9 +70,22 @@ struct Found {
 }
 
 fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
+    // Markers count characters; in ASCII text (the usual case) that is the byte offset.
+    let ascii = text.is_ascii();
+    let line_starts: Vec<usize> = if ascii {
+        Vec::new()
+    } else {
+        std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect()
+    };
+    let offset = |m: &saphyr_parser::Marker| -> Option<usize> {
+        if ascii {
+            return Some(m.index());
+        }
+        let from = *line_starts.get(m.line().checked_sub(1)?)?;
+        Some(from + text[from..].chars().take(m.col()).map(char::len_utf8).sum::<usize>())
+    };
     let mut scalars = events
         .iter()
         .filter_map(|(e, s)| match e {
@@ -82,9 +95,9 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         .map(|(style, s)| {
             let start = (s.start.line(), s.start.col());
             // A quoted scalar's span runs on over a comment after it: find its closing quote.
-            let end = match style {
-                ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                    quoted_end(text, &line_starts, start)
+            let end = match (style, offset(&s.start)) {
+                (ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, Some(from)) => {
+                    quoted_end(text, from, start)
                 }
                 _ => (s.end.line(), s.end.col()),
             };
@@ -92,14 +105,17 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         })
         .peekable();
     let mut out = Vec::new();
-    let mut line = 0; // index into line_starts
+    let (mut n, mut line_start, mut scanned) = (1, 0, 0);
     let mut done = usize::MAX; // the line whose comment was found
     for (pos, _) in text.match_indices('#') {
-        while line_starts.get(line + 1).is_some_and(|&s| s <= pos) {
-            line += 1;
+        let seg = &text.as_bytes()[scanned..pos];
+        let breaks = seg.iter().filter(|&&b| b == b'\n').count();
+        if breaks > 0 {
+            n += breaks;
+            line_start = scanned + seg.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         }
-        let n = line + 1;
-        let before = &text[line_starts[line]..pos];
+        scanned = pos;
+        let before = &text[line_start..pos];
         if n == done || !(before.is_empty() || before.ends_with([' ', '\t'])) {
             continue;
         }
@@ -131,13 +147,12 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
 }
 
 /// The position just after the closing quote of the quoted scalar that starts at `start`.
-fn quoted_end(text: &str, line_starts: &[usize], start: (usize, usize)) -> (usize, usize) {
+fn quoted_end(text: &str, from: usize, start: (usize, usize)) -> (usize, usize) {
     let (mut line, mut col) = start;
-    let Some(&from) = line_starts.get(line.wrapping_sub(1)) else {
+    let Some(rest) = text.get(from..) else {
         return start;
     };
-    let rest = &text[from..];
-    let mut chars = rest.chars().skip(col);
+    let mut chars = rest.chars();
     let Some(quote) = chars.next() else {
         return start;
     };
@@ -634,6 +649,15 @@ m:
         assert!(p.comments.is_empty(), "{:?}", p.comments);
         assert_eq!(p.value["b"], "p #q");
         assert_eq!(p.value["c"], "u#v");
+    }
+
+    #[test]
+    fn non_ascii_text_places_comments_by_character() {
+        let p = parse("é: \"a #b\" # c\nk: 'ü #x'  # d\n# ünd\n").unwrap();
+        assert_eq!(p.value["é"], "a #b");
+        assert_eq!(p.comments.get("/é").unwrap().trailing.as_deref(), Some("# c"));
+        assert_eq!(p.comments.get("/k").unwrap().trailing.as_deref(), Some("# d"));
+        assert_eq!(p.comments.get("").unwrap().end, ["# ünd"]);
     }
 
     #[test]

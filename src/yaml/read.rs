@@ -84,7 +84,13 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
             return Some(m.index());
         }
         let from = *line_starts.get(m.line().checked_sub(1)?)?;
-        Some(from + text[from..].chars().take(m.col()).map(char::len_utf8).sum::<usize>())
+        Some(
+            from + text[from..]
+                .chars()
+                .take(m.col())
+                .map(char::len_utf8)
+                .sum::<usize>(),
+        )
     };
     let mut scalars = events
         .iter()
@@ -655,8 +661,14 @@ m:
     fn non_ascii_text_places_comments_by_character() {
         let p = parse("é: \"a #b\" # c\nk: 'ü #x'  # d\n# ünd\n").unwrap();
         assert_eq!(p.value["é"], "a #b");
-        assert_eq!(p.comments.get("/é").unwrap().trailing.as_deref(), Some("# c"));
-        assert_eq!(p.comments.get("/k").unwrap().trailing.as_deref(), Some("# d"));
+        assert_eq!(
+            p.comments.get("/é").unwrap().trailing.as_deref(),
+            Some("# c")
+        );
+        assert_eq!(
+            p.comments.get("/k").unwrap().trailing.as_deref(),
+            Some("# d")
+        );
         assert_eq!(p.comments.get("").unwrap().end, ["# ünd"]);
     }
 

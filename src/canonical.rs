@@ -4,7 +4,7 @@
 //! unknown keys follow in their original order; nothing else changes, so canonicalising is
 //! lossless by construction. JSON is written with 2-space indentation; YAML with 2-space
 //! indentation and multi-line strings (scripts, queries) as literal block scalars (`|`) where YAML
-//! allows it. Both end with exactly one newline. The ordering works on any object, even one that
+//! allows it ([`crate::yaml`] writes it, comments included). Both end with exactly one newline. The ordering works on any object, even one that
 //! is not a valid meter, so `fmt` can format files that `validate` would reject.
 
 use serde_json::{Map, Value};
@@ -98,15 +98,24 @@ fn reorder(map: &mut Map<String, Value>, order: &[&str]) {
 pub fn render(value: &Value, format: Format) -> String {
     let mut out = match format {
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values always serialize"),
-        Format::Yaml => {
-            serde_norway::to_string(value).expect("JSON values always serialize as YAML")
-        }
+        Format::Yaml => crate::yaml::to_string(value, &crate::yaml::Comments::default()),
     };
     while out.ends_with('\n') {
         out.pop();
     }
     out.push('\n');
     out
+}
+
+/// Canonicalizes a copy of a document's value and renders it in `format`; YAML keeps the
+/// document's comments, each beside the node it annotates wherever canonical order moves it.
+pub fn document_string(doc: &crate::load::Document, format: Format) -> String {
+    let mut v = doc.value.clone();
+    canonicalize(&mut v);
+    match format {
+        Format::Yaml => crate::yaml::to_string(&v, &doc.comments),
+        Format::Json => render(&v, format),
+    }
 }
 
 /// Canonicalizes a copy of `value` and renders it.
@@ -192,7 +201,7 @@ mod tests {
         let v = json!({"name": "x", "code": "a\nb\n"});
         let y = to_canonical_string(&v, Format::Yaml);
         assert_eq!(y, "name: x\ncode: |\n  a\n  b\n");
-        let back: Value = serde_norway::from_str(&y).unwrap();
+        let back: Value = crate::yaml::parse_value(&y).unwrap();
         assert_eq!(to_canonical_string(&back, Format::Yaml), y);
         let j = to_canonical_string(&v, Format::Json);
         assert!(j.ends_with("}\n") && j.contains("\n  \"name\": \"x\""));

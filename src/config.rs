@@ -161,29 +161,51 @@ impl Config {
             path: shown.clone(),
             source,
         })?;
-        // Duplicate keys first (a second `production:` would silently replace the first and
-        // could drop `protected: true`); the loader names their line.
-        if let Err(d) = crate::load::parse_text(path, text.clone(), crate::load::Format::Yaml) {
-            if d.message.contains("duplicate key") {
-                return Err(ConfigError::Invalid {
-                    path: format!("{shown}:{}:{}", d.line.unwrap_or(1), d.column.unwrap_or(1)),
-                    message: d.message.trim_start_matches("invalid YAML: ").to_string(),
-                });
+        // The YAML reader refuses duplicate keys (a second `production:` would silently replace
+        // the first and could drop `protected: true`) with their line.
+        let mut value = crate::yaml::parse_value(&text).map_err(|e| ConfigError::Invalid {
+            path: format!("{shown}:{}:{}", e.line, e.column),
+            message: e.message,
+        })?;
+        values_as_text(&mut value, &text);
+        let mut config: Config = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let mut pointer = String::new();
+            let mut dotted = Vec::new();
+            for seg in e.path().iter() {
+                let token = match seg {
+                    serde_path_to_error::Segment::Map { key } => key.clone(),
+                    serde_path_to_error::Segment::Seq { index } => index.to_string(),
+                    _ => continue,
+                };
+                pointer.push('/');
+                pointer.push_str(&crate::load::locate::escape_token(&token));
+                dotted.push(token);
             }
-        }
-        let mut config: Config = serde_norway::from_str(&text).map_err(|e| {
-            let loc = e
-                .location()
-                .map(|l| format!(":{}:{}", l.line(), l.column()))
+            let inner = e.into_inner().to_string();
+            // An unknown field is reported at its key, inside the object that refuses it.
+            let unknown = inner
+                .strip_prefix("unknown field `")
+                .and_then(|r| r.split('`').next());
+            if let Some(k) = unknown {
+                if dotted.last().map(String::as_str) == Some(k) {
+                    dotted.pop();
+                } else {
+                    pointer.push('/');
+                    pointer.push_str(&crate::load::locate::escape_token(k));
+                }
+            }
+            let spans = crate::load::Spans::index(&text, crate::load::Format::Yaml);
+            let loc = spans
+                .key(&pointer)
+                .map(|p| format!(":{}:{}", p.line, p.column))
                 .unwrap_or_default();
             ConfigError::Invalid {
                 path: format!("{shown}{loc}"),
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
+                message: if dotted.is_empty() {
+                    inner
+                } else {
+                    format!("{}: {inner}", dotted.join("."))
+                },
             }
         })?;
         if config.version != 1 {
@@ -331,6 +353,45 @@ fn pathdiff(target: &Path, base: &Path) -> PathBuf {
     out
 }
 
+/// `environments.*.values.*` are text: a number or boolean written without quotes
+/// (`schema_id: 20419`) is taken as it is written, as YAML readers of this file always did.
+fn values_as_text(config: &mut serde_json::Value, text: &str) {
+    let Some(envs) = config
+        .get_mut("environments")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut spans = None;
+    for (env, e) in envs.iter_mut() {
+        let Some(values) = e
+            .get_mut("values")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (name, v) in values.iter_mut() {
+            if !(v.is_number() || v.is_boolean()) {
+                continue;
+            }
+            let spans = spans
+                .get_or_insert_with(|| crate::load::Spans::index(text, crate::load::Format::Yaml));
+            let pointer = format!(
+                "/environments/{}/values/{}",
+                crate::load::locate::escape_token(env),
+                crate::load::locate::escape_token(name)
+            );
+            let written = spans.value(&pointer).and_then(|p| {
+                let line = text.lines().nth(p.line - 1)?;
+                let rest: String = line.chars().skip(p.column - 1).collect();
+                let end = rest.find(" #").unwrap_or(rest.len());
+                Some(rest[..end].trim_end().to_string())
+            });
+            *v = serde_json::Value::String(written.unwrap_or_else(|| v.to_string()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,13 +410,33 @@ mod tests {
     }
 
     #[test]
+    fn unquoted_values_are_kept_as_written_and_type_errors_have_a_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &p,
+            "version: 1\nenvironments:\n  sandbox:\n    url: https://rest.test.zuora.com\n    client_id_env: A\n    client_secret_env: B\n    values:\n      id: 20419\n      flag: true  # c\n      f: 1.50\n",
+        )
+        .unwrap();
+        let c = Config::load(&p).unwrap();
+        let v = &c.environments["sandbox"].values;
+        assert_eq!(
+            (&*v["id"], &*v["flag"], &*v["f"]),
+            ("20419", "true", "1.50")
+        );
+        std::fs::write(&p, "version: 1\nvalidate:\n  strict: maybe\n").unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains(":3:3: validate.strict: invalid type"), "{e}");
+    }
+
+    #[test]
     fn duplicate_keys_are_errors_with_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(FILE_NAME);
         std::fs::write(&p, "version: 1\nenvironments:\n  a: {}\n  a: {}\n").unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(
-            e.contains("meterctl.yaml:3:") && e.contains("duplicate key `a`"),
+            e.contains("meterctl.yaml:4:3:") && e.contains("duplicate key `a`"),
             "{e}"
         );
     }
@@ -459,7 +540,7 @@ mod tests {
                 .unwrap();
         let v = jsonschema::validator_for(&schema).unwrap();
         let text = std::fs::read_to_string("examples/meterctl.yaml").unwrap();
-        let example: serde_json::Value = serde_norway::from_str(&text).unwrap();
+        let example: serde_json::Value = crate::yaml::parse_value(&text).unwrap();
         assert!(v.is_valid(&example));
         Config::load(Path::new("examples/meterctl.yaml")).unwrap();
         let mut bad = example.clone();

@@ -40,4 +40,5 @@ pub mod report;
 pub mod rng;
 pub mod sandbox;
 pub mod validate;
+pub mod yaml;
 pub mod zuora;

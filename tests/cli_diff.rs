@@ -531,7 +531,7 @@ fn examples_exported_from_another_tenant_are_no_change() {
     files.sort();
     let mut edited: Option<PathBuf> = None;
     for p in &files {
-        let mut v: Value = serde_norway::from_str(&fs::read_to_string(p).unwrap()).unwrap();
+        let mut v = meterctl::yaml::parse_value(&fs::read_to_string(p).unwrap()).unwrap();
         as_other_tenant(&mut rng, &mut v);
         let has_tasks = v["versions"].as_array().is_some_and(|vs| {
             vs.iter()

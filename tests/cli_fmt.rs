@@ -35,7 +35,7 @@ fn check_fails_on_reindented_file_and_names_it() {
     copy_examples(dir.path());
     let f = dir.path().join("meters/api-calls.yaml");
     let text = fs::read_to_string(&f).unwrap();
-    let value: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    let value: serde_json::Value = meterctl::yaml::parse_value(&text).unwrap();
     // Same value, 4-space JSON-style YAML (flow) — a different layout.
     fs::write(
         &f,

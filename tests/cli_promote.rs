@@ -116,18 +116,19 @@ fn examples() -> Vec<PathBuf> {
 
 /// The `values:` of an environment in examples/meterctl.yaml.
 fn example_values(env: &str) -> Vec<(String, String)> {
-    let config: serde_norway::Value =
-        serde_norway::from_str(&fs::read_to_string("examples/meterctl.yaml").unwrap()).unwrap();
+    let config =
+        meterctl::yaml::parse_value(&fs::read_to_string("examples/meterctl.yaml").unwrap())
+            .unwrap();
     config["environments"][env]["values"]
-        .as_mapping()
+        .as_object()
         .unwrap()
         .iter()
         .map(|(k, v)| {
             let v = match v {
-                serde_norway::Value::String(s) => s.clone(),
-                other => serde_norway::to_string(other).unwrap().trim().to_string(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
             };
-            (k.as_str().unwrap().to_string(), v)
+            (k.clone(), v)
         })
         .collect()
 }
@@ -147,7 +148,7 @@ fn values_block(env: &str, extra: &str) -> String {
 fn rendered_example(file: &Path, env: &str) -> Value {
     let values: std::collections::BTreeMap<String, String> =
         example_values(env).into_iter().collect();
-    let doc: Value = serde_norway::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+    let doc = meterctl::yaml::parse_value(&fs::read_to_string(file).unwrap()).unwrap();
     let renderer = meterctl::promote::values::Renderer::with_lookup(env, &values, |_| None);
     renderer
         .render(&doc, &mut Default::default())
@@ -392,8 +393,8 @@ fn readme_story_import_track_pull_plan_apply_edit() {
 
 /// 200 meters with per-environment values, from the api-calls example.
 fn generate(repo: &Path, n: usize) {
-    let base: Value =
-        serde_norway::from_str(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
+    let base =
+        meterctl::yaml::parse_value(&fs::read_to_string("examples/meters/api-calls.yaml").unwrap())
             .unwrap();
     let dir = repo.join("meters");
     for i in 0..n {
@@ -777,6 +778,97 @@ fn pull_restores_placeholders_where_the_tenant_holds_a_number() {
 }
 
 #[test]
+fn pull_over_a_commented_file_keeps_every_comment_and_changes_one_line() {
+    let s = setup(0.0, 0, &example_config_values(""));
+    let example = Path::new("examples/meters/api-calls.yaml");
+    let canonical = fs::read_to_string(example).unwrap();
+    let edits = [
+        (
+            "",
+            "# yaml-language-server: $schema=../schemas/meter.schema.json\n\n",
+        ),
+        (
+            "name: API Calls\n",
+            "# shown in Zuora's meter list\nname: API Calls  # product name\n",
+        ),
+        (
+            "  - name: quantity\n",
+            "  # the metered amount\n  - name: quantity\n",
+        ),
+        (
+            "    cumulativePeriod: day\n",
+            "    cumulativePeriod: day  # daily totals\n    # end of configs\n",
+        ),
+        (
+            "  versionDetail: Initial release\n",
+            "  # what changed\n  versionDetail: Initial release\n",
+        ),
+    ];
+    let mut commented = canonical.clone();
+    for (from, to) in edits {
+        assert!(commented.contains(from), "{from}");
+        commented = if from.is_empty() {
+            format!("{to}{commented}")
+        } else {
+            commented.replacen(from, to, 1)
+        };
+    }
+    let mine = s.repo.path().join("meters/api-calls.yaml");
+    fs::write(&mine, &commented).unwrap();
+    // The tenant changed one value.
+    let mut v = example_value("api-calls", "sandbox");
+    v["versions"][0]["versionDetail"] = "Initial release, reviewed".into();
+    let file = s.repo.path().join("changed.json");
+    fs::write(&file, v.to_string()).unwrap();
+    let id = import_into_sandbox(&s, &file, &[]);
+    fs::remove_file(&file).unwrap();
+    let (code, _, stderr) =
+        out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", "mtr-api-calls", &id]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let pulled = fs::read_to_string(&mine).unwrap();
+    let changed: Vec<(&str, &str)> = commented
+        .lines()
+        .zip(pulled.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(
+        changed,
+        [(
+            "  versionDetail: Initial release",
+            "  versionDetail: Initial release, reviewed"
+        )]
+    );
+    assert_eq!(commented.lines().count(), pulled.lines().count());
+
+    // A commented node the tenant does not have: its comment is kept at the parent, with a
+    // warning.
+    fs::write(
+        &mine,
+        pulled.replace(
+            "    cumulativePeriod: day",
+            "    localOnly: 1  # not in Zuora\n    cumulativePeriod: day",
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = out(cmd(&s.repo, &s.server).args(["pull", "--env", "sandbox"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: mtr-api-calls: /typeDefinition/configs/localOnly is gone"),
+        "{stderr}"
+    );
+    let again = fs::read_to_string(&mine).unwrap();
+    assert!(!again.contains("localOnly"));
+    assert!(
+        again.contains("    # end of configs\n    # not in Zuora\n"),
+        "{again}"
+    );
+    assert_eq!(again.matches('#').count(), pulled.matches('#').count() + 1);
+}
+
+#[test]
 fn config_check_and_unknown_keys() {
     let s = setup(0.0, 0, "");
     let (code, stdout, _) = out(cmd(&s.repo, &s.server).args(["config", "check"]));
@@ -913,8 +1005,7 @@ fn import_track_pull(s: &Setup) -> String {
         fs::write(&rendered, rendered_example(&f, "sandbox").to_string()).unwrap();
         let id = import_into_sandbox(s, &rendered, &[]);
         fs::remove_file(&rendered).unwrap();
-        let doc: serde_norway::Value =
-            serde_norway::from_str(&fs::read_to_string(&f).unwrap()).unwrap();
+        let doc = meterctl::yaml::parse_value(&fs::read_to_string(&f).unwrap()).unwrap();
         let gid = doc["globalId"].as_str().unwrap();
         let (code, stdout, stderr) =
             out(cmd(&s.repo, &s.server).args(["track", "--env", "sandbox", gid, &id]));

@@ -13,9 +13,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 mod common;
-use common::{files_under, output, round_trip};
-
-const GENERATOR: &str = "../shared/tools/gen_corpus.py";
+use common::{corpus_unavailable as unavailable, files_under, output, round_trip, GENERATOR};
 
 /// (seed, format, repository form) per folder; 250 definitions each. Seeds differ so the 1,000
 /// meters do too; each folder is validated on its own, since the generator reuses meter names
@@ -27,18 +25,6 @@ const SETS: &[(&str, &str, bool)] = &[
     ("corpus-4", "yaml", true),
 ];
 const PER_SET: usize = 250;
-
-/// Why the corpus cannot be generated here, if it cannot.
-fn unavailable() -> Option<String> {
-    if !Path::new(GENERATOR).is_file() {
-        return Some(format!("{GENERATOR} is not beside the repository"));
-    }
-    match Process::new("python3").args(["-c", "import yaml"]).output() {
-        Ok(o) if o.status.success() => None,
-        Ok(_) => Some("PyYAML is not installed for python3".into()),
-        Err(e) => Some(format!("python3 cannot be run: {e}")),
-    }
-}
 
 /// Starts the generator for one folder (the four run side by side).
 fn generate(out: &Path, seed: &str, format: &str, repository_form: bool) -> std::process::Child {

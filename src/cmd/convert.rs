@@ -22,7 +22,14 @@ pub(super) fn run(args: ConvertArgs, _out: Output) -> anyhow::Result<Outcome> {
         DocFormat::Json => Format::Json,
         DocFormat::Yaml => Format::Yaml,
     };
-    let text = canonical::to_canonical_string(&doc.value, to);
+    let text = canonical::document_string(&doc, to);
+    if to == Format::Json && !doc.comments.is_empty() {
+        let n = doc.comments.len();
+        super::eprint_line(&format!(
+            "note: {n} comment{} dropped: JSON cannot hold comments (converting back to YAML does not restore them)",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
     match &args.output {
         Some(out) if out != Path::new("-") => write_atomic(out, text.as_bytes())
             .with_context(|| format!("cannot write {}", display(out)))?,

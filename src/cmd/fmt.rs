@@ -92,7 +92,7 @@ fn format_file(path: &Path, write: bool, want_diff: bool) -> FileResult {
         Ok(doc) => doc,
         Err(d) => return FileResult::Failed(d),
     };
-    let canonical = canonical::to_canonical_string(&doc.value, doc.format);
+    let canonical = canonical::document_string(&doc, doc.format);
     // The loader strips a byte-order mark; its presence alone makes the file non-canonical.
     if canonical == doc.text && !doc.bom {
         return FileResult::Canonical;
@@ -121,7 +121,7 @@ pub(crate) fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 
 fn stdin(args: &FmtArgs) -> anyhow::Result<Outcome> {
     let doc = load::load_stdin(None).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let canonical = canonical::to_canonical_string(&doc.value, doc.format);
+    let canonical = canonical::document_string(&doc, doc.format);
     let mut stdout = io::stdout().lock();
     if args.diff {
         stdout.write_all(unified_diff(Path::new("-"), &doc.text, &canonical).as_bytes())?;

@@ -366,6 +366,9 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
             eprint_line(&format!("note: {n}"));
         }
     }
+    for w in &report.warnings {
+        eprint_line(&format!("warning: {w}"));
+    }
     for (gid, why) in report.failed.iter().chain(&report.refused) {
         eprint_line(&format!("error: {gid}: {why}"));
     }

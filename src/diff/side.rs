@@ -138,9 +138,7 @@ impl Entry {
         let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let fast: Option<IdentityFields> = match format {
             Format::Json => serde_json::from_slice(text).ok(),
-            Format::Yaml if !text.iter().all(u8::is_ascii_whitespace) => {
-                serde_norway::from_slice(text).ok()
-            }
+            // YAML is read in full by the loader below (meterctl's own reader, one parse).
             Format::Yaml => None,
         };
         let fields = match fast {

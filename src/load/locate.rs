@@ -476,24 +476,6 @@ fn find_any<const N: usize>(bytes: &[u8], mut from: usize, set: [u8; N]) -> usiz
         .map_or(bytes.len(), |i| from + i)
 }
 
-/// Where a second YAML document starts (serde reports multi-document files without a location).
-pub fn second_document(text: &str) -> Option<Pos> {
-    let mut docs = 0;
-    for item in Parser::new_from_str(text) {
-        let (event, span) = item.ok()?;
-        if matches!(event, Event::DocumentStart(_)) {
-            docs += 1;
-            if docs == 2 {
-                return Some(Pos {
-                    line: span.start.line(),
-                    column: span.start.col() + 1,
-                });
-            }
-        }
-    }
-    None
-}
-
 enum Frame {
     /// `has_key`: the mapping's current key has been read; its value comes next.
     Map {
@@ -779,15 +761,6 @@ mod tests {
                 assert_eq!(one.key(p), all.key(p), "{p} in {}", path.display());
             }
         }
-    }
-
-    #[test]
-    fn finds_the_second_document() {
-        assert_eq!(
-            second_document("a: 1\n---\nb: 2\n"),
-            Some(Pos { line: 2, column: 1 })
-        );
-        assert_eq!(second_document("a: 1\n"), None);
     }
 
     #[test]

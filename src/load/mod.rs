@@ -87,6 +87,8 @@ pub struct Document {
     pub value: Value,
     /// The file started with a UTF-8 byte-order mark (stripped from `text`).
     pub bom: bool,
+    /// Its comments (YAML only; JSON has none).
+    pub comments: crate::yaml::Comments,
 }
 
 impl Document {
@@ -240,29 +242,25 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
         )
         .at(1, 1));
     }
-    let value: Value = match format {
-        Format::Json => parse_json_strict(&text).map_err(|e| {
-            let d = Diagnostic::error(
-                codes::PARSE,
-                path,
-                format!("invalid JSON: {}", strip_location(&e.to_string())),
-            );
-            d.at(e.line().max(1), e.column().max(1))
-        })?,
-        Format::Yaml => parse_yaml_strict(&text).map_err(|e| {
-            let d = Diagnostic::error(
-                codes::PARSE,
-                path,
-                format!("invalid YAML: {}", strip_location(&e.to_string())),
-            );
-            match e.location() {
-                Some(l) => d.at(l.line().max(1), l.column().max(1)),
-                None => {
-                    let p = locate::second_document(&text).unwrap_or(Pos { line: 1, column: 1 });
-                    d.at(p.line, p.column)
-                }
-            }
-        })?,
+    let (value, comments) = match format {
+        Format::Json => (
+            parse_json_strict(&text).map_err(|e| {
+                let d = Diagnostic::error(
+                    codes::PARSE,
+                    path,
+                    format!("invalid JSON: {}", strip_location(&e.to_string())),
+                );
+                d.at(e.line().max(1), e.column().max(1))
+            })?,
+            crate::yaml::Comments::default(),
+        ),
+        Format::Yaml => {
+            let parsed = crate::yaml::parse(&text).map_err(|e| {
+                Diagnostic::error(codes::PARSE, path, format!("invalid YAML: {}", e.message))
+                    .at(e.line, e.column)
+            })?;
+            (parsed.value, parsed.comments)
+        }
     };
     if !value.is_object() {
         let found = match &value {
@@ -289,6 +287,7 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
         text,
         value,
         bom,
+        comments,
     })
 }
 
@@ -298,11 +297,6 @@ fn parse_json_strict(text: &str) -> Result<Value, serde_json::Error> {
     let v = strict::StrictValue.deserialize(&mut d)?;
     d.end()?;
     Ok(v)
-}
-
-fn parse_yaml_strict(text: &str) -> Result<Value, serde_norway::Error> {
-    use serde::de::DeserializeSeed;
-    strict::StrictValue.deserialize(serde_norway::Deserializer::from_str(text))
 }
 
 /// Removes the ` at line N column M` that serde puts into its messages (we print the location

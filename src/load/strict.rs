@@ -1,7 +1,9 @@
 //! A `serde_json::Value` deserializer that refuses what would silently lose data: a key that
 //! appears twice in one object (JSON and YAML keep the last one, hiding the first), and YAML's
 //! non-finite floats (`.nan`, `.inf`), which JSON cannot hold (serde_json would turn them into
-//! `null`). Otherwise it builds exactly what `serde_json::Value`'s own deserializer builds.
+//! `null`). Otherwise it builds exactly what `serde_json::Value`'s own deserializer builds. JSON
+//! is read through it; YAML is read by [`crate::yaml`], which refuses the same things (the tests
+//! below hold both to it).
 
 use std::fmt;
 
@@ -119,8 +121,8 @@ mod tests {
         Ok(v)
     }
 
-    fn yaml(s: &str) -> Result<Value, serde_norway::Error> {
-        StrictValue.deserialize(serde_norway::Deserializer::from_str(s))
+    fn yaml(s: &str) -> Result<Value, crate::yaml::Error> {
+        crate::yaml::parse_value(s)
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub struct Report {
     pub failed: Vec<(String, String)>,
     /// Remarks (secret placeholders kept although the tenant differs).
     pub notes: Vec<String>,
+    /// Comments of the repository file whose node the tenant no longer has: kept at the nearest
+    /// surviving parent, and said here.
+    pub warnings: Vec<String>,
 }
 
 /// A tenant export in repository form, with what could not be put back.
@@ -240,8 +243,18 @@ pub fn pull(
             }
         };
         taken.insert(path.clone());
-        let text = crate::canonical::render(&form, format);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        let old = std::fs::read_to_string(&path).ok();
+        let text = match format {
+            Format::Yaml => {
+                let (text, moved) = with_comments(&form, old.as_deref());
+                report.warnings.extend(moved.into_iter().map(|p| {
+                    format!("{gid}: {p} is gone from the tenant's meter; its comments were kept at its nearest remaining parent in {}", display(&path))
+                }));
+                text
+            }
+            Format::Json => crate::canonical::render(&form, format),
+        };
+        if old.as_deref() == Some(text.as_str()) {
             report.unchanged += 1;
         } else {
             write_atomic(&path, text.as_bytes())
@@ -260,6 +273,17 @@ pub fn pull(
         report.written.push((gid.clone(), path));
     }
     Ok(report)
+}
+
+/// YAML for `form` carrying the comments of the repository file's text `old` (if it parses);
+/// also the pointers whose node is gone (their comments moved to the nearest parent).
+fn with_comments(form: &Value, old: Option<&str>) -> (String, Vec<String>) {
+    let mut comments = old
+        .and_then(|t| crate::yaml::parse(t.trim_start_matches('\u{feff}')).ok())
+        .map(|p| p.comments)
+        .unwrap_or_default();
+    let moved = comments.retain_in(form);
+    (crate::yaml::to_string(form, &comments), moved)
 }
 
 #[cfg(test)]
@@ -305,5 +329,21 @@ mod tests {
             e.contains("/metadata/password") && !e.contains("hunter2"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn comments_of_the_repository_file_are_kept() {
+        let old = "# owner: billing\n\nglobalId: g\nname: N  # shown in Zuora\nmetadata:\n  # gone soon\n  old: 1\n";
+        let form = json!({"globalId": "g", "name": "M", "metadata": {"new": 2}});
+        let (text, moved) = with_comments(&form, Some(old));
+        assert_eq!(
+            text,
+            "# owner: billing\n\nglobalId: g\nname: M  # shown in Zuora\nmetadata:\n  new: 2\n  # gone soon\n"
+        );
+        assert_eq!(moved, ["/metadata/old"]);
+        // No file, or one that does not parse: plain canonical YAML.
+        let plain = crate::canonical::render(&form, Format::Yaml);
+        assert_eq!(with_comments(&form, None).0, plain);
+        assert_eq!(with_comments(&form, Some("a: [")).0, plain);
     }
 }

@@ -21,6 +21,24 @@ pub const VALIDATE_ENV: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// The corpus generator, beside the repository.
+pub const GENERATOR: &str = "../shared/tools/gen_corpus.py";
+
+/// Why the corpus cannot be generated here (no generator, `python3` or PyYAML), if it cannot.
+pub fn corpus_unavailable() -> Option<String> {
+    if !Path::new(GENERATOR).is_file() {
+        return Some(format!("{GENERATOR} is not beside the repository"));
+    }
+    match std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output()
+    {
+        Ok(o) if o.status.success() => None,
+        Ok(_) => Some("PyYAML is not installed for python3".into()),
+        Err(e) => Some(format!("python3 cannot be run: {e}")),
+    }
+}
+
 /// The meterctl binary with these environment variables removed.
 pub fn meterctl_without(vars: &[&str]) -> Command {
     let mut c = Command::cargo_bin("meterctl").unwrap();

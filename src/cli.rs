@@ -123,6 +123,25 @@ pub enum Command {
     /// definition it will overwrite under .meterctl/backups/<env>/<UTC time>/, imports each
     /// meter with its globalId and records it in meterctl.lock at once. Nothing is deleted.
     Apply(ApplyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    ///
+    /// bash: `source <(meterctl completions bash)` in ~/.bashrc;
+    /// zsh: `meterctl completions zsh > "${fpath[1]}/_meterctl"`;
+    /// fish: `meterctl completions fish > ~/.config/fish/completions/meterctl.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print meterctl's man page (roff) to stdout, or write one page per command to a folder.
+    ///
+    /// `meterctl man | man -l -` reads it; `meterctl man --out-dir man/` writes meterctl.1,
+    /// meterctl-validate.1, meterctl-meter-export.1, ... for packaging.
+    Man {
+        /// Write meterctl.1 and one meterctl-COMMAND.1 per subcommand into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// A local Zuora Mediation server for tests, demos and CI dry runs.
     Sandbox {
         /// The sandbox command.

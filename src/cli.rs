@@ -39,9 +39,38 @@ pub struct Cli {
     #[arg(long, global = true, env = "METERCTL_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// When to colour output: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR),
+    /// always or never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorWhen,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE or FORCE_COLOR force it.
+    #[default]
+    Auto,
+    /// Always colour, even when piped.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorWhen {
+    /// The process-wide colour choice this value stands for.
+    pub fn choice(self) -> crate::report::color::ColorChoice {
+        use crate::report::color::ColorChoice;
+        match self {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        }
+    }
 }
 
 /// The subcommands.

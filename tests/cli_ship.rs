@@ -122,3 +122,90 @@ fn man_out_dir_writes_one_page_per_command() {
     let validate = std::fs::read_to_string(out_dir.join("meterctl-validate.1")).unwrap();
     assert!(validate.contains("deny\\-warnings"), "{validate}");
 }
+
+/// A folder (always the same one, so outputs compare) with one file that does not parse.
+fn broken_dir() -> &'static tempfile::TempDir {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("broken.yaml"), "name: [unclosed\n").unwrap();
+        dir
+    })
+}
+
+/// `meterctl validate` on a folder with one broken file, with these extra arguments and
+/// environment variables: (exit code, stdout).
+fn validate_broken(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let dir = broken_dir();
+    let mut c = meterctl_without(&[
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "FORCE_COLOR",
+        "METERCTL_FORMAT",
+        "METERCTL_CONFIG",
+    ]);
+    c.arg("validate").args(args).arg(dir.path());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let (code, stdout, _) = output(&mut c);
+    (code, stdout)
+}
+
+const ESC: char = '\u{1b}';
+
+#[test]
+fn color_always_colours_a_pipe_and_never_does_not() {
+    let (code, plain) = validate_broken(&[], &[]);
+    assert_eq!(code, 1);
+    assert!(!plain.contains(ESC), "auto, piped: {plain:?}");
+    let (code, always) = validate_broken(&["--color", "always"], &[]);
+    assert_eq!(code, 1);
+    assert!(always.contains("\u{1b}[1;31m"), "{always:?}");
+    // The same text once the escapes are taken out.
+    let stripped = always
+        .replace("\u{1b}[0m", "")
+        .split(ESC)
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                &part[part.find('m').unwrap() + 1..]
+            }
+        })
+        .collect::<String>();
+    assert_eq!(stripped, plain);
+    let (_, never) = validate_broken(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]);
+    assert!(!never.contains(ESC), "{never:?}");
+}
+
+#[test]
+fn color_flag_is_global_and_checked() {
+    // Before the subcommand too.
+    let (_, stdout, _) = output(
+        meterctl_without(&["NO_COLOR"])
+            .args(["--color", "always", "validate"])
+            .arg(broken_dir().path()),
+    );
+    assert!(stdout.contains(ESC), "{stdout:?}");
+    let (code, _, err) = output(meterctl_without(&[]).args(["--color", "sometimes", "rules"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("auto") && err.contains("never"), "{err}");
+}
+
+#[test]
+fn color_environment_variables() {
+    for force in [("CLICOLOR_FORCE", "1"), ("FORCE_COLOR", "1")] {
+        let (_, out) = validate_broken(&[], &[force]);
+        assert!(out.contains(ESC), "{force:?}: {out:?}");
+        // NO_COLOR wins over a forcing variable; --color always wins over NO_COLOR.
+        let (_, out) = validate_broken(&[], &[force, ("NO_COLOR", "1")]);
+        assert!(!out.contains(ESC), "{force:?} + NO_COLOR: {out:?}");
+    }
+    let (_, out) = validate_broken(&["--color", "always"], &[("NO_COLOR", "1")]);
+    assert!(out.contains(ESC), "{out:?}");
+    let (_, out) = validate_broken(&[], &[("FORCE_COLOR", "0")]);
+    assert!(!out.contains(ESC), "{out:?}");
+}

@@ -44,6 +44,7 @@ pub struct Output {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    crate::report::color::set_choice(cli.color.choice());
     let out = Output {
         quiet: cli.quiet,
         verbose: cli.verbose,

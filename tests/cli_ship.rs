@@ -209,3 +209,101 @@ fn color_environment_variables() {
     let (_, out) = validate_broken(&[], &[("FORCE_COLOR", "0")]);
     assert!(!out.contains(ESC), "{out:?}");
 }
+
+/// A linter found through an environment variable (set by .ci/run) or on PATH; `None` (the test
+/// is skipped with a note) when it is not installed.
+fn tool(env_var: &str, name: &str) -> Option<std::path::PathBuf> {
+    let candidate = std::env::var_os(env_var)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| name.into());
+    match StdCommand::new(&candidate).arg("--version").output() {
+        Ok(o) if o.status.success() => Some(candidate),
+        _ => {
+            eprintln!(
+                "note: {name} is not installed (set {env_var} or put it on PATH); check skipped"
+            );
+            None
+        }
+    }
+}
+
+fn repo_root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every workflow file: the example workflows and this repository's own (release, and the one
+/// that runs the action with `uses: ./`, through which actionlint also checks action.yml).
+fn workflow_files() -> Vec<std::path::PathBuf> {
+    let root = repo_root();
+    let mut files = Vec::new();
+    for dir in ["examples/.github/workflows", ".github/workflows"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn workflows_pass_actionlint() {
+    let files = workflow_files();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "pull-request.yml",
+        "apply-on-merge.yml",
+        "nightly-drift.yml",
+        "action.yml",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "missing {expected}: {names:?}"
+        );
+    }
+    let Some(actionlint) = tool("METERCTL_ACTIONLINT", "actionlint") else {
+        return;
+    };
+    let out = StdCommand::new(actionlint)
+        .current_dir(repo_root())
+        .args(["-no-color"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn action_scripts_pass_shellcheck() {
+    let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let action: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let scripts: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert_eq!(scripts.len(), 2, "install and run steps");
+    assert!(scripts[1].contains("meterctl $METERCTL_ARGS"));
+    let Some(shellcheck) = tool("METERCTL_SHELLCHECK", "shellcheck") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (i, script) in scripts.iter().enumerate() {
+        let path = dir.path().join(format!("step{i}.sh"));
+        std::fs::write(&path, format!("#!/usr/bin/env bash\n{script}")).unwrap();
+        let out = StdCommand::new(&shellcheck).arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "shellcheck on action.yml step {i}:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

@@ -259,6 +259,7 @@ fn workflows_pass_actionlint() {
         "pull-request.yml",
         "apply-on-merge.yml",
         "nightly-drift.yml",
+        "release.yml",
         "action.yml",
     ] {
         assert!(
@@ -305,5 +306,50 @@ fn action_scripts_pass_shellcheck() {
             "shellcheck on action.yml step {i}:\n{}",
             String::from_utf8_lossy(&out.stdout)
         );
+    }
+}
+
+#[test]
+fn dockerfile_passes_hadolint() {
+    let text = std::fs::read_to_string(repo_root().join("Dockerfile")).unwrap();
+    assert!(
+        text.contains("FROM scratch"),
+        "a static binary on an empty image"
+    );
+    assert!(text.contains("USER 10001"), "not root");
+    assert!(text.contains(r#"ENTRYPOINT ["meterctl"]"#));
+    let Some(hadolint) = tool("METERCTL_HADOLINT", "hadolint") else {
+        return;
+    };
+    let out = StdCommand::new(hadolint)
+        .current_dir(repo_root())
+        .args(["--no-color", "Dockerfile"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "hadolint:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn pre_commit_hooks_come_with_and_without_a_toolchain() {
+    let text = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks: Vec<serde_json::Value> = serde_norway::from_str(&text).unwrap();
+    let hook = |id: &str| {
+        hooks
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("no hook {id}"))
+    };
+    for base in ["meterctl-validate", "meterctl-fmt"] {
+        let rust = hook(base);
+        let system = hook(&format!("{base}-system"));
+        assert_eq!(rust["language"], "rust");
+        assert_eq!(system["language"], "system");
+        for key in ["entry", "files", "require_serial"] {
+            assert_eq!(rust[key], system[key], "{base}: {key}");
+        }
     }
 }

@@ -227,6 +227,21 @@ fn tool(env_var: &str, name: &str) -> Option<std::path::PathBuf> {
     }
 }
 
+/// Runs a linter in the repository root and fails the test with its report unless it is clean.
+fn assert_lint_clean(linter: &std::path::Path, args: &[&std::ffi::OsStr], what: &str) {
+    let out = StdCommand::new(linter)
+        .current_dir(repo_root())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{what}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn repo_root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -270,18 +285,9 @@ fn workflows_pass_actionlint() {
     let Some(actionlint) = tool("METERCTL_ACTIONLINT", "actionlint") else {
         return;
     };
-    let out = StdCommand::new(actionlint)
-        .current_dir(repo_root())
-        .args(["-no-color"])
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "actionlint:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = vec![std::ffi::OsStr::new("-no-color")];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    assert_lint_clean(&actionlint, &args, "actionlint");
 }
 
 #[test]
@@ -300,12 +306,8 @@ fn action_scripts_pass_shellcheck() {
     for (i, script) in scripts.iter().enumerate() {
         let path = dir.path().join(format!("step{i}.sh"));
         std::fs::write(&path, format!("#!/usr/bin/env bash\n{script}")).unwrap();
-        let out = StdCommand::new(&shellcheck).arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "shellcheck on action.yml step {i}:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let what = format!("shellcheck on action.yml step {i}");
+        assert_lint_clean(&shellcheck, &[path.as_os_str()], &what);
     }
 }
 
@@ -321,16 +323,8 @@ fn dockerfile_passes_hadolint() {
     let Some(hadolint) = tool("METERCTL_HADOLINT", "hadolint") else {
         return;
     };
-    let out = StdCommand::new(hadolint)
-        .current_dir(repo_root())
-        .args(["--no-color", "Dockerfile"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "hadolint:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let args = ["--no-color", "Dockerfile"].map(std::ffi::OsStr::new);
+    assert_lint_clean(&hadolint, &args, "hadolint");
 }
 
 #[test]

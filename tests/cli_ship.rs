@@ -295,10 +295,9 @@ fn action_scripts_pass_shellcheck() {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
     let action: serde_json::Value = serde_norway::from_str(&text).unwrap();
     assert_eq!(action["runs"]["using"], "composite");
-    let steps = action["runs"]["steps"].as_array().unwrap();
-    let scripts: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
-    assert_eq!(scripts.len(), 2, "install and run steps");
-    assert!(scripts[1].contains("meterctl $METERCTL_ARGS"));
+    let (install, run) = action_scripts();
+    assert!(run.contains("meterctl $METERCTL_ARGS"));
+    let scripts = [install, run];
     let Some(shellcheck) = tool("METERCTL_SHELLCHECK", "shellcheck") else {
         return;
     };
@@ -345,5 +344,208 @@ fn pre_commit_hooks_come_with_and_without_a_toolchain() {
         for key in ["entry", "files", "require_serial"] {
             assert_eq!(rust[key], system[key], "{base}: {key}");
         }
+    }
+}
+
+/// The `run:` scripts of action.yml's steps: (install, run).
+fn action_scripts() -> (String, String) {
+    let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+    let action: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let script = |i: usize| steps[i]["run"].as_str().unwrap().to_string();
+    (script(0), script(1))
+}
+
+/// action.yml's install and run steps, run by bash as GitHub runs them (Unix only: the fake
+/// `gh` is a shell script).
+#[cfg(unix)]
+mod action_install {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command as StdCommand;
+
+    use super::{action_scripts, output, repo_root};
+
+    /// A fake `gh` that serves one release (tag `v9.9.9`) from `releases/`, or none when that
+    /// folder is missing: enough of `gh release view` and `gh release download` for action.yml.
+    const FAKE_GH: &str = r#"#!/usr/bin/env bash
+    set -euo pipefail
+    [ -d "$FAKE_RELEASES" ] || { echo "release not found" >&2; exit 1; }
+    case "$1 $2" in
+      "release view") echo v9.9.9 ;;
+      "release download")
+        [ "$3" = v9.9.9 ] || { echo "release not found" >&2; exit 1; }
+        shift 3; dir=.; patterns=()
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            --dir) dir=$2; shift 2 ;;
+            --pattern) patterns+=("$2"); shift 2 ;;
+            *) shift ;;
+          esac
+        done
+        for p in "${patterns[@]}"; do cp "$FAKE_RELEASES/$p" "$dir/"; done ;;
+      *) echo "fake gh: $*" >&2; exit 1 ;;
+    esac
+    "#;
+
+    /// Runs action.yml's install step as GitHub would on a Linux x86_64 runner, with the fake `gh`
+    /// serving `releases` (None: no release). Returns (exit code, output, GITHUB_PATH, GITHUB_OUTPUT).
+    fn run_install(
+        work: &std::path::Path,
+        releases: Option<&std::path::Path>,
+    ) -> (i32, String, String, String) {
+        let (install, _) = action_scripts();
+        let bin = work.join("fakebin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let gh = bin.join("gh");
+        std::fs::write(&gh, FAKE_GH).unwrap();
+        std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let temp = work.join("runner-temp");
+        std::fs::create_dir_all(&temp).unwrap();
+        let (gpath, gout) = (work.join("GITHUB_PATH"), work.join("GITHUB_OUTPUT"));
+        std::fs::write(&gpath, "").unwrap();
+        std::fs::write(&gout, "").unwrap();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+        let out = StdCommand::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &install])
+            .env("PATH", path)
+            .env("RUNNER_TEMP", &temp)
+            .env("GITHUB_PATH", &gpath)
+            .env("GITHUB_OUTPUT", &gout)
+            // `version: source` would build with cargo; a missing GITHUB_ACTION_PATH makes that fail
+            // loudly instead of compiling meterctl again inside a test.
+            .env("GITHUB_ACTION_PATH", work.join("no-source"))
+            .env("METERCTL_VERSION", "latest")
+            .env("METERCTL_REPO", "example/meterctl")
+            .env("GH_TOKEN", "unused")
+            .env("RUNNER_OS_NAME", "Linux")
+            .env("RUNNER_ARCH_NAME", "X64")
+            .env(
+                "FAKE_RELEASES",
+                releases.map_or(work.join("no-releases"), |r| r.to_path_buf()),
+            )
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            std::fs::read_to_string(&gpath).unwrap(),
+            std::fs::read_to_string(&gout).unwrap(),
+        )
+    }
+
+    /// A release folder holding this build's meterctl as the Linux x86_64 asset, and SHA256SUMS.
+    fn fake_release(dir: &std::path::Path) -> std::path::PathBuf {
+        let releases = dir.join("releases");
+        let stage = dir.join("stage");
+        std::fs::create_dir_all(&releases).unwrap();
+        std::fs::create_dir_all(&stage).unwrap();
+        std::fs::copy(env!("CARGO_BIN_EXE_meterctl"), stage.join("meterctl")).unwrap();
+        let asset = "meterctl-x86_64-unknown-linux-musl.tar.gz";
+        let ok = StdCommand::new("tar")
+            .arg("-czf")
+            .arg(releases.join(asset))
+            .arg("-C")
+            .arg(&stage)
+            .arg("meterctl")
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let sums = StdCommand::new("sha256sum")
+            .arg(asset)
+            .current_dir(&releases)
+            .output()
+            .unwrap();
+        assert!(sums.status.success());
+        std::fs::write(releases.join("SHA256SUMS"), sums.stdout).unwrap();
+        releases
+    }
+
+    /// Whether bash, tar or sha256sum is missing (the test is then skipped with a note).
+    fn missing_tools() -> bool {
+        let have = |cmd: &str| StdCommand::new(cmd).arg("--version").output().is_ok();
+        let missing = !["bash", "tar", "sha256sum"].into_iter().all(have);
+        if missing {
+            eprintln!("note: bash, tar or sha256sum missing; action install test skipped");
+        }
+        missing
+    }
+
+    #[test]
+    fn action_installs_the_release_binary_after_checking_its_checksum() {
+        if missing_tools() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let releases = fake_release(dir.path());
+        let (code, log, gpath, gout) = run_install(dir.path(), Some(&releases));
+        assert_eq!(code, 0, "{log}");
+        assert!(log.contains("OK"), "sha256sum checked it: {log}");
+        let bin_dir = gpath.trim();
+        let installed = std::path::Path::new(bin_dir).join("meterctl");
+        let (vcode, version, _) = output(assert_cmd::Command::new(&installed).arg("--version"));
+        assert_eq!(vcode, 0);
+        assert!(
+            gout.contains(&format!("version={}", version.trim())),
+            "{gout}"
+        );
+        assert!(log.contains("(release, v9.9.9)"), "{log}");
+
+        // The run step runs `meterctl ARGS` from GITHUB_PATH's folder and reports the exit code.
+        let (_, run) = action_scripts();
+        let out = StdCommand::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &run])
+            .current_dir(repo_root().join("examples"))
+            .env("RUNNER_TEMP", dir.path().join("runner-temp"))
+            .env("GITHUB_OUTPUT", dir.path().join("GITHUB_OUTPUT"))
+            .env("METERCTL_ARGS", "validate --format github 'meters/'")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let gout = std::fs::read_to_string(dir.path().join("GITHUB_OUTPUT")).unwrap();
+        assert!(gout.contains("exit-code=0"), "{gout}");
+    }
+
+    #[test]
+    fn action_refuses_a_binary_whose_checksum_does_not_match() {
+        if missing_tools() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let releases = fake_release(dir.path());
+        let sums = std::fs::read_to_string(releases.join("SHA256SUMS")).unwrap();
+        let tampered = format!("{}{}", "0".repeat(64), &sums[64..]);
+        std::fs::write(releases.join("SHA256SUMS"), tampered).unwrap();
+        let (code, log, gpath, _) = run_install(dir.path(), Some(&releases));
+        assert_ne!(code, 0, "{log}");
+        assert!(log.contains("FAILED"), "{log}");
+        assert!(gpath.is_empty(), "nothing put on PATH: {gpath}");
+        assert!(!dir
+            .path()
+            .join("runner-temp/meterctl/bin/meterctl")
+            .exists());
+    }
+
+    #[test]
+    fn action_builds_from_source_when_there_is_no_release() {
+        if missing_tools() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (code, log, _, _) = run_install(dir.path(), None);
+        // It went for `cargo install --path $GITHUB_ACTION_PATH` (pointed at a missing folder here).
+        assert!(
+            log.contains("has no release yet: building meterctl from source"),
+            "{log}"
+        );
+        assert_ne!(code, 0, "{log}");
+        assert!(log.contains("no-source"), "{log}");
     }
 }

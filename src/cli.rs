@@ -39,9 +39,38 @@ pub struct Cli {
     #[arg(long, global = true, env = "METERCTL_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// When to colour output: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR),
+    /// always or never.
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorWhen,
+
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour on a terminal, unless NO_COLOR is set; CLICOLOR_FORCE or FORCE_COLOR force it.
+    #[default]
+    Auto,
+    /// Always colour, even when piped.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorWhen {
+    /// The process-wide colour choice this value stands for.
+    pub fn choice(self) -> crate::report::color::ColorChoice {
+        use crate::report::color::ColorChoice;
+        match self {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        }
+    }
 }
 
 /// The subcommands.
@@ -123,6 +152,25 @@ pub enum Command {
     /// definition it will overwrite under .meterctl/backups/<env>/<UTC time>/, imports each
     /// meter with its globalId and records it in meterctl.lock at once. Nothing is deleted.
     Apply(ApplyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    ///
+    /// bash: `source <(meterctl completions bash)` in ~/.bashrc;
+    /// zsh: `meterctl completions zsh > "${fpath[1]}/_meterctl"`;
+    /// fish: `meterctl completions fish > ~/.config/fish/completions/meterctl.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print meterctl's man page (roff) to stdout, or write one page per command to a folder.
+    ///
+    /// `meterctl man | man -l -` reads it; `meterctl man --out-dir man/` writes meterctl.1,
+    /// meterctl-validate.1, meterctl-meter-export.1, ... for packaging.
+    Man {
+        /// Write meterctl.1 and one meterctl-COMMAND.1 per subcommand into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// A local Zuora Mediation server for tests, demos and CI dry runs.
     Sandbox {
         /// The sandbox command.

@@ -5,6 +5,7 @@
 
 mod convert;
 mod diff;
+mod docs;
 mod fmt;
 pub mod meter;
 mod promote;
@@ -43,6 +44,7 @@ pub struct Output {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    crate::report::color::set_choice(cli.color.choice());
     let out = Output {
         quiet: cli.quiet,
         verbose: cli.verbose,
@@ -65,6 +67,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Apply(args) => promote::apply(args, out),
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
     }
 }
 

@@ -1,19 +1,18 @@
 //! Renders findings for people and machines: validation diagnostics and diffs, in every output
 //! format. Reporters never compute anything; they only turn library results into text.
 
+pub mod color;
 pub mod diff;
 pub mod validate;
 
-use std::io::IsTerminal;
-
-/// Whether to colour output written to stdout: only on a TTY, and only when `NO_COLOR` is unset.
+/// Whether to colour output written to stdout (see [`color`] for the rule).
 pub fn color_stdout() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    color::stdout()
 }
 
 /// Whether to colour output written to stderr (same rule as [`color_stdout`]).
 pub fn color_stderr() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    color::stderr()
 }
 
 /// ANSI styles, applied only when colour is on.

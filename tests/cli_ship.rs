@@ -293,7 +293,7 @@ fn workflows_pass_actionlint() {
 #[test]
 fn action_scripts_pass_shellcheck() {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
-    let action: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    let action = meterctl::yaml::parse_value(&text).unwrap();
     assert_eq!(action["runs"]["using"], "composite");
     let (install, run) = action_scripts();
     assert!(run.contains("meterctl $METERCTL_ARGS"));
@@ -329,7 +329,8 @@ fn dockerfile_passes_hadolint() {
 #[test]
 fn pre_commit_hooks_come_with_and_without_a_toolchain() {
     let text = std::fs::read_to_string(repo_root().join(".pre-commit-hooks.yaml")).unwrap();
-    let hooks: Vec<serde_json::Value> = serde_norway::from_str(&text).unwrap();
+    let hooks = meterctl::yaml::parse_value(&text).unwrap();
+    let hooks = hooks.as_array().unwrap();
     let hook = |id: &str| {
         hooks
             .iter()
@@ -350,7 +351,7 @@ fn pre_commit_hooks_come_with_and_without_a_toolchain() {
 /// The `run:` scripts of action.yml's steps: (install, run).
 fn action_scripts() -> (String, String) {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
-    let action: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    let action = meterctl::yaml::parse_value(&text).unwrap();
     let steps = action["runs"]["steps"].as_array().unwrap();
     let script = |i: usize| steps[i]["run"].as_str().unwrap().to_string();
     (script(0), script(1))

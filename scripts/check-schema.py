@@ -117,7 +117,7 @@ CASES = [
         activeVersionRunStatusDescription="NEVER_RUN", latestVersionRunStatus=5,
         latestVersionRunStatusDescription="RUNNING"), None),
     ("valid: unknown operator metadata stays open", on_task("src", lambda t: t.update(
-        operatorType="STREAMING_API", metadata={"label": "K", "position": {"x": 0}})), None),
+        operatorType="FUTURE_OPERATOR", metadata={"label": "K", "position": {"x": 0}})), None),
     ("valid: setting and extraConfig stay open", on_task("src", lambda t: t.update(
         setting={"topic": "t", "nested": {"x": [1]}}, extraConfig={"y": None})), None),
     ("valid: placeholder in a string value", md("http", connectionName="${{ values.plans }}"), None),

@@ -103,7 +103,7 @@ fn random_value(rng: &mut Rng) -> Value {
         ),
         8 => {
             serde_json::json!({"type": "datetime", "eventTime": "yes", "order": -1, "timeFormat": "ZZZZ'",
-            "nodeType": "SORCE", "operatorType": "STREAMING_API", "eventIdFields": [1, null]})
+            "nodeType": "SORCE", "operatorType": "ZUORA_BULK_APII", "eventIdFields": [1, null]})
         }
         _ => serde_json::json!({"id": "zz", "predecessors": [{"id": "zz"}], "$schema": "urn:x"}),
     }

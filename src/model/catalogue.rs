@@ -71,69 +71,52 @@ const fn open(
     }
 }
 
-const AGGREGATOR_KEYS: &[&str] = &[
-    "triggerType",
-    "timeoutType",
-    "timeoutDuration",
-    "eventTimeField",
-    "eventTimeFormat",
-    "groupFields",
-    "aggregationFields",
-    "maxOutOfOrderness",
-    "idleness",
-    "extraKeepFields",
-    "stateExpireTime",
-    "isForPrefetch",
-];
-const ACCUMULATOR_KEYS: &[&str] = &["groupFields", "aggregationFields", "order", "sortField"];
-const CORRELATOR_KEYS: &[&str] = &[
-    "startEventField",
-    "startEventValue",
-    "stopEventField",
-    "stopEventValue",
-    "timeoutDuration",
-    "groupFields",
-    "aggregationFields",
-];
+/// Defines the metadata keys of an operator and of its `SCRIPT_*` twin, which adds the script
+/// keys (`language`, `source`, `schemaId`) to the same window or correlation keys.
+macro_rules! with_script_twin {
+    ($plain:ident, $script:ident, [$($key:literal),* $(,)?]) => {
+        const $plain: &[&str] = &[$($key),*];
+        const $script: &[&str] = &["language", "source", "schemaId", $($key),*];
+    };
+}
+
+with_script_twin!(
+    AGGREGATOR_KEYS,
+    SCRIPT_AGGREGATOR_KEYS,
+    [
+        "triggerType",
+        "timeoutType",
+        "timeoutDuration",
+        "eventTimeField",
+        "eventTimeFormat",
+        "groupFields",
+        "aggregationFields",
+        "maxOutOfOrderness",
+        "idleness",
+        "extraKeepFields",
+        "stateExpireTime",
+        "isForPrefetch",
+    ]
+);
+with_script_twin!(
+    ACCUMULATOR_KEYS,
+    SCRIPT_ACCUMULATOR_KEYS,
+    ["groupFields", "aggregationFields", "order", "sortField"]
+);
+with_script_twin!(
+    CORRELATOR_KEYS,
+    SCRIPT_CORRELATOR_KEYS,
+    [
+        "startEventField",
+        "startEventValue",
+        "stopEventField",
+        "stopEventValue",
+        "timeoutDuration",
+        "groupFields",
+        "aggregationFields",
+    ]
+);
 const SCRIPT_KEYS: &[&str] = &["language", "source", "schemaId"];
-const SCRIPT_AGGREGATOR_KEYS: &[&str] = &[
-    "language",
-    "source",
-    "schemaId",
-    "triggerType",
-    "timeoutType",
-    "timeoutDuration",
-    "eventTimeField",
-    "eventTimeFormat",
-    "groupFields",
-    "aggregationFields",
-    "maxOutOfOrderness",
-    "idleness",
-    "extraKeepFields",
-    "stateExpireTime",
-    "isForPrefetch",
-];
-const SCRIPT_ACCUMULATOR_KEYS: &[&str] = &[
-    "language",
-    "source",
-    "schemaId",
-    "groupFields",
-    "aggregationFields",
-    "order",
-    "sortField",
-];
-const SCRIPT_CORRELATOR_KEYS: &[&str] = &[
-    "language",
-    "source",
-    "schemaId",
-    "startEventField",
-    "startEventValue",
-    "stopEventField",
-    "stopEventValue",
-    "timeoutDuration",
-    "groupFields",
-    "aggregationFields",
-];
 
 /// Zuora's operator catalogue (35 operators), plus `RATING` and the `HTTP` source and sink that
 /// Zuora's validation references list.

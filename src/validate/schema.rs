@@ -271,13 +271,10 @@ fn translate(
     root: &Value,
     out: &mut Vec<Finding>,
 ) {
-    // A string holding a meterctl placeholder (`${{ values.X }}`, `${{ env.X }}`) stands for a
-    // per-environment value: the value it renders to is what Zuora sees, so an enum or pattern
-    // cannot judge the placeholder itself (the meter rules skip placeholders too).
-    if e.instance()
-        .as_str()
-        .is_some_and(|s| s.contains("${{") && s.contains("}}"))
-    {
+    // A placeholder (`${{ values.X }}`, `${{ env.X }}`, ...) stands for a per-environment value:
+    // the value it renders to is what Zuora sees, so an enum or pattern cannot judge the
+    // placeholder itself. The meter rules skip the same values (`rules::is_placeholder`).
+    if e.instance().as_str().is_some_and(rules::is_placeholder) {
         return;
     }
     let pointer = format!("{base}{}", e.instance_path());

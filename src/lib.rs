@@ -19,7 +19,6 @@
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
-//! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -37,7 +36,6 @@ pub mod load;
 pub mod model;
 pub mod promote;
 pub mod report;
-pub mod rng;
 pub mod sandbox;
 pub mod validate;
 pub mod yaml;

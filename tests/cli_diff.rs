@@ -458,15 +458,15 @@ fn non_meters_in_folders_are_skipped_with_a_warning() {
 }
 
 /// Shuffles a list in place, deterministically.
-fn shuffle<T>(rng: &mut meterctl::rng::Rng, items: &mut [T]) {
+fn shuffle<T>(rng: &mut fastrand::Rng, items: &mut [T]) {
     for i in (1..items.len()).rev() {
-        let j = rng.up_to(i as u64) as usize;
+        let j = rng.usize(..=i);
         items.swap(i, j);
     }
 }
 
 /// An object with its keys in another (random, deterministic) order.
-fn shuffle_keys(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
+fn shuffle_keys(rng: &mut fastrand::Rng, v: &mut serde_json::Value) {
     if let Some(m) = v.as_object_mut() {
         let mut entries: Vec<(String, serde_json::Value)> = std::mem::take(m).into_iter().collect();
         shuffle(rng, &mut entries);
@@ -477,7 +477,7 @@ fn shuffle_keys(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
 /// The same meter as another tenant would export it: other task ids (and predecessor ids),
 /// positions keyed by them in `versions[].metadata`, other letter codes, another numeric
 /// `typeDefinition.schemaId` where there is one, tasks and keys in another order.
-fn as_other_tenant(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
+fn as_other_tenant(rng: &mut fastrand::Rng, v: &mut serde_json::Value) {
     use serde_json::{json, Value};
     if let Some(id) = v.pointer_mut("/typeDefinition/schemaId") {
         if id
@@ -519,7 +519,7 @@ fn as_other_tenant(rng: &mut meterctl::rng::Rng, v: &mut serde_json::Value) {
 fn examples_exported_from_another_tenant_are_no_change() {
     use serde_json::Value;
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = meterctl::rng::Rng::new(9);
+    let mut rng = fastrand::Rng::with_seed(9);
     let mut files: Vec<PathBuf> = fs::read_dir("examples/meters")
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -652,7 +652,7 @@ fn two_tenants_of_generated_meters_are_no_change_then_one_rule_edit_is_one_chang
         .collect();
     files.sort();
     assert_eq!(files.len(), 200);
-    let mut rng = meterctl::rng::Rng::new(42);
+    let mut rng = fastrand::Rng::with_seed(42);
     for p in &files {
         let mut v: Value = serde_json::from_str(&fs::read_to_string(p).unwrap()).unwrap();
         for ver in v["versions"].as_array_mut().into_iter().flatten() {

@@ -512,10 +512,7 @@ fn new_unique_key(meter_id: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .take(20)
         .collect();
-    format!(
-        "meterctl-{meter}-{ms:x}-{}",
-        crate::rng::Rng::from_entropy().hex(8)
-    )
+    format!("meterctl-{meter}-{ms:x}-{:08x}", fastrand::u32(..))
 }
 
 fn status_line(meter_id: &str, version: &str, status: &RunStatus) -> String {

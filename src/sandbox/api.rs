@@ -156,7 +156,7 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
         ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
-            Handled::Now(debug(shared, &mut state, &tenant, id, v, req))
+            Handled::Now(debug(&mut state, &tenant, id, v, req))
         }
         ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
         ("POST", ["meters", "stop", id, v]) => {
@@ -218,10 +218,8 @@ fn token(shared: &Shared, req: &Request) -> Response {
             "UNAUTHORIZED: invalid client_id or client_secret",
         );
     };
-    let (value, jti) = {
-        let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
-        (rng.hex(40), rng.hex(32))
-    };
+    let value = format!("{:032x}{:08x}", fastrand::u128(..), fastrand::u32(..));
+    let jti = format!("{:032x}", fastrand::u128(..));
     let lifetime = shared.config.token_lifetime;
     state.issue_token(&tenant, value.clone(), lifetime);
     let n = state.tenants.keys().position(|k| *k == tenant).unwrap_or(0) + 1;
@@ -449,8 +447,7 @@ fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Respons
         .filter(|g| !g.is_empty());
     let now = super::state::now();
     let new_gid = {
-        let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
-        let h = rng.hex(32);
+        let h = format!("{:032x}", fastrand::u128(..));
         format!(
             "{}-{}-{}-{}-{}",
             &h[0..8],
@@ -800,14 +797,10 @@ fn session_json(r: &RunRecord, now: i64) -> Value {
 }
 
 /// A new session: its number, `R-` plus eight digits, and a 32-hex job id.
-fn new_session(shared: &Shared, ten: &mut Tenant) -> (u64, String, String) {
+fn new_session(ten: &mut Tenant) -> (u64, String, String) {
     let n = ten.data.next_session;
     ten.data.next_session += 1;
-    let job = shared
-        .rng
-        .lock()
-        .map(|mut r| r.hex(32))
-        .unwrap_or_else(|_| format!("{n:032x}"));
+    let job = format!("{:032x}", fastrand::u128(..));
     (n, format!("R-{n:08}"), job)
 }
 
@@ -879,7 +872,7 @@ fn run(
             .is_some_and(|a| a.iter().any(|i| i["s3"]["incremental"] == true));
     let (meter_id, revision) = (meter.id, meter.revision);
     let ten = tenant_mut(state, t);
-    let (number, session_id, job_id) = new_session(shared, ten);
+    let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,
@@ -911,14 +904,7 @@ fn run(
     }
 }
 
-fn debug(
-    shared: &Shared,
-    state: &mut State,
-    t: &str,
-    id: &str,
-    version: &str,
-    req: &Request,
-) -> Response {
+fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> Response {
     let now = super::state::now();
     let ten = tenant(state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
@@ -956,7 +942,7 @@ fn debug(
     };
     let (meter_id, revision) = (meter.id, meter.revision);
     let ten = tenant_mut(state, t);
-    let (number, session_id, job_id) = new_session(shared, ten);
+    let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,

@@ -10,8 +10,6 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::rng::Rng;
-
 /// What an injected fault does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -29,7 +27,7 @@ pub enum Fault {
 #[derive(Debug)]
 pub struct Faults {
     rate: f64,
-    rng: Mutex<Rng>,
+    rng: Mutex<fastrand::Rng>,
 }
 
 impl Faults {
@@ -37,7 +35,7 @@ impl Faults {
     pub fn new(rate: f64, seed: u64) -> Faults {
         Faults {
             rate: rate.clamp(0.0, 1.0),
-            rng: Mutex::new(Rng::new(seed)),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
         }
     }
 
@@ -47,10 +45,10 @@ impl Faults {
             return None;
         }
         let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
-        if rng.next_f64() >= self.rate {
+        if rng.f64() >= self.rate {
             return None;
         }
-        Some(match rng.up_to(3) {
+        Some(match rng.u8(..4) {
             0 => Fault::TooManyRequests,
             1 => Fault::Internal,
             2 => Fault::Unavailable,
@@ -132,6 +130,18 @@ mod tests {
         assert!((250..350).contains(&hits), "{hits}");
         let a: Vec<_> = (0..50).map(|_| Faults::new(0.5, 1).roll()).collect();
         assert!(a.iter().all(|x| *x == a[0]));
+        // The same seed replays the same sequence of faults, kind included.
+        let (x, y) = (Faults::new(0.5, 9), Faults::new(0.5, 9));
+        let xs: Vec<_> = (0..200).map(|_| x.roll()).collect();
+        assert_eq!(xs, (0..200).map(|_| y.roll()).collect::<Vec<_>>());
+        for kind in [
+            Fault::TooManyRequests,
+            Fault::Internal,
+            Fault::Unavailable,
+            Fault::Drop,
+        ] {
+            assert!(xs.contains(&Some(kind)), "{kind:?} never rolled");
+        }
         assert!(Faults::new(0.0, 1).roll().is_none());
     }
 

@@ -29,7 +29,6 @@ use self::faults::{Fault, Faults};
 use self::http::{read_request, write_response, ReadError};
 pub use self::state::TenantSpec;
 use self::state::{RunRecord, State};
-use crate::rng::Rng;
 
 /// How to run the sandbox.
 #[derive(Debug, Clone)]
@@ -102,8 +101,6 @@ pub struct Shared {
     pub base_url: String,
     state: Mutex<State>,
     faults: Faults,
-    /// Randomness for tokens and ids.
-    pub rng: Mutex<Rng>,
 }
 
 impl Shared {
@@ -133,7 +130,6 @@ impl Server {
         };
         let shared = Arc::new(Shared {
             faults: Faults::new(config.fail_rate, config.seed),
-            rng: Mutex::new(Rng::from_entropy()),
             config,
             base_url,
             state: Mutex::new(state),
@@ -274,7 +270,7 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
             Handled::After(r, d) => (r, Some(d)),
         },
     };
-    let request_id = shared.rng.lock().map(|mut r| r.hex(32)).unwrap_or_default();
+    let request_id = format!("{:032x}", fastrand::u128(..));
     resp.headers.push(("Zuora-Request-Id".into(), request_id));
     if let Some(track) = req.header("zuora-track-id") {
         resp.headers

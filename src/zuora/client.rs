@@ -17,7 +17,6 @@ use serde_json::Value;
 use super::auth::{Credentials, Token};
 use super::error::{ApiMessage, RequestInfo, ZuoraError};
 use super::types::{DebugRequest, RunRequest, RunStarted, RunStatus, SummaryQuery, Upload};
-use crate::rng::Rng;
 
 /// Largest response body read (exports of big meters included).
 const MAX_BODY: u64 = 512 * 1024 * 1024;
@@ -115,7 +114,6 @@ pub struct Client {
     cfg: ClientConfig,
     agent: ureq::Agent,
     token: Mutex<Option<Token>>,
-    rng: Mutex<Rng>,
 }
 
 impl std::fmt::Debug for Client {
@@ -143,7 +141,6 @@ impl Client {
             cfg,
             agent,
             token: Mutex::new(None),
-            rng: Mutex::new(Rng::from_entropy()),
         })
     }
 
@@ -228,7 +225,7 @@ impl Client {
                 data: g.as_bytes(),
             });
         }
-        let boundary = format!("meterctl-{}", self.random_hex(24));
+        let boundary = format!("meterctl-{:024x}", fastrand::u128(..) >> 32);
         let call = Call {
             method: "POST",
             path: "/meters/import".into(),
@@ -362,7 +359,7 @@ impl Client {
                 data: h.as_bytes(),
             });
         }
-        let boundary = format!("meterctl-{}", self.random_hex(24));
+        let boundary = format!("meterctl-{:024x}", fastrand::u128(..) >> 32);
         let call = Call {
             method: "POST",
             path: "/meters/files".into(),
@@ -377,10 +374,6 @@ impl Client {
     }
 
     // ----- plumbing -----
-
-    fn random_hex(&self, n: usize) -> String {
-        self.rng.lock().map(|mut r| r.hex(n)).unwrap_or_default()
-    }
 
     /// A body documented as bare (export, debug, upload); should Zuora wrap it in the usual
     /// `{success, data}` envelope after all, the `data` is taken.
@@ -621,10 +614,7 @@ impl Client {
             .base_delay
             .saturating_mul(1u32 << (attempt - 1).min(20))
             .min(p.max_delay);
-        let jitter = {
-            let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-            Duration::from_millis(rng.up_to(exp.as_millis() as u64))
-        };
+        let jitter = Duration::from_millis(fastrand::u64(..=exp.as_millis() as u64));
         jitter.max(retry_after.unwrap_or(Duration::ZERO))
     }
 

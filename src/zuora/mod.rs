@@ -97,7 +97,7 @@ pub fn new_track_id() -> String {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
-    format!("meterctl-{ms:x}-{}", crate::rng::Rng::from_entropy().hex(8))
+    format!("meterctl-{ms:x}-{:08x}", fastrand::u32(..))
 }
 
 #[cfg(test)]

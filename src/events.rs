@@ -3,6 +3,8 @@
 //! line) and CSV with a header row (every value a string, as in the file). The format comes from
 //! the file name's extension; without a known one the content decides.
 
+use std::io::Read;
+
 use serde_json::{Map, Value};
 
 /// Parses the events in a file's bytes; `name` is the file name (for its extension).
@@ -49,73 +51,55 @@ fn parse_ndjson(text: &str) -> Result<Vec<Value>, String> {
         .collect()
 }
 
+/// CSV with a header row, read by the `csv` crate (RFC 4180: quoted fields may hold commas,
+/// quotes written `""` and line breaks; blank lines are skipped). A row whose number of values
+/// differs from the header's is refused with its line number.
 fn parse_csv(text: &str) -> Result<Vec<Value>, String> {
-    let rows = csv_rows(text)?;
-    let mut rows = rows.into_iter();
-    let Some(header) = rows.next() else {
-        return Ok(Vec::new());
-    };
-    rows.enumerate()
-        .filter(|(_, r)| !(r.len() == 1 && r[0].is_empty()))
-        .map(|(i, r)| {
-            if r.len() != header.len() {
-                return Err(format!(
-                    "CSV row {}: {} values for {} columns",
-                    i + 2,
-                    r.len(),
-                    header.len()
-                ));
-            }
-            let mut obj = Map::new();
-            for (k, v) in header.iter().zip(r) {
-                obj.insert(k.clone(), Value::String(v));
-            }
-            Ok(Value::Object(obj))
-        })
-        .collect()
-}
-
-/// RFC 4180 rows: quoted fields may hold commas, quotes (`""`) and line breaks.
-fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        any = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                _ => field.push(c),
-            }
+    // The csv crate reads a quoted field that is never closed to the end of the file without
+    // complaint, silently swallowing every later row. A sentinel record after the text tells:
+    // it is read as a record of its own only when every quote was closed.
+    const SENTINEL: &[u8] = b"\n\0";
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes().chain(SENTINEL));
+    let mut header: Option<csv::StringRecord> = None;
+    let mut events = Vec::new();
+    let mut last_line = 1;
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("CSV: {e}"))?;
+        let Some(pos) = record.position() else {
+            continue; // a reader always sets it
+        };
+        // The position is where the reader started looking, before any blank lines.
+        let rest = &text[(pos.byte() as usize).min(text.len())..];
+        let body = rest.trim_start_matches(['\r', '\n']);
+        if body.is_empty() {
+            return Ok(events); // the sentinel
+        }
+        let line = pos.line() + rest[..rest.len() - body.len()].matches('\n').count() as u64;
+        last_line = line;
+        let Some(columns) = &header else {
+            header = Some(record);
             continue;
+        };
+        if record.len() != columns.len() {
+            return Err(format!(
+                "CSV line {line}: {} values, but the header row names {} columns",
+                record.len(),
+                columns.len()
+            ));
         }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(std::mem::take(&mut field)),
-            '\r' => {}
-            '\n' => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                any = false;
-            }
-            _ => field.push(c),
-        }
+        let event = columns
+            .iter()
+            .zip(&record)
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect::<Map<_, _>>();
+        events.push(Value::Object(event));
     }
-    if quoted {
-        return Err("CSV: unterminated quoted field".into());
-    }
-    if any {
-        row.push(field);
-        rows.push(row);
-    }
-    Ok(rows)
+    Err(format!(
+        "CSV line {last_line}: a quoted field is never closed; end it with a \" (write \"\" for a quote inside it)"
+    ))
 }
 
 /// Gives CSV values the types the event schema declares (`integer`, `number`, `boolean`) and
@@ -192,6 +176,67 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    fn csv(text: &str) -> Result<Vec<Value>, String> {
+        parse_events("events.csv", text.as_bytes())
+    }
+
+    #[test]
+    fn csv_quoted_fields_hold_commas_quotes_and_line_breaks() {
+        assert_eq!(
+            csv("id,note\n1,\"a, \"\"b\"\"\"\n2,\"two\r\nlines\"\n3,\"\"\n").unwrap(),
+            [
+                json!({"id": "1", "note": "a, \"b\""}),
+                json!({"id": "2", "note": "two\r\nlines"}),
+                json!({"id": "3", "note": ""})
+            ]
+        );
+        // A quote inside an unquoted value is kept as written (27" monitor).
+        assert_eq!(
+            csv("id,item\n1,27\" monitor").unwrap(),
+            [json!({"id": "1", "item": "27\" monitor"})]
+        );
+    }
+
+    #[test]
+    fn csv_bom_blank_lines_and_line_endings() {
+        let want = [json!({"a": "1", "b": "2"}), json!({"a": "3", "b": "4"})];
+        assert_eq!(csv("\u{feff}a,b\r\n1,2\r\n3,4\r\n").unwrap(), want);
+        assert_eq!(csv("a,b\n\n1,2\n\n\n3,4\n\n").unwrap(), want);
+        assert_eq!(csv("a,b\n1,2\n3,4").unwrap(), want);
+        assert_eq!(csv("").unwrap(), Vec::<Value>::new());
+        assert_eq!(csv("a,b\n").unwrap(), Vec::<Value>::new());
+        // Without an extension, content that is not JSON is read as CSV, BOM and all.
+        assert_eq!(
+            parse_events("events", "\u{feff}a,b\n1,2\n3,4\n".as_bytes()).unwrap(),
+            want
+        );
+    }
+
+    #[test]
+    fn csv_ragged_rows_name_their_line() {
+        assert_eq!(
+            csv("a,b\n1,2\n3\n").unwrap_err(),
+            "CSV line 3: 1 values, but the header row names 2 columns"
+        );
+        // Lines, not rows: a quoted line break and blank lines count.
+        assert_eq!(
+            csv("a,b\n1,\"x\ny\"\n\n4,5,6\n").unwrap_err(),
+            "CSV line 5: 3 values, but the header row names 2 columns"
+        );
+    }
+
+    #[test]
+    fn csv_unclosed_quote_is_refused_not_swallowed() {
+        // In the last column it would swallow every later row without a ragged row to tell.
+        let err = csv("id,note\n1,ok\n2,\"oops\n3,x\n4,y\n").unwrap_err();
+        assert!(
+            err.starts_with("CSV line 3: a quoted field is never closed"),
+            "{err}"
+        );
+        assert!(csv("id,note\n1,\"").is_err());
+        assert!(csv("\"id,note\n").is_err());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use unicode_width::UnicodeWidthChar;
+
 use super::{summary_line, TextOptions};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fsutil::display;
@@ -59,11 +61,16 @@ pub(super) fn file(f: &FileReport, opts: TextOptions, w: &mut dyn Write) -> io::
                     st.blue(&l.to_string()),
                     st.blue("|")
                 )?;
-                // Keep tabs so the caret lines up under the offending character.
+                // As wide as what it stands under (CJK and emoji take two terminal columns,
+                // combining marks none), and with its tabs, so the caret lines up under the
+                // offending character.
                 let indent: String = lead
                     .chars()
                     .chain(chars[start..col].iter().copied())
-                    .map(|ch| if ch == '\t' { '\t' } else { ' ' })
+                    .map(|ch| match ch {
+                        '\t' => "\t".to_string(),
+                        _ => " ".repeat(ch.width().unwrap_or(1)),
+                    })
                     .collect();
                 let caret = match d.severity {
                     Severity::Error => st.red("^"),
@@ -135,5 +142,39 @@ warning[MC0011]: unknown field `nmae` at the top level; did you mean `name`?
 2 files, 1 invalid: 1 error, 1 warning
 ";
         assert_eq!(out, expected);
+    }
+
+    /// The caret stands under the offending character when wide characters (two terminal
+    /// columns each) or a combining mark come before it on the line; it drifted by one column
+    /// per wide character.
+    #[test]
+    fn caret_counts_display_width() {
+        let frame = |line: &str, column: usize| {
+            let report = FileReport::for_tests(
+                "m.yaml".into(),
+                vec![Diagnostic {
+                    severity: Severity::Error,
+                    code: "MC0001",
+                    message: "bad".into(),
+                    path: "m.yaml".into(),
+                    pointer: None,
+                    line: Some(1),
+                    column: Some(column),
+                }],
+                Some(format!("{line}\n")),
+            );
+            let mut out = Vec::new();
+            file(&report, TextOptions::default(), &mut out).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            out.lines().nth(4).unwrap().to_string()
+        };
+        // name: "日本語" unit: x -- the x is character 19 and display column 22.
+        assert_eq!(
+            frame("name: \"日本語\" unit: x", 19),
+            format!("  | {}^", " ".repeat(21))
+        );
+        assert_eq!(frame("tag: 📦📦 x", 9), format!("  | {}^", " ".repeat(10)));
+        assert_eq!(frame("e\u{301}: x", 5), "  |    ^");
+        assert_eq!(frame("\tk: x", 5), "  | \t   ^");
     }
 }

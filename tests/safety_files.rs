@@ -1,0 +1,177 @@
+//! Issue 13, "Files: write only what the user asked for, as the user had it": each case drives
+//! the real binary and reproduces a failure found on main (special files, symlinks, owners and
+//! modes, changed numbers, duplicate keys, deep nesting, bad settings, unsafe names, unreadable
+//! files).
+
+use std::fs;
+use std::path::Path;
+
+mod common;
+use common::output;
+
+use assert_cmd::Command;
+
+const METER: &str = "examples/meters/sms-messages.yaml";
+
+fn meterctl() -> Command {
+    let mut c = Command::cargo_bin("meterctl").unwrap();
+    for (k, _) in std::env::vars() {
+        if k.starts_with("METERCTL_") || k == "NO_COLOR" {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+/// A copy of an example meter, with its name padded so it is not canonical.
+fn messy_copy(to: &Path) {
+    let text = fs::read_to_string(METER).unwrap();
+    fs::write(to, text.replacen("name: ", "name:    ", 1)).unwrap();
+}
+
+// --- 8. Special files ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn output_to_a_named_pipe_writes_into_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.pipe");
+    if !std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    let (code, out, err) = output(
+        meterctl()
+            .args(["convert", METER, "--to", "json", "-o"])
+            .arg(&fifo),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    // Checked first: had the pipe been replaced, the reader would wait forever.
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let got = reader.join().unwrap();
+    assert!(
+        got.starts_with('{') && got.contains("mtr-sms-messages"),
+        "{got}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn report_to_dev_stdout_and_dev_null_writes_to_them() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    // Through links in a temporary folder: a regression replaces the link, never /dev itself.
+    let stdout_link = dir.path().join("stdout");
+    symlink("/dev/stdout", &stdout_link).unwrap();
+    let null_link = dir.path().join("null");
+    symlink("/dev/null", &null_link).unwrap();
+    let report = format!("json={}", stdout_link.display());
+    let (code, out, err) =
+        output(meterctl().args(["validate", "--quiet", METER, "--report", &report]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("\"format_version\""),
+        "the report went to stdout: {out}"
+    );
+    assert!(fs::symlink_metadata(&stdout_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let (code, out, err) = output(
+        meterctl()
+            .args(["convert", METER, "--to", "json", "-o"])
+            .arg(&null_link),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(fs::symlink_metadata(&null_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_writes_its_target() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("out")).unwrap();
+    let target = dir.path().join("out/meter.json");
+    fs::write(&target, "old").unwrap();
+    let link = dir.path().join("meter.json");
+    symlink("out/meter.json", &link).unwrap();
+    let (code, out, err) = output(
+        meterctl()
+            .args(["convert", METER, "--to", "json", "-o"])
+            .arg(&link),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(&target)
+        .unwrap()
+        .contains("mtr-sms-messages"));
+}
+
+// --- 9. Symlinks under fmt ----------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn fmt_through_a_symlink_formats_the_target_and_keeps_the_link() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("shared")).unwrap();
+    let target = dir.path().join("shared/sms.yaml");
+    messy_copy(&target);
+    let link = dir.path().join("sms.yaml");
+    symlink("shared/sms.yaml", &link).unwrap();
+    let (code, out, err) = output(meterctl().arg("fmt").arg(&link));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read_to_string(&target).unwrap(),
+        fs::read_to_string(METER).unwrap()
+    );
+    let (code, ..) = output(meterctl().args(["fmt", "--check"]).arg(&target));
+    assert_eq!(code, 0);
+}
+
+// --- 10. Ownership and mode ---------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_the_owner_and_mode_of_the_file() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sms.yaml");
+    messy_copy(&p);
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o604)).unwrap();
+    // Run as root (as in the report), the file stays its owner's.
+    let root = fs::metadata(&p).unwrap().uid() == 0;
+    if root {
+        std::os::unix::fs::chown(&p, Some(4242), Some(4343)).unwrap();
+    }
+    let (code, out, err) = output(meterctl().arg("fmt").arg(&p));
+    assert_eq!(code, 0, "{out}{err}");
+    let meta = fs::metadata(&p).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o604);
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
+    }
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        fs::read_to_string(METER).unwrap()
+    );
+}

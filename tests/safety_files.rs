@@ -175,3 +175,68 @@ fn fmt_keeps_the_owner_and_mode_of_the_file() {
         fs::read_to_string(METER).unwrap()
     );
 }
+
+// --- 12. Duplicate-key location -----------------------------------------------------------------
+
+#[test]
+fn duplicate_yaml_key_is_reported_at_the_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let block = dir.path().join("block.yaml");
+    fs::write(&block, "name: x\nsetting:\n  a: 1\n  b: 2\n  a: 3\n").unwrap();
+    let (code, _, err) = output(meterctl().arg("fmt").arg(&block));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("block.yaml:5:3: invalid YAML: duplicate key `a`"),
+        "{err}"
+    );
+    let flow = dir.path().join("flow.yaml");
+    fs::write(&flow, "name: x\nsetting: {a: 1,\n   a: 2}\n").unwrap();
+    let (code, _, err) = output(meterctl().args(["convert", "--to", "json"]).arg(&flow));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("flow.yaml:3:4: invalid YAML: duplicate key `a`"),
+        "{err}"
+    );
+}
+
+// --- 13. Deep nesting ---------------------------------------------------------------------------
+
+#[test]
+fn deep_nesting_is_refused_at_the_limit_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        // 500 KB of nested flow mappings, of block lists (which overflowed the stack), of JSON.
+        (
+            "flow.yaml",
+            format!(
+                "name: x\nm: {}1{}\n",
+                "{a: ".repeat(125_000),
+                "}".repeat(125_000)
+            ),
+        ),
+        (
+            "block.yaml",
+            format!("name: x\nm:\n  {}x\n", "- ".repeat(250_000)),
+        ),
+        (
+            "deep.json",
+            format!(
+                "{{\"name\": \"x\", \"m\": {}1{}}}",
+                "{\"a\":".repeat(100_000),
+                "}".repeat(100_000)
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        for args in [&["fmt", "--check"][..], &["convert", "--to", "yaml"]] {
+            let (code, _, err) = output(meterctl().args(args).arg(&p));
+            assert_eq!(code, 2, "{name}: {err}");
+            assert!(err.contains("nest deeper than 100 levels"), "{name}: {err}");
+        }
+        let (code, out, _) = output(meterctl().args(["validate", "--format", "json"]).arg(&p));
+        assert_eq!(code, 1, "{name}");
+        assert!(out.contains("nest deeper than 100 levels"), "{name}: {out}");
+    }
+}

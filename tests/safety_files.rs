@@ -240,3 +240,55 @@ fn deep_nesting_is_refused_at_the_limit_in_every_format() {
         assert!(out.contains("nest deeper than 100 levels"), "{name}: {out}");
     }
 }
+
+// --- 11. Changed numbers ------------------------------------------------------------------------
+
+#[test]
+fn numbers_that_would_change_are_refused_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "zero.json",
+            "{\n  \"name\": \"x\",\n  \"n\": -0\n}\n",
+            "3:8",
+            "negative zero",
+        ),
+        (
+            "tiny.json",
+            "{\n  \"name\": \"x\",\n  \"n\": [1, 1e-400]\n}\n",
+            "3:12",
+            "read as 0",
+        ),
+        ("zero.yaml", "name: x\nn: -0\n", "2:4", "negative zero"),
+        ("tiny.yaml", "name: x\nn:\n  - 1e-400\n", "3:5", "read as 0"),
+    ];
+    for (name, text, at, why) in cases {
+        let p = dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        let (code, out, err) = output(meterctl().arg("fmt").arg(&p));
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(
+            err.contains(&format!("{name}:{at}: invalid")),
+            "{name}: {err}"
+        );
+        assert!(err.contains(why), "{name}: {err}");
+        assert_eq!(fs::read_to_string(&p).unwrap(), text, "{name} was changed");
+        let (code, out, err) = output(meterctl().args(["convert", "--to", "yaml"]).arg(&p));
+        assert_eq!((code, out.as_str()), (2, ""), "{name}: {err}");
+        let (code, out, _) = output(meterctl().args(["validate", "--format", "json"]).arg(&p));
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains(why), "{name}: {out}");
+    }
+    // What names the same number is kept: a negative zero float, trailing zeros, Java's digits.
+    let p = dir.path().join("kept.yaml");
+    fs::write(
+        &p,
+        "name: x\nn: [-0.0, 1.50, 2.82879384806159008E17, 4.9e-324]\n",
+    )
+    .unwrap();
+    let (code, out, err) = output(meterctl().args(["convert", "--to", "json"]).arg(&p));
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["n"][0].as_f64().map(f64::is_sign_negative), Some(true));
+    assert_eq!(v["n"][1], 1.5);
+}

@@ -244,14 +244,24 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
     }
     let (value, comments) = match format {
         Format::Json => (
-            parse_json_strict(&text).map_err(|e| {
-                let d = Diagnostic::error(
-                    codes::PARSE,
-                    path,
-                    format!("invalid JSON: {}", strip_location(&e.to_string())),
-                );
-                d.at(e.line().max(1), e.column().max(1))
-            })?,
+            parse_json_strict(&text)
+                .map_err(|e| {
+                    let d = Diagnostic::error(
+                        codes::PARSE,
+                        path,
+                        format!("invalid JSON: {}", strip_location(&e.to_string())),
+                    );
+                    d.at(e.line().max(1), e.column().max(1))
+                })
+                .and_then(|v| match strict::check_numbers(&text) {
+                    Ok(()) => Ok(v),
+                    Err((line, column, why)) => {
+                        Err(
+                            Diagnostic::error(codes::PARSE, path, format!("invalid JSON: {why}"))
+                                .at(line, column),
+                        )
+                    }
+                })?,
             crate::yaml::Comments::default(),
         ),
         Format::Yaml => {

@@ -137,6 +137,45 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
 }
 
+/// Checks every number of a JSON text (already parsed, so valid) against
+/// [`crate::yaml::number_changes`]: the 1-based line and column and the reason of the first one
+/// that reading would change (`-0`, `1e-400`, an integer beyond 64 bits, …). The parsed value
+/// cannot tell: these all arrive as plausible floats.
+pub fn check_numbers(text: &str) -> Result<(), (usize, usize, String)> {
+    let b = text.as_bytes();
+    let (mut i, mut line, mut line_start) = (0, 1, 0);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'\n' => {
+                i += 1;
+                line += 1;
+                line_start = i;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                let token = &text[start..i];
+                if let Some(why) = crate::yaml::number_changes(token) {
+                    let column = text[line_start..start].chars().count() + 1;
+                    return Err((line, column, why));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +234,29 @@ mod tests {
         // Block lists nest two characters a level: 250,000 levels in 500 KB overflowed the stack.
         let e = yaml(&format!("m:\n  {}x\n", "- ".repeat(250_000))).unwrap_err();
         assert!(e.message.contains("deeper than 100 levels"), "{e}");
+    }
+
+    #[test]
+    fn numbers_reading_would_change_have_a_location() {
+        let text = "{\"a\": \"-0 1e-400\", \"b\": [1.5, 0, -0.0],\n  \"c\": -0}";
+        assert!(json(text).is_ok());
+        let (line, column, why) = check_numbers(text).unwrap_err();
+        assert_eq!((line, column), (2, 8));
+        assert!(why.contains("negative zero"), "{why}");
+        let (line, column, why) = check_numbers("{\"é\": 1e-400}").unwrap_err();
+        assert_eq!((line, column), (1, 7));
+        assert!(why.contains("read as 0"), "{why}");
+        assert!(check_numbers("{\"a\": \"\\\"-0\", \"b\": 12345678901234567890}").is_ok());
+        assert!(check_numbers("[123456789012345678901]")
+            .unwrap_err()
+            .2
+            .contains("64 bits"));
+        let e = yaml("a: [1,\n  -0]\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3));
+        assert!(yaml("b: 1e-400\n")
+            .unwrap_err()
+            .message
+            .contains("read as 0"));
     }
 
     #[test]

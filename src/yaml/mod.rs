@@ -22,6 +22,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde_json::Value;
 
 pub use read::{parse, parse_value};
+pub use scalar::number_changes;
 pub use write::to_string;
 
 /// How deep mappings and lists may nest inside each other (the document's top-level mapping is

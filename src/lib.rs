@@ -20,6 +20,7 @@
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
+//! - [`settings`]: every `METERCTL_*` environment variable checked before a command runs.
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -39,6 +40,7 @@ pub mod promote;
 pub mod report;
 pub mod rng;
 pub mod sandbox;
+pub mod settings;
 pub mod validate;
 pub mod yaml;
 pub mod zuora;

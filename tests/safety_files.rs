@@ -292,3 +292,94 @@ fn numbers_that_would_change_are_refused_with_their_location() {
     assert_eq!(v["n"][0].as_f64().map(f64::is_sign_negative), Some(true));
     assert_eq!(v["n"][1], 1.5);
 }
+
+// --- 14. Bad settings ---------------------------------------------------------------------------
+
+#[test]
+fn bad_settings_in_the_environment_are_errors_naming_the_variable() {
+    let cases = [
+        ("METERCTL_MAX_FILE_SIZE", "abc"),
+        ("METERCTL_MAX_FILE_SIZE", "64M"),
+        ("METERCTL_REQUEST_TIMEOUT", "abc"),
+        ("METERCTL_CONNECT_TIMEOUT", "10"),
+        ("METERCTL_MAX_ATTEMPTS", "x"),
+        ("METERCTL_MAX_RETRY_TIME", "soon"),
+        ("METERCTL_RETRY_DELAY", "-1s"),
+        ("METERCTL_CONCURRENCY", "0"),
+        ("METERCTL_MAX_RPM", "fast"),
+        ("METERCTL_LOCK_TIMEOUT", "x"),
+        ("METERCTL_FORMAT", "xml"),
+        ("METERCTL_DIFF_FORMAT", "xml"),
+        ("METERCTL_QUIET", "2"),
+        ("METERCTL_VERBOSE", "loud"),
+        ("METERCTL_YES", "banana"),
+        ("METERCTL_DRY_RUN", "maybe"),
+        ("METERCTL_FAIL_FAST", "x"),
+        ("METERCTL_STRICT", "x"),
+        ("METERCTL_DENY_WARNINGS", "x"),
+        ("METERCTL_DIFF_STAT", "x"),
+        ("METERCTL_INCLUDE_VOLATILE", "x"),
+        ("METERCTL_CHECK", "x"),
+    ];
+    for (var, value) in cases {
+        // Whichever command runs: `validate` reads neither METERCTL_YES nor the timeouts.
+        let (code, out, err) = output(meterctl().env(var, value).args(["validate", METER]));
+        assert_eq!(code, 2, "{var}={value}: {out}{err}");
+        assert!(
+            err.starts_with(&format!(
+                "error: the environment variable {var}=\"{value}\" is not valid"
+            )),
+            "{var}={value}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // Good values, and the variables that hold any text, pass.
+    for (var, value) in [
+        ("METERCTL_MAX_FILE_SIZE", "1048576"),
+        ("METERCTL_REQUEST_TIMEOUT", "90s"),
+        ("METERCTL_YES", "no"),
+        ("METERCTL_ENV", "production"),
+        ("METERCTL_IGNORE", "/a,/b/**"),
+    ] {
+        let (code, out, err) = output(meterctl().env(var, value).args(["validate", METER]));
+        assert_eq!(code, 0, "{var}={value}: {out}{err}");
+    }
+}
+
+// --- 16. Exit code for unreadable files ---------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_a_finding_of_validate_exit_1() {
+    use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut unreadable = Vec::new();
+    // Reading /proc/self/mem at offset 0 fails even for root.
+    if Path::new("/proc/self/mem").exists() {
+        let p = dir.path().join("mem.yaml");
+        symlink("/proc/self/mem", &p).unwrap();
+        unreadable.push(p);
+    }
+    // Without read permission (root reads anything, so only for other users).
+    let p = dir.path().join("private.yaml");
+    fs::copy(METER, &p).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::metadata(dir.path()).unwrap().uid() != 0 && fs::read(&p).is_err() {
+        unreadable.push(p);
+    }
+    for p in unreadable {
+        let (code, out, err) = output(meterctl().args(["validate", METER]).arg(&p));
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(
+            out.contains("MC0003") && out.contains("cannot read the file"),
+            "{out}"
+        );
+        let (code, out, _) = output(meterctl().args(["validate", "--format", "json"]).arg(&p));
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("\"code\": \"MC0003\""), "{out}");
+        // fmt and convert cannot do their job: exit 2, as for a malformed file.
+        let (code, _, err) = output(meterctl().arg("fmt").arg(&p));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("[MC0003]"), "{err}");
+    }
+}

@@ -36,8 +36,54 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-/// The path as users should read it: relative to the current directory when under it.
+/// The path as users should read it: relative to the current directory when under it, and
+/// quoted with its control characters escaped when it has any ([`escape`]), so a file name can
+/// neither recolour the terminal nor split a one-line message. Machine-readable outputs (JSON,
+/// SARIF) use [`display_exact`].
 pub fn display(path: &Path) -> Cow<'_, str> {
+    match display_exact(path) {
+        Cow::Borrowed(s) => escape(s),
+        Cow::Owned(s) => match escape(&s) {
+            Cow::Borrowed(_) => Cow::Owned(s),
+            Cow::Owned(e) => Cow::Owned(e),
+        },
+    }
+}
+
+/// A name as it may be printed for people: unchanged unless it holds a character that a
+/// terminal acts on or that changes how the line reads (C0 and C1 controls, DEL, Unicode's
+/// line separators and bidirectional overrides); then quoted as git quotes paths, with those
+/// escaped: `"bad\nname.yaml"`, `"\x1b[31mred.yaml"`.
+pub fn escape(name: &str) -> Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !name.chars().any(unsafe_char) {
+        return Cow::Borrowed(name);
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    out.push('"');
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if unsafe_char(c) && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Cow::Owned(out)
+}
+
+/// The path relative to the current directory when under it, exactly (for JSON and SARIF).
+pub fn display_exact(path: &Path) -> Cow<'_, str> {
     // `../meters/x.yaml` seen from inside `meters/` is `x.yaml`.
     if path.is_relative()
         && path
@@ -414,6 +460,22 @@ mod tests {
         let name = here.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(display(Path::new(&format!("../{name}/a.yaml"))), "a.yaml");
         assert_eq!(lexical(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(display(Path::new("x/a.yaml")), "x/a.yaml");
+        assert_eq!(display(Path::new("./a\nb.yaml")), "\"a\\nb.yaml\"");
+        assert_eq!(
+            display(Path::new("\u{1b}[31mred\t\"q\"\\.yaml")),
+            "\"\\x1b[31mred\\t\\\"q\\\"\\\\.yaml\""
+        );
+        assert_eq!(
+            escape("\u{202e}lmy.yaml\u{85}"),
+            "\"\\u{202e}lmy.yaml\\u{0085}\""
+        );
+        assert_eq!(escape("é ü \\ \"ok\".yaml"), "é ü \\ \"ok\".yaml");
+        assert_eq!(display_exact(Path::new("./a\nb.yaml")), "a\nb.yaml");
     }
 
     #[test]

@@ -383,3 +383,79 @@ fn an_unreadable_file_is_a_finding_of_validate_exit_1() {
         assert!(err.contains("[MC0003]"), "{err}");
     }
 }
+
+// --- 15. Unsafe names ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_escaped_for_people_and_exact_for_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "evil\u{1b}[31m\nname.yaml";
+    let shown = "\"evil\\x1b[31m\\nname.yaml\"";
+    let p = dir.path().join(name);
+    fs::write(&p, "name: x\nn: [1\n").unwrap();
+    let no_raw = |s: &str| !s.contains('\u{1b}') && !s.contains("m\nname");
+    // Human-readable: stdout of validate, stderr of fmt and convert, the fmt --check list.
+    let (code, out, _) = output(meterctl().current_dir(dir.path()).args(["validate", "."]));
+    assert_eq!(code, 1);
+    assert!(out.contains(shown) && no_raw(&out), "{out}");
+    for format in ["github", "junit"] {
+        let (_, out, _) = output(
+            meterctl()
+                .current_dir(dir.path())
+                .args(["validate", "--format", format, "."]),
+        );
+        assert!(no_raw(&out), "{format}: {out}");
+    }
+    let (code, _, err) = output(meterctl().current_dir(dir.path()).args(["fmt", "."]));
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!("error: {shown}:3:1: invalid YAML")),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    fs::write(
+        &p,
+        fs::read_to_string(METER)
+            .unwrap()
+            .replacen("name: ", "name:  ", 1),
+    )
+    .unwrap();
+    let (code, out, _) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["fmt", "--check", "."]),
+    );
+    assert_eq!((code, out.as_str()), (1, format!("{shown}\n").as_str()));
+    // Machine-readable: JSON and SARIF hold the exact name.
+    fs::write(&p, "name: x\nn: [1\n").unwrap();
+    let (code, _, err) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["convert", "--to", "json", name]),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!("error: {shown}:3:1:")) && no_raw(&err),
+        "{err}"
+    );
+    let (_, out, _) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["validate", "--format", "json", "."]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"][0]["path"], name);
+    let (_, out, _) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["validate", "--format", "sarif", "."]),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let uri = v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!uri.contains("\\x1b") && uri.contains("evil"), "{uri}");
+}

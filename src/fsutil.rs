@@ -130,8 +130,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// - a device, a named pipe or `/dev/stdout` (`/dev/stderr`): written directly, never replaced.
 pub struct AtomicFile {
     file: Option<io::BufWriter<fs::File>>,
-    /// `None` when written directly.
-    replace: Option<Replace>,
+    /// `None` when written directly (boxed: a file's metadata is large).
+    replace: Option<Box<Replace>>,
 }
 
 /// The rename an atomic write ends with.
@@ -186,11 +186,11 @@ impl AtomicFile {
             .open(&tmp)?;
         Ok(AtomicFile {
             file: Some(io::BufWriter::new(file)),
-            replace: Some(Replace {
+            replace: Some(Box::new(Replace {
                 path: target,
                 tmp,
                 old,
-            }),
+            })),
         })
     }
 

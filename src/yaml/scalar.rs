@@ -102,9 +102,7 @@ pub fn number_changes(s: &str) -> Option<String> {
         _ => (false, s),
     };
     let float = body.contains(['.', 'e', 'E']);
-    let Some((digits, exp)) = decimal(body) else {
-        return None;
-    };
+    let (digits, exp) = decimal(body)?;
     if digits.is_empty() {
         return (neg && !float).then(|| {
             format!("the number {s} would be read as 0 (an integer has no negative zero); write 0, or -0.0 for a negative zero")

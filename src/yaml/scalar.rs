@@ -96,6 +96,11 @@ fn integer(s: &str) -> Result<Option<Number>, String> {
 /// more digits than its 64-bit float holds (`0.1000000000000000000001`: more than 17 significant
 /// digits that do not agree with the float's). Exports (Java's `Double.toString`) always pass.
 pub fn number_changes(s: &str) -> Option<String> {
+    // The usual number: at most 17 digits and no exponent, so a 64-bit integer or a normal float
+    // that holds all its digits.
+    if s.len() <= 17 && !s.contains(['e', 'E']) && s != "-0" {
+        return None;
+    }
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),

@@ -19,6 +19,7 @@
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
+//! - [`settings`]: every `METERCTL_*` environment variable checked before a command runs.
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -37,6 +38,7 @@ pub mod model;
 pub mod promote;
 pub mod report;
 pub mod sandbox;
+pub mod settings;
 pub mod validate;
 pub mod yaml;
 pub mod zuora;

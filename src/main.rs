@@ -7,6 +7,11 @@ use meterctl::cli::Cli;
 use meterctl::cmd::{self, AlreadyReported, Outcome};
 
 fn main() -> ExitCode {
+    if let Err(e) = meterctl::settings::check_environment(&<Cli as clap::CommandFactory>::command())
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -282,7 +282,7 @@ fn describe(s: &Side) -> String {
     match s {
         Side::Path(p) => crate::fsutil::display(p).into_owned(),
         Side::Git { rev, path: None } => format!("git:{rev}"),
-        Side::Git { rev, path: Some(p) } => format!("git:{rev}:{}", p.display()),
+        Side::Git { rev, path: Some(p) } => format!("git:{rev}:{}", crate::fsutil::display(p)),
         Side::Env(n) => format!("env:{n}"),
     }
 }

@@ -160,7 +160,7 @@ impl GitRev {
             let top = self.top.canonicalize().unwrap_or_else(|_| self.top.clone());
             abs.strip_prefix(&top)
                 .map_err(|_| GitError::Outside {
-                    path: path.display().to_string(),
+                    path: crate::fsutil::display(path).into_owned(),
                     top: self.top.display().to_string(),
                 })?
                 .to_path_buf()
@@ -173,7 +173,7 @@ impl GitRev {
                 Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
                 Component::ParentDir if parts.pop().is_none() => {
                     return Err(GitError::Outside {
-                        path: path.display().to_string(),
+                        path: crate::fsutil::display(path).into_owned(),
                         top: self.top.display().to_string(),
                     });
                 }

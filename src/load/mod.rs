@@ -24,12 +24,30 @@ pub use locate::{Pos, Spans};
 /// The default size limit for one definition file (bytes); `METERCTL_MAX_FILE_SIZE` overrides it.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
-/// The size limit in force.
+/// The environment variable that overrides [`DEFAULT_MAX_FILE_SIZE`].
+pub const MAX_FILE_SIZE_VAR: &str = "METERCTL_MAX_FILE_SIZE";
+
+/// The size limit in force. The binary refuses a bad `METERCTL_MAX_FILE_SIZE` before any command
+/// runs ([`crate::settings`]); here a bad one can only mean the default.
 pub fn max_file_size() -> u64 {
-    std::env::var("METERCTL_MAX_FILE_SIZE")
+    std::env::var(MAX_FILE_SIZE_VAR)
         .ok()
-        .and_then(|v| v.trim().parse().ok())
+        .and_then(|v| parse_max_file_size(&v).ok().flatten())
         .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+}
+
+/// A `METERCTL_MAX_FILE_SIZE` value: a whole number of bytes above 0 (`None` when empty: unset).
+pub fn parse_max_file_size(v: &str) -> Result<Option<u64>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Some(n)),
+        _ => Err(format!(
+            "expected a size in bytes, a whole number above 0 (the default is {DEFAULT_MAX_FILE_SIZE})"
+        )),
+    }
 }
 
 /// Serialization format of a definition file.
@@ -244,14 +262,24 @@ pub fn parse_text(path: &Path, mut text: String, format: Format) -> Result<Docum
     }
     let (value, comments) = match format {
         Format::Json => (
-            parse_json_strict(&text).map_err(|e| {
-                let d = Diagnostic::error(
-                    codes::PARSE,
-                    path,
-                    format!("invalid JSON: {}", strip_location(&e.to_string())),
-                );
-                d.at(e.line().max(1), e.column().max(1))
-            })?,
+            parse_json_strict(&text)
+                .map_err(|e| {
+                    let d = Diagnostic::error(
+                        codes::PARSE,
+                        path,
+                        format!("invalid JSON: {}", strip_location(&e.to_string())),
+                    );
+                    d.at(e.line().max(1), e.column().max(1))
+                })
+                .and_then(|v| match strict::check_numbers(&text) {
+                    Ok(()) => Ok(v),
+                    Err((line, column, why)) => {
+                        Err(
+                            Diagnostic::error(codes::PARSE, path, format!("invalid JSON: {why}"))
+                                .at(line, column),
+                        )
+                    }
+                })?,
             crate::yaml::Comments::default(),
         ),
         Format::Yaml => {

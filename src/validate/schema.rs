@@ -200,9 +200,9 @@ fn compile_file(path: &Path) -> anyhow::Result<(String, jsonschema::Validator)> 
     let v = jsonschema::validator_for(&doc.value)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("{shown} is not a usable JSON Schema"))?;
-    let label = path
-        .file_name()
-        .map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+    let label = path.file_name().map_or(shown.clone(), |n| {
+        crate::fsutil::escape(&n.to_string_lossy()).into_owned()
+    });
     Ok((label, v))
 }
 

@@ -5,7 +5,8 @@
 //! and builds exactly the JSON value the file holds: YAML 1.2 core-schema scalars, integers kept
 //! apart from floats, and refusals (with line and column) for what would silently lose data: a
 //! key twice in one mapping, `.nan`/`.inf`, integers beyond 64 bits, merge keys (`<<: *a`), tags
-//! other than the core ones, more than one document. Comments are found by scanning the lines
+//! other than the core ones, more than one document, nesting deeper than [`MAX_DEPTH`]. Comments
+//! are found by scanning the lines
 //! outside scalars and are attached by JSON Pointer ([`Comments`]). Writing is meterctl's own
 //! canonical layout (2-space indentation, multi-line strings as literal block scalars) and
 //! quotes every string an older YAML 1.1 tool (PyYAML, yq v3, Ruby) would read as something
@@ -21,7 +22,18 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde_json::Value;
 
 pub use read::{parse, parse_value};
+pub use scalar::number_changes;
 pub use write::to_string;
+
+/// How deep mappings and lists may nest inside each other (the document's top-level mapping is
+/// level 1), in YAML and JSON alike. Meter definitions nest about ten levels; the limit keeps a
+/// hostile file from overflowing the stack of every recursive walk after the reader.
+pub const MAX_DEPTH: usize = 100;
+
+/// The message for a value nested deeper than [`MAX_DEPTH`].
+pub fn too_deep() -> String {
+    format!("mappings and lists nest deeper than {MAX_DEPTH} levels, the limit meterctl reads; meter definitions nest far less")
+}
 
 /// A YAML text that could not be read: what and where (1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]

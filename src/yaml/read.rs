@@ -27,9 +27,24 @@ pub fn parse_value(text: &str) -> Result<Value, Error> {
 /// Parses one YAML document into a JSON value and its comments.
 pub fn parse(text: &str) -> Result<Parsed, Error> {
     let mut events = Vec::new();
+    let mut depth = 0usize;
     for item in Parser::new_from_str(text) {
         match item {
-            Ok(ev) => events.push(ev),
+            Ok(ev) => {
+                // Counted as the events stream by, so a hostile file stops at the limit, before
+                // its whole depth is parsed, built or walked.
+                match ev.0 {
+                    Event::MappingStart(..) | Event::SequenceStart(..) => {
+                        depth += 1;
+                        if depth > super::MAX_DEPTH {
+                            return Err(err(&ev.1, super::too_deep()));
+                        }
+                    }
+                    Event::MappingEnd | Event::SequenceEnd => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                events.push(ev)
+            }
             Err(e) => {
                 return Err(Error {
                     message: e.info().to_string(),

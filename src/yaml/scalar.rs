@@ -26,9 +26,15 @@ pub(super) fn resolve_plain(s: &str) -> Result<Value, String> {
         return Ok(Value::String(s.to_string()));
     }
     if let Some(n) = integer(s)? {
+        if let Some(why) = number_changes(s) {
+            return Err(why);
+        }
         return Ok(Value::Number(n));
     }
     if is_core_float(s) {
+        if let Some(why) = number_changes(s) {
+            return Err(why);
+        }
         let f: f64 = s
             .parse()
             .map_err(|_| format!("the number {s} cannot be read"))?;
@@ -81,6 +87,122 @@ fn integer(s: &str) -> Result<Option<Number>, String> {
             .map(|u| Some(Number::from(u)))
             .map_err(|_| out_of_range())
     }
+}
+
+/// Why reading the number `s` (a JSON number or a YAML core-schema int or float, as written)
+/// would change it, if it would: `-0` (an integer has no negative zero; it would be written
+/// `0`, or `-0.0` from JSON), a non-zero number that underflows to 0 (`1e-400`), an infinite one
+/// (`1e400`), an integer beyond 64 bits (JSON; YAML refuses those itself), and a number with
+/// more digits than its 64-bit float holds (`0.1000000000000000000001`: more than 17 significant
+/// digits that do not agree with the float's). Exports (Java's `Double.toString`) always pass.
+pub fn number_changes(s: &str) -> Option<String> {
+    // The usual number: at most 17 digits and no exponent, so a 64-bit integer or a normal float
+    // that holds all its digits.
+    if s.len() <= 17 && !s.contains(['e', 'E']) && s != "-0" {
+        return None;
+    }
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let float = body.contains(['.', 'e', 'E']);
+    let (digits, exp) = decimal(body)?;
+    if digits.is_empty() {
+        return (neg && !float).then(|| {
+            format!("the number {s} would be read as 0 (an integer has no negative zero); write 0, or -0.0 for a negative zero")
+        });
+    }
+    if !float {
+        if s.parse::<i64>().is_ok() || s.parse::<u64>().is_ok() {
+            return None;
+        }
+        return Some(format!(
+            "the integer {s} does not fit in 64 bits and would be read as a float; quote it to keep it as a string"
+        ));
+    }
+    let f: f64 = s.parse().ok()?;
+    if f == 0.0 {
+        return Some(format!(
+            "the number {s} is too small for a 64-bit float and would be read as 0; write 0.0 or quote it"
+        ));
+    }
+    if f.is_infinite() {
+        return Some(format!(
+            "the number {s} is too large for a 64-bit float; quote it to keep it as a string"
+        ));
+    }
+    if digits.len() <= 17 && f.is_normal() {
+        return None;
+    }
+    let same = if digits.len() <= 17 {
+        // A subnormal float holds fewer digits: the text may carry more, as long as they round
+        // to the float's (`4.9e-324`, Java's smallest double, is `5e-324`; `2.5e-324` is not).
+        let shortest = decimal(&format!("{:e}", f.abs()))?;
+        round(&digits, exp, shortest.0.len()) == shortest
+    } else {
+        // More digits than name a float: kept when they agree with it to 17 digits (Java may
+        // print 18: `2.82879384806159008E17`), refused when they say more.
+        round(&digits, exp, 17) == decimal(&format!("{:.16e}", f.abs()))?
+    };
+    if same {
+        return None;
+    }
+    Some(format!(
+        "the number {s} has more digits than a 64-bit float holds and would be read as {f:e}; write {f:e} or quote it"
+    ))
+}
+
+/// `digits × 10^exp` rounded (half up) to `n` significant digits, normalized as [`decimal`] does.
+fn round(digits: &str, exp: i64, n: usize) -> (String, i64) {
+    if digits.len() <= n {
+        return (digits.to_string(), exp);
+    }
+    let mut kept: Vec<u8> = digits.as_bytes()[..n].to_vec();
+    let mut exp = exp + (digits.len() - n) as i64;
+    if digits.as_bytes()[n] >= b'5' {
+        let mut i = n;
+        loop {
+            if i == 0 {
+                kept.insert(0, b'1');
+                kept.pop();
+                exp += 1;
+                break;
+            }
+            i -= 1;
+            if kept[i] == b'9' {
+                kept[i] = b'0';
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    while kept.last() == Some(&b'0') {
+        kept.pop();
+        exp += 1;
+    }
+    (String::from_utf8(kept).unwrap_or_default(), exp)
+}
+
+/// A decimal number's significant digits (no leading or trailing zeros; empty for zero) and the
+/// exponent of its last digit: `12.50e1` is (`125`, 0). `None` when it is not a decimal number.
+fn decimal(body: &str) -> Option<(String, i64)> {
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i64>().ok()?),
+        None => (body, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let all = format!("{int}{frac}");
+    let trimmed = all.trim_end_matches('0');
+    let exp = exp.checked_sub(frac.len() as i64)? + (all.len() - trimmed.len()) as i64;
+    let digits = trimmed.trim_start_matches('0').to_string();
+    Some((digits, if trimmed.is_empty() { 0 } else { exp }))
 }
 
 /// YAML 1.2 core float: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
@@ -140,7 +262,6 @@ mod tests {
             ("tRue", json!("tRue")),
             ("yes", json!("yes")),
             ("12", json!(12)),
-            ("-0", json!(0)),
             ("+1", json!(1)),
             ("0x1F", json!(31)),
             ("0o17", json!(15)),
@@ -182,6 +303,51 @@ mod tests {
         ] {
             assert!(resolve_plain(s).unwrap_err().contains("64 bits"), "{s}");
         }
+    }
+
+    #[test]
+    fn numbers_that_would_change_are_refused() {
+        for s in [
+            "-0",
+            "1e-400",
+            "-1e-400",
+            "1e400",
+            "0.1000000000000000000000001",
+            "2.5e-324",
+        ] {
+            assert!(number_changes(s).is_some(), "{s}");
+        }
+        assert_eq!(round("996", 0, 2), ("1".to_string(), 3));
+        assert_eq!(round("49", -325, 1), ("5".to_string(), -324));
+        assert!(number_changes("-0").unwrap().contains("negative zero"));
+        assert!(number_changes("1e-400").unwrap().contains("read as 0"));
+        assert!(number_changes("123456789012345678901234567890")
+            .unwrap()
+            .contains("64 bits"));
+        for s in [
+            "0",
+            "-0.0",
+            "-0e0",
+            "0.0",
+            "1.50",
+            "1e3",
+            "0.1",
+            "0.30000000000000004",
+            "2.82879384806159008E17",
+            "1e-320",
+            "4.9e-324",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "1.7976931348623157e308",
+            "0.10000000000000000000000",
+            "123456789012345678",
+        ] {
+            assert_eq!(number_changes(s), None, "{s}");
+        }
+        assert!(resolve_plain("-0").unwrap_err().contains("negative zero"));
+        assert!(resolve_plain("1e-400").unwrap_err().contains("read as 0"));
+        // Strings that look like such numbers are quoted when written.
+        assert!(ambiguous("-0") && ambiguous("1e-400"));
     }
 
     #[test]

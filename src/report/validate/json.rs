@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::fsutil::display;
+use crate::fsutil::display_exact;
 use crate::validate::{FileReport, Summary};
 
 /// The document, serialised straight from the reports (no intermediate JSON tree, so a run with
@@ -70,7 +70,7 @@ pub(super) fn write(files: &[FileReport], s: &Summary, w: &mut dyn Write) -> io:
         files: files
             .iter()
             .map(|f| File {
-                path: display(&f.path),
+                path: display_exact(&f.path),
                 valid: f.is_valid(),
                 diagnostics: &f.diagnostics,
             })

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::diagnostic::Severity;
-use crate::fsutil::display;
+use crate::fsutil::display_exact;
 use crate::validate::{FileReport, RULES};
 
 fn level(s: Severity) -> &'static str {
@@ -90,7 +90,7 @@ impl Serialize for Results<'_> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(None)?;
         for f in self.0 {
-            let uri = uri_reference(&display(&f.path).replace('\\', "/"));
+            let uri = uri_reference(&display_exact(&f.path).replace('\\', "/"));
             for d in &f.diagnostics {
                 seq.serialize_element(&SarifResult {
                     rule_id: d.code,

@@ -5,13 +5,13 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{Outcome, Output};
-use crate::canonical;
+use super::{Outcome, Shell};
 use crate::cli::{ConvertArgs, DocFormat};
-use crate::fsutil::{display, write_atomic};
-use crate::load::{self, Format};
+use meterctl::canonical;
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::load::{self, Format};
 
-pub(super) fn run(args: ConvertArgs, _out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(args: ConvertArgs, _out: Shell) -> anyhow::Result<Outcome> {
     let doc = if args.file == Path::new("-") {
         load::load_stdin(None)
     } else {

@@ -7,20 +7,20 @@ use std::sync::Mutex;
 use anyhow::Context;
 use rayon::prelude::*;
 
-use super::{eprint_line, AlreadyReported, Outcome, Output};
+use super::{eprint_line, AlreadyReported, Outcome, Shell};
 use crate::cli::{DiffArgs, DiffFormat, NetArgs};
-use crate::config::Config;
-use crate::diagnostic::Diagnostic;
-use crate::diff::side::{self, Loaded, Side, SideError};
-use crate::diff::{self as engine, Identity, MeterDiff, Options, PointerGlob, Report};
-use crate::promote::lock::Lock;
-use crate::promote::remote::Reader;
-use crate::promote::values::Masker;
-use crate::promote::{live, load_repo};
-use crate::report::diff::{json, markdown, text};
-use crate::report::{color_stdout, Style};
+use meterctl::config::Config;
+use meterctl::diagnostic::Diagnostic;
+use meterctl::diff::side::{self, Loaded, Side, SideError};
+use meterctl::diff::{self as engine, Identity, MeterDiff, Options, PointerGlob, Report};
+use meterctl::promote::lock::Lock;
+use meterctl::promote::remote::Reader;
+use meterctl::promote::values::Masker;
+use meterctl::promote::{live, load_repo};
+use meterctl::report::diff::{json, markdown, text};
+use meterctl::report::{color_stdout, Style};
 
-pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
     let config = Config::discover(out.config.as_deref())?;
     let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
@@ -60,7 +60,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
     let rendered = match args.format {
         DiffFormat::Json => json::render(&report),
         DiffFormat::Markdown => markdown::render(&report),
-        DiffFormat::Text if out.quiet => String::new(),
+        DiffFormat::Text if out.quiet() => String::new(),
         DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(color_stdout())),
         DiffFormat::Text => text::render(&report, Style::new(color_stdout())),
     };
@@ -70,7 +70,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
         .write_all(rendered.as_bytes())
         .context("cannot write to stdout")?;
     stdout.flush()?;
-    if out.verbose {
+    if out.verbose() {
         let s = report.summary();
         eprint_line(&format!(
             "{} meters: {} changed, {} added, {} removed, {} unchanged",
@@ -91,7 +91,7 @@ pub(super) fn run(args: DiffArgs, out: Output) -> anyhow::Result<Outcome> {
 /// Compares two sides: list both, read every file's identity, pair, then read, parse and compare
 /// pair by pair in parallel (byte-identical files are unchanged without parsing).
 fn sides(left: &Side, right: &Side, opts: &Options, cx: &Cx<'_>) -> anyhow::Result<Report> {
-    let quiet = cx.out.quiet;
+    let quiet = cx.out.quiet();
     let (l, r) = rayon::join(
         || load_side(left, Some(right), cx),
         || load_side(right, Some(left), cx),
@@ -141,7 +141,7 @@ fn sides(left: &Side, right: &Side, opts: &Options, cx: &Cx<'_>) -> anyhow::Resu
 struct Cx<'a> {
     config: Option<&'a Config>,
     net: &'a NetArgs,
-    out: &'a Output,
+    out: &'a Shell,
     masker: Mutex<Masker>,
 }
 
@@ -153,11 +153,11 @@ fn load_side(s: &Side, other: Option<&Side>, cx: &Cx<'_>) -> anyhow::Result<Load
     };
     // One line that names the side, the cause included.
     let lv = live_side(name, cx).map_err(|e| anyhow::anyhow!("env:{name}: {e:#}"))?;
-    if !cx.out.quiet {
+    if !cx.out.quiet() {
         for w in &lv.warnings {
             eprint_line(&format!("warning: env:{name}: {}", lv.masker.mask(w)));
         }
-        if cx.out.verbose {
+        if cx.out.verbose() {
             for n in &lv.notes {
                 eprint_line(&format!("note: env:{name}: {n}"));
             }
@@ -179,7 +179,7 @@ fn live_side(name: &str, cx: &Cx<'_>) -> anyhow::Result<live::Live> {
     let config = cx.config.ok_or_else(|| {
         anyhow::anyhow!(
             "no {} in this folder or any parent: env: sides name its environments; run `meterctl init` to start a repository (or pass --config PATH)",
-            crate::config::FILE_NAME
+            meterctl::config::FILE_NAME
         )
     })?;
     let env = config.environment(name)?;
@@ -280,7 +280,7 @@ fn versions(
 
 fn describe(s: &Side) -> String {
     match s {
-        Side::Path(p) => crate::fsutil::display(p).into_owned(),
+        Side::Path(p) => meterctl::fsutil::display(p).into_owned(),
         Side::Git { rev, path: None } => format!("git:{rev}"),
         Side::Git { rev, path: Some(p) } => format!("git:{rev}:{}", p.display()),
         Side::Env(n) => format!("env:{n}"),

@@ -10,7 +10,7 @@ use clap::CommandFactory;
 
 use super::Outcome;
 use crate::cli::Cli;
-use crate::fsutil;
+use meterctl::fsutil;
 
 /// Prints the completion script for `shell` to stdout.
 pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome> {

@@ -14,26 +14,26 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
-use super::{eprint_line, println, Outcome, Output};
-use crate::canonical;
+use super::{eprint_line, println, Outcome, Shell};
 use crate::cli::{
     DocFormat, MeterCommand, MeterExportArgs, MeterImportArgs, MeterRunArgs, MeterStatusArgs,
     MeterStopArgs, MeterSummaryArgs, MeterTestArgs, ReportFormat, ZuoraArgs,
 };
-use crate::fsutil::{display, write_atomic};
-use crate::load::{self, Format};
-use crate::zuora::types::{
+use meterctl::canonical;
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::load::{self, Format};
+use meterctl::zuora::types::{
     DebugRequest, DebugSourceOption, EventStoreSourceOption, RunRequest, RunStatus, SummaryQuery,
     Upload,
 };
-use crate::zuora::{self, Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
+use meterctl::zuora::{Client, Endpoint, FromEnvError, RetryPolicy, ZuoraError};
 
 /// Environment variable holding the OAuth client id.
 pub const ENV_CLIENT_ID: &str = "ZUORA_CLIENT_ID";
 /// Environment variable holding the OAuth client secret.
 pub const ENV_CLIENT_SECRET: &str = "ZUORA_CLIENT_SECRET";
 
-pub(super) fn run(command: MeterCommand, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(command: MeterCommand, out: Shell) -> anyhow::Result<Outcome> {
     let result = match command {
         MeterCommand::Export(a) => export(a, out),
         MeterCommand::Import(a) => import(a, out),
@@ -56,22 +56,11 @@ pub(super) fn run(command: MeterCommand, out: Output) -> anyhow::Result<Outcome>
 }
 
 /// Builds the client: URL check, credentials from the environment only.
-fn connect(args: &ZuoraArgs, out: Output) -> anyhow::Result<Client> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let (Some(id), Some(secret)) = (get(ENV_CLIENT_ID), get(ENV_CLIENT_SECRET)) else {
-        bail!(
-            "no Zuora credentials: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to the tenant's OAuth client (credentials are read only from the environment)"
-        );
-    };
-    let client = Client::new(ClientConfig {
+fn connect(args: &ZuoraArgs, out: Shell) -> anyhow::Result<Client> {
+    let endpoint = Endpoint {
         base_url: args.url.clone(),
-        credentials: Credentials {
-            client_id: id.trim().to_string(),
-            client_secret: Secret::new(secret.trim()),
-        },
         entity_ids: args.entity_ids.clone().filter(|s| !s.is_empty()),
         org_ids: args.org_ids.clone().filter(|s| !s.is_empty()),
-        track_id: zuora::new_track_id(),
         request_timeout: args.retry.request_timeout,
         connect_timeout: args.retry.connect_timeout,
         retry: RetryPolicy {
@@ -80,15 +69,20 @@ fn connect(args: &ZuoraArgs, out: Output) -> anyhow::Result<Client> {
             max_delay: Duration::from_secs(60),
             max_elapsed: args.retry.max_retry_time,
         },
-        verbose: out.verbose,
-    })?;
-    if out.verbose {
-        eprint_line(&format!(
-            "Zuora {} (Zuora-Track-Id: {})",
-            client.base_url(),
-            client.track_id()
-        ));
-    }
+        log: out.log(),
+    };
+    let client = match Client::from_env(endpoint, ENV_CLIENT_ID, ENV_CLIENT_SECRET) {
+        Ok(c) => c,
+        Err(FromEnvError::NoCredentials { .. }) => bail!(
+            "no Zuora credentials: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to the tenant's OAuth client (credentials are read only from the environment)"
+        ),
+        Err(FromEnvError::Zuora(e)) => return Err(e.into()),
+    };
+    out.detail(&format!(
+        "Zuora {} (Zuora-Track-Id: {})",
+        client.base_url(),
+        client.track_id()
+    ));
     Ok(client)
 }
 
@@ -102,7 +96,7 @@ fn print_json(v: &Value) -> anyhow::Result<()> {
 
 // ----- export -----
 
-fn export(args: MeterExportArgs, out: Output) -> anyhow::Result<Outcome> {
+fn export(args: MeterExportArgs, out: Shell) -> anyhow::Result<Outcome> {
     let client = connect(&args.zuora, out.clone())?;
     let definition = client.export(&args.meter_id)?;
     let to_file = args.output.as_deref().filter(|p| *p != Path::new("-"));
@@ -116,7 +110,7 @@ fn export(args: MeterExportArgs, out: Output) -> anyhow::Result<Outcome> {
         Some(path) => {
             write_atomic(path, text.as_bytes())
                 .with_context(|| format!("cannot write {}", display(path)))?;
-            if !out.quiet {
+            if !out.quiet() {
                 let name = definition["name"].as_str().unwrap_or("unnamed");
                 eprint_line(&format!(
                     "exported meter {} ({name}) to {}",
@@ -140,7 +134,7 @@ fn export(args: MeterExportArgs, out: Output) -> anyhow::Result<Outcome> {
 pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
     let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));
     let mut out = Vec::new();
-    crate::model::visit_strings_and_keys(value, &mut |p, s| {
+    meterctl::model::visit_strings_and_keys(value, &mut |p, s| {
         if is_ph(s) {
             out.push((p.to_string(), s.to_string()));
         }
@@ -148,7 +142,7 @@ pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
     out
 }
 
-fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
+fn import(args: MeterImportArgs, out: Shell) -> anyhow::Result<Outcome> {
     let doc = if args.file == Path::new("-") {
         load::load_stdin(None)
     } else {
@@ -172,18 +166,18 @@ fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
     }
     if !args.no_validate {
         // The same schema and rules as `meterctl validate` (meterctl.yaml's settings apply).
-        let config = crate::config::Config::discover(out.config.as_deref())?;
+        let config = meterctl::config::Config::discover(out.config.as_deref())?;
         let options = super::validate::options_from(config.as_ref(), &Default::default())?;
-        let report = crate::validate::Validator::new(options)?.check(&doc);
+        let report = meterctl::validate::Validator::new(options)?.check(&doc);
         if !report.is_valid() {
             let files = std::slice::from_ref(&report);
-            let summary = crate::validate::Summary::of(files);
-            let text = crate::report::validate::TextOptions {
-                color: crate::report::color_stderr(),
+            let summary = meterctl::validate::Summary::of(files);
+            let text = meterctl::report::validate::TextOptions {
+                color: meterctl::report::color_stderr(),
                 quiet: true,
             };
-            crate::report::validate::write(
-                crate::report::validate::ValidateFormat::Text,
+            meterctl::report::validate::write(
+                meterctl::report::validate::ValidateFormat::Text,
                 files,
                 &summary,
                 text,
@@ -206,7 +200,7 @@ fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
         })
         .filter(|s| !s.trim().is_empty());
     let global_id = args.global_id.clone().or(file_gid);
-    if global_id.is_none() && !out.quiet {
+    if global_id.is_none() && !out.quiet() {
         eprint_line(&format!(
             "warning: {shown} has no globalId and --global-id is not set: Zuora creates a new meter on every such import"
         ));
@@ -223,7 +217,7 @@ fn import(args: MeterImportArgs, out: Output) -> anyhow::Result<Outcome> {
     match args.format {
         ReportFormat::Json => print_json(&data)?,
         ReportFormat::Text => {
-            if !out.quiet {
+            if !out.quiet() {
                 let status = data["latestVersionRunStatusDescription"]
                     .as_str()
                     .or_else(|| data["activeVersionRunStatusDescription"].as_str())
@@ -315,7 +309,7 @@ fn source_processor(
 
 // ----- run -----
 
-fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
+fn run_meter(args: MeterRunArgs, out: Shell) -> anyhow::Result<Outcome> {
     let json_out = args.format == ReportFormat::Json;
     let runtime_configs = match &args.runtime_config {
         Some(path) => {
@@ -350,7 +344,7 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
         Some(k) => (k.clone(), false),
         None => (new_unique_key(&args.meter_id), true),
     };
-    if generated && !out.quiet {
+    if generated && !out.quiet() {
         let line = format!("uniqueKey: {unique_key}");
         if json_out {
             eprint_line(&line);
@@ -362,7 +356,7 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
     if let Some(upload) = &upload {
         let file = client.upload_file(upload)?;
         let id = scalar(&file["id"]);
-        if !out.quiet {
+        if !out.quiet() {
             eprint_line(&format!("uploaded {} as file {id}", upload.name));
         }
         file_id = Some(id);
@@ -434,7 +428,7 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
                 ))
             }
         })?;
-    if !out.quiet && !json_out {
+    if !out.quiet() && !json_out {
         if started.already_started {
             println(&format!(
                 "run already started with uniqueKey {unique_key}: nothing new was started"
@@ -466,7 +460,7 @@ fn run_meter(args: MeterRunArgs, out: Output) -> anyhow::Result<Outcome> {
             "runStatus": status.code(),
             "runStatusDescription": status.description(),
         }))?;
-    } else if !out.quiet {
+    } else if !out.quiet() {
         println(&status_line(&args.meter_id, &version, &status))?;
     }
     Ok(if args.wait && status.is_failure() {
@@ -514,7 +508,7 @@ fn new_unique_key(meter_id: &str) -> String {
         .collect();
     format!(
         "meterctl-{meter}-{ms:x}-{}",
-        crate::rng::Rng::from_entropy().hex(8)
+        meterctl::rng::Rng::from_entropy().hex(8)
     )
 }
 
@@ -532,10 +526,10 @@ fn wait_for(
     version: &str,
     mut status: RunStatus,
     previous: Option<RunStatus>,
-    out: Output,
+    out: Shell,
 ) -> anyhow::Result<RunStatus> {
     let start = Instant::now();
-    let spinner = !out.quiet && std::io::stderr().is_terminal();
+    let spinner = !out.quiet() && std::io::stderr().is_terminal();
     let frames = ['|', '/', '-', '\\'];
     let mut i = 0usize;
     let mut last = String::new();
@@ -555,7 +549,7 @@ fn wait_for(
             }
             bail!(
                 "gave up waiting after {}: meter {} is still {}; the run goes on in Zuora, check it with `meterctl meter status {} {version}`",
-                crate::duration::format(args.timeout),
+                meterctl::duration::format(args.timeout),
                 args.meter_id,
                 status.description(),
                 args.meter_id
@@ -570,7 +564,7 @@ fn wait_for(
             );
             let _ = std::io::stderr().flush();
             i += 1;
-        } else if !out.quiet && desc != last {
+        } else if !out.quiet() && desc != last {
             eprint_line(&format!("status: {}", status.label()));
         }
         last = desc;
@@ -587,11 +581,11 @@ fn wait_for(
 
 // ----- test -----
 
-fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
+fn test(args: MeterTestArgs, out: Shell) -> anyhow::Result<Outcome> {
     let bytes = std::fs::read(&args.data)
         .with_context(|| format!("cannot read {}", display(&args.data)))?;
     let name = args.data.to_string_lossy().into_owned();
-    let events = crate::events::parse_events(&name, &bytes)
+    let events = meterctl::events::parse_events(&name, &bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.data)))?;
     let client = connect(&args.zuora, out.clone())?;
     let (version, definition) =
@@ -599,7 +593,7 @@ fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
     let processor = source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
     let mut events = events;
     if let Some(schema) = definition.as_ref().and_then(|d| d["schemas"].get(0)) {
-        crate::events::coerce_to_schema(&mut events, &schema["schema"]);
+        meterctl::events::coerce_to_schema(&mut events, &schema["schema"]);
     }
     let session = client.debug(
         &args.meter_id,
@@ -618,7 +612,7 @@ fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
     match args.format {
         ReportFormat::Json => print_json(&session)?,
         ReportFormat::Text => {
-            if !out.quiet {
+            if !out.quiet() {
                 println(&format!(
                     "test session {} of meter {} version {version} ({} events): {}",
                     scalar(&session["sessionId"]),
@@ -638,7 +632,7 @@ fn test(args: MeterTestArgs, out: Output) -> anyhow::Result<Outcome> {
 
 // ----- status -----
 
-fn status(args: MeterStatusArgs, out: Output) -> anyhow::Result<Outcome> {
+fn status(args: MeterStatusArgs, out: Shell) -> anyhow::Result<Outcome> {
     let client = connect(&args.zuora, out.clone())?;
     let (version, _) = resolve_version(
         &client,
@@ -650,7 +644,7 @@ fn status(args: MeterStatusArgs, out: Output) -> anyhow::Result<Outcome> {
     match args.format {
         ReportFormat::Json => print_json(&status.data)?,
         ReportFormat::Text => {
-            if !out.quiet {
+            if !out.quiet() {
                 println(&status_line(&args.meter_id, &version, &status))?;
             }
         }
@@ -670,7 +664,7 @@ fn still_going(status: &RunStatus) -> bool {
     !status.is_terminal() && !matches!(status.description(), "PAUSED" | "NEVER_RUN")
 }
 
-fn stop(args: MeterStopArgs, out: Output) -> anyhow::Result<Outcome> {
+fn stop(args: MeterStopArgs, out: Shell) -> anyhow::Result<Outcome> {
     let json_out = args.format == ReportFormat::Json;
     let client = connect(&args.zuora, out.clone())?;
     let (version, _) = resolve_version(
@@ -709,11 +703,11 @@ fn stop(args: MeterStopArgs, out: Output) -> anyhow::Result<Outcome> {
         if start.elapsed() >= args.timeout {
             bail!(
                 "gave up waiting after {}: meter {id} version {version} is still {}; the stop goes on in Zuora, check it with `meterctl meter status {id} {version}`",
-                crate::duration::format(args.timeout),
+                meterctl::duration::format(args.timeout),
                 status.label()
             );
         }
-        if !out.quiet && status.description() != last {
+        if !out.quiet() && status.description() != last {
             eprint_line(&format!("status: {}", status.label()));
         }
         last = status.description().to_string();
@@ -730,7 +724,7 @@ fn stop(args: MeterStopArgs, out: Output) -> anyhow::Result<Outcome> {
             "runStatus": status.code(),
             "runStatusDescription": status.description(),
         }))?;
-    } else if !out.quiet {
+    } else if !out.quiet() {
         println(&status_line(id, &version, &status))?;
     }
     Ok(Outcome::Clean)
@@ -738,7 +732,7 @@ fn stop(args: MeterStopArgs, out: Output) -> anyhow::Result<Outcome> {
 
 // ----- summary -----
 
-fn summary(args: MeterSummaryArgs, out: Output) -> anyhow::Result<Outcome> {
+fn summary(args: MeterSummaryArgs, out: Shell) -> anyhow::Result<Outcome> {
     let client = connect(&args.zuora, out.clone())?;
     let group_by: Vec<String> = args
         .group_by
@@ -763,7 +757,7 @@ fn summary(args: MeterSummaryArgs, out: Output) -> anyhow::Result<Outcome> {
     match args.format {
         ReportFormat::Json => print_json(&data)?,
         ReportFormat::Text => {
-            if !out.quiet {
+            if !out.quiet() {
                 let mut stdout = std::io::stdout().lock();
                 stdout.write_all(summary_table(&group_by, &data).as_bytes())?;
                 stdout.flush()?;

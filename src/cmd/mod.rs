@@ -16,6 +16,7 @@ mod validate;
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
+pub use crate::shell::Shell;
 
 /// What a job that ran found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,25 +32,10 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct AlreadyReported(pub String);
 
-/// Global output settings.
-#[derive(Debug, Clone)]
-pub struct Output {
-    /// `-q`.
-    pub quiet: bool,
-    /// `-v`.
-    pub verbose: bool,
-    /// `--config`.
-    pub config: Option<std::path::PathBuf>,
-}
-
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    crate::report::color::set_choice(cli.color.choice());
-    let out = Output {
-        quiet: cli.quiet,
-        verbose: cli.verbose,
-        config: cli.config,
-    };
+    meterctl::report::color::set_choice(cli.color.choice());
+    let out = Shell::new(cli.quiet, cli.verbose, cli.config);
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),

@@ -1,6 +1,6 @@
 //! `meterctl init`, `config check`, `track`, `render`, `pull`, `plan` and `apply`: the GitOps
 //! promotion commands. Each finds meterctl.yaml, picks the environment, and hands over to
-//! [`crate::promote`]; this file only prints and maps outcomes (0 nothing to do, 1 changes pending
+//! [`meterctl::promote`]; this file only prints and maps outcomes (0 nothing to do, 1 changes pending
 //! or something refused, 2 could not run).
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -8,20 +8,20 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use super::{eprint_line, print, println, Outcome, Output};
+use super::{eprint_line, print, println, Outcome, Shell};
 use crate::cli::{
     ApplyArgs, ConfigAction, DocFormat, InitArgs, LockArgs, NetArgs, PlanArgs, PlanFormat,
     PullArgs, RenderArgs, TrackArgs,
 };
-use crate::config::{self, Config};
-use crate::fsutil::{display, write_atomic};
-use crate::load::Format;
-use crate::promote::lock::{Entry, Lock};
-use crate::promote::plan::{self as plan_mod, Plan};
-use crate::promote::remote::{Net, Reader, Writer};
-use crate::promote::{self, apply as apply_mod, load_repo, pull as pull_mod};
+use meterctl::config::{self, Config};
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::load::Format;
+use meterctl::promote::lock::{Entry, Lock};
+use meterctl::promote::plan::{self as plan_mod, Plan};
+use meterctl::promote::remote::{Net, Reader, Writer};
+use meterctl::promote::{self, apply as apply_mod, load_repo, pull as pull_mod};
 
-pub(super) fn find_config(out: &Output) -> anyhow::Result<Config> {
+pub(super) fn find_config(out: &Shell) -> anyhow::Result<Config> {
     Config::discover(out.config.as_deref())?.ok_or_else(|| {
         anyhow::anyhow!(
             "no {} in this folder or any parent; run `meterctl init` to start a repository (or pass --config PATH)",
@@ -30,17 +30,17 @@ pub(super) fn find_config(out: &Output) -> anyhow::Result<Config> {
     })
 }
 
-pub(super) fn net(n: &NetArgs, out: &Output) -> Net {
+pub(super) fn net(n: &NetArgs, out: &Shell) -> Net {
     Net {
         request_timeout: n.retry.request_timeout,
         connect_timeout: n.retry.connect_timeout,
         max_attempts: n.retry.max_attempts,
         max_retry_time: n.retry.max_retry_time,
         retry_delay: n.retry.retry_delay,
-        verbose: out.verbose,
+        log: out.log(),
         limiter: n
             .max_rpm
-            .map(|r| std::sync::Arc::new(crate::promote::remote::Limiter::per_minute(r))),
+            .map(|r| std::sync::Arc::new(meterctl::promote::remote::Limiter::per_minute(r))),
     }
 }
 
@@ -50,11 +50,11 @@ fn repo_lock(
     config: &Config,
     command: &str,
     args: &LockArgs,
-    out: &Output,
+    out: &Shell,
 ) -> anyhow::Result<promote::guard::RepoLock> {
     let l = promote::guard::RepoLock::acquire(&config.root, command, args.lock_timeout)?;
     l.remove_on_signal();
-    if let (Some(h), false) = (&l.reclaimed, out.quiet) {
+    if let (Some(h), false) = (&l.reclaimed, out.quiet()) {
         eprint_line(&format!(
             "warning: reclaimed the repository lock of a meterctl that is gone ({})",
             h.describe()
@@ -67,7 +67,7 @@ fn repo_lock(
 
 const GITIGNORE_LINE: &str = ".meterctl/";
 
-pub(super) fn init(args: InitArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn init(args: InitArgs, out: Shell) -> anyhow::Result<Outcome> {
     let path = out
         .config
         .clone()
@@ -86,7 +86,7 @@ pub(super) fn init(args: InitArgs, out: Output) -> anyhow::Result<Outcome> {
         if !config::is_env_name(name) {
             bail!("environment name {name:?}: use letters, digits, `_` and `-`");
         }
-        crate::zuora::check_base_url(url)?;
+        meterctl::zuora::check_base_url(url)?;
         envs.push((name.to_string(), url.to_string()));
     }
     if envs.is_empty() {
@@ -154,7 +154,7 @@ pub(super) fn init(args: InitArgs, out: Output) -> anyhow::Result<Outcome> {
     }
     // Check what was written with the same code every command uses.
     Config::load(&path)?;
-    if !out.quiet {
+    if !out.quiet() {
         println(&format!(
             "wrote {}, meters/ and .gitignore; environments: {}",
             display(&path),
@@ -169,7 +169,7 @@ pub(super) fn init(args: InitArgs, out: Output) -> anyhow::Result<Outcome> {
 
 // ----- config check -----
 
-pub(super) fn config(action: ConfigAction, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn config(action: ConfigAction, out: Shell) -> anyhow::Result<Outcome> {
     let ConfigAction::Check = action;
     let config = match Config::discover(out.config.as_deref()) {
         Ok(Some(c)) => c,
@@ -184,7 +184,7 @@ pub(super) fn config(action: ConfigAction, out: Output) -> anyhow::Result<Outcom
         eprint_line(&format!("error: {e:#}"));
         return Ok(Outcome::Findings);
     }
-    if !out.quiet {
+    if !out.quiet() {
         let shown = display(&config.root.join(config::FILE_NAME)).into_owned();
         println(&format!(
             "{shown}: valid; meters in {}; {} environment(s)",
@@ -221,7 +221,7 @@ pub(super) fn config(action: ConfigAction, out: Output) -> anyhow::Result<Outcom
 
 // ----- track -----
 
-pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn track(args: TrackArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     let _guard = repo_lock(&config, "track", &args.lock, &out)?;
@@ -274,7 +274,7 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
         }
     };
     if let Some(old) = lock.get(&args.env, &args.global_id) {
-        if old.meter_id != args.meter_id && !out.quiet {
+        if old.meter_id != args.meter_id && !out.quiet() {
             eprint_line(&format!(
                 "warning: {} was tracked as meter {} in {}; now meter {}",
                 args.global_id, old.meter_id, args.env, args.meter_id
@@ -291,7 +291,7 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
         },
     );
     lock.save(&lock_path)?;
-    if !out.quiet {
+    if !out.quiet() {
         println(&format!(
             "tracked {} as meter {} in {}",
             args.global_id, args.meter_id, args.env
@@ -302,7 +302,7 @@ pub(super) fn track(args: TrackArgs, out: Output) -> anyhow::Result<Outcome> {
 
 // ----- render -----
 
-pub(super) fn render(args: RenderArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn render(args: RenderArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     let mut repo = load_repo(&config.meters_dir())?;
@@ -323,7 +323,7 @@ pub(super) fn render(args: RenderArgs, out: Output) -> anyhow::Result<Outcome> {
         if i > 0 && format == Format::Yaml {
             text.push_str("---\n");
         }
-        text.push_str(&crate::canonical::to_canonical_string(&v, format));
+        text.push_str(&meterctl::canonical::to_canonical_string(&v, format));
     }
     print(&text)?;
     Ok(Outcome::Clean)
@@ -331,7 +331,7 @@ pub(super) fn render(args: RenderArgs, out: Output) -> anyhow::Result<Outcome> {
 
 // ----- pull -----
 
-pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn pull(args: PullArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     let meters = config.meters_dir();
@@ -358,7 +358,7 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
         &args.global_ids,
         args.net.concurrency as usize,
     )?;
-    if !out.quiet {
+    if !out.quiet() {
         for (gid, path) in &report.written {
             println(&format!("pulled {gid} → {}", display(path)))?;
         }
@@ -372,7 +372,7 @@ pub(super) fn pull(args: PullArgs, out: Output) -> anyhow::Result<Outcome> {
     for (gid, why) in report.failed.iter().chain(&report.refused) {
         eprint_line(&format!("error: {gid}: {why}"));
     }
-    if !out.quiet {
+    if !out.quiet() {
         let failed = if report.failed.is_empty() {
             String::new()
         } else {
@@ -398,7 +398,7 @@ fn planned(
     env_name: &str,
     config: &Config,
     n: &NetArgs,
-    out: &Output,
+    out: &Shell,
 ) -> anyhow::Result<promote::Planned> {
     let env = config.environment(env_name)?;
     let repo = load_repo(&config.meters_dir())?;
@@ -407,9 +407,9 @@ fn planned(
     promote::compute_plan(env_name, env, &repo, &lock, &reader, n.concurrency as usize)
 }
 
-pub(super) fn plan(args: PlanArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn plan(args: PlanArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
-    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+    if !args.no_validate && !validate_repository(&config, out.quiet())? {
         return Ok(Outcome::Findings);
     }
     let p = planned(&args.env, &config, &args.net, &out)?;
@@ -419,7 +419,7 @@ pub(super) fn plan(args: PlanArgs, out: Output) -> anyhow::Result<Outcome> {
         write_atomic(path, text.as_bytes())
             .with_context(|| format!("cannot write {}", display(path)))?;
     }
-    if !out.quiet {
+    if !out.quiet() {
         match args.format {
             PlanFormat::Text => print(&p.plan.to_text(true))?,
             PlanFormat::Markdown => print(&p.plan.to_markdown())?,
@@ -520,20 +520,20 @@ fn validate_repository(config: &Config, quiet: bool) -> anyhow::Result<bool> {
     if !meters.exists() {
         return Ok(true);
     }
-    let files = crate::load::discover(&[meters])?;
+    let files = meterctl::load::discover(&[meters])?;
     let options = super::validate::options_from(Some(config), &Default::default())?;
-    let reports = crate::validate::Validator::new(options)?.check_paths(&files);
+    let reports = meterctl::validate::Validator::new(options)?.check_paths(&files);
     if reports.iter().all(|r| r.is_valid()) {
         return Ok(true);
     }
     let invalid: Vec<_> = reports.into_iter().filter(|r| !r.is_valid()).collect();
-    let summary = crate::validate::Summary::of(&invalid);
-    crate::report::validate::write(
-        crate::report::validate::ValidateFormat::Text,
+    let summary = meterctl::validate::Summary::of(&invalid);
+    meterctl::report::validate::write(
+        meterctl::report::validate::ValidateFormat::Text,
         &invalid,
         &summary,
-        crate::report::validate::TextOptions {
-            color: crate::report::color_stderr(),
+        meterctl::report::validate::TextOptions {
+            color: meterctl::report::color_stderr(),
             quiet,
         },
         &mut std::io::stderr().lock(),
@@ -545,7 +545,7 @@ fn validate_repository(config: &Config, quiet: bool) -> anyhow::Result<bool> {
     Ok(false)
 }
 
-pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn apply(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = find_config(&out)?;
     let env = config.environment(&args.env)?;
     // A dry run writes nothing, so it needs no lock.
@@ -557,7 +557,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     let lock_path = config.lock_path();
     if let Some(folder) = &args.restore {
         let backup = apply_mod::read_backup(folder)?;
-        if !out.quiet {
+        if !out.quiet() {
             println(&format!(
                 "Restore {} definition(s) from {} into {}:",
                 backup.len(),
@@ -596,7 +596,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             Outcome::Findings
         });
     }
-    if !args.no_validate && !validate_repository(&config, out.quiet)? {
+    if !args.no_validate && !validate_repository(&config, out.quiet())? {
         return Ok(Outcome::Findings);
     }
     let p = planned(&args.env, &config, &args.net, &out)?;
@@ -611,17 +611,17 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         })?;
         check_saved(&saved, &p.plan)?;
     }
-    if !out.quiet {
-        print(&p.plan.to_text(out.verbose))?;
+    if !out.quiet() {
+        print(&p.plan.to_text(out.verbose()))?;
     }
     if !p.plan.has_changes {
-        if !out.quiet {
+        if !out.quiet() {
             println("nothing to do")?;
         }
         return Ok(Outcome::Clean);
     }
     if args.dry_run {
-        if !out.quiet {
+        if !out.quiet() {
             println("dry run: nothing was changed")?;
         }
         return Ok(Outcome::Findings);
@@ -635,7 +635,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     } else {
         String::new()
     };
-    if untracked > 0 && args.yes && !out.quiet {
+    if untracked > 0 && args.yes && !out.quiet() {
         eprint_line(&format!(
             "note: applying {n} change(s) to {}{untracked_note}",
             args.env
@@ -671,10 +671,10 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
         &apply_mod::Options {
             concurrency: args.net.concurrency as usize,
             fail_fast: args.fail_fast,
-            quiet: out.quiet,
+            progress: out.progress(),
         },
     )?;
-    if let (Some(b), false) = (&o.backup, out.quiet) {
+    if let (Some(b), false) = (&o.backup, out.quiet()) {
         eprint_line(&format!(
             "backed up the overwritten definitions to {} (`meterctl apply --env {} --restore {} --yes` puts them back)",
             display(b),
@@ -682,7 +682,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
             display(b)
         ));
     }
-    if !out.quiet {
+    if !out.quiet() {
         for (gid, n) in &o.notes {
             eprint_line(&format!("note: {gid}: {n}"));
         }
@@ -690,7 +690,7 @@ pub(super) fn apply(args: ApplyArgs, out: Output) -> anyhow::Result<Outcome> {
     for (gid, e) in o.failed.iter().chain(&o.overwrote) {
         eprint_line(&format!("error: {gid}: {e}"));
     }
-    if !out.quiet {
+    if !out.quiet() {
         println(&o.summary())?;
     }
     Ok(

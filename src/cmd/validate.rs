@@ -1,6 +1,6 @@
 //! `meterctl validate`: schemas + meter rules over files, folders or stdin, in every format.
 //!
-//! Output is streamed: each file's report is rendered to stdout and to every `--report` file as
+//! Shell is streamed: each file's report is rendered to stdout and to every `--report` file as
 //! soon as validation hands it over (in path order), then dropped.
 
 use std::collections::HashMap;
@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{Outcome, Output};
+use super::{Outcome, Shell};
 use crate::cli::ValidateArgs;
-use crate::config::{Config, RuleLevel};
-use crate::diagnostic::Severity;
-use crate::fsutil::{display, AtomicFile};
-use crate::load;
-use crate::report::validate::{Renderer, TextOptions, ValidateFormat};
-use crate::validate::{rules, FileReport, Options, Summary, Validator};
+use meterctl::config::{Config, RuleLevel};
+use meterctl::diagnostic::Severity;
+use meterctl::fsutil::{display, AtomicFile};
+use meterctl::load;
+use meterctl::report::validate::{Renderer, TextOptions, ValidateFormat};
+use meterctl::validate::{rules, FileReport, Options, Summary, Validator};
 
-pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
     let mut options = options_from(config.as_ref(), &Flags::from(&args))?;
     options.deny_warnings = args.deny_warnings;
@@ -40,7 +40,7 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
         let files = load::discover(&paths)?;
         // Given files of a repository: the cross-file rules also see its other meters.
         if let ([_, ..], Some(c)) = (&args.paths[..], &config) {
-            others = crate::validate::others::for_files(&c.root, &c.meters_dir(), &files);
+            others = meterctl::validate::others::for_files(&c.root, &c.meters_dir(), &files);
         }
         files
     };
@@ -56,8 +56,8 @@ pub(super) fn run(args: ValidateArgs, out: Output) -> anyhow::Result<Outcome> {
         ));
     }
     let text = TextOptions {
-        color: args.format == ValidateFormat::Text && crate::report::color_stdout(),
-        quiet: out.quiet,
+        color: args.format == ValidateFormat::Text && meterctl::report::color_stdout(),
+        quiet: out.quiet(),
     };
     outputs.push((
         Renderer::new(args.format, text),

@@ -14,7 +14,7 @@ pub mod error;
 pub mod types;
 
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig, RetryPolicy};
+pub use client::{Client, ClientConfig, Endpoint, FromEnvError, RetryPolicy};
 pub use error::{ApiMessage, ZuoraError};
 
 use std::time::Duration;

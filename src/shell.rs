@@ -1,0 +1,273 @@
+//! The one place the binary writes to the terminal: stdout and stderr, `-q`/`-v`, colour, and
+//! progress.
+//!
+//! Every command gets a [`Shell`]. Results go to stdout ([`Shell::print`], [`Shell::println`];
+//! a closed pipe surfaces as an error that `main` turns into exit 0, or SIGPIPE); messages go to
+//! stderr: [`Shell::error`] always, [`Shell::note`] unless `-q`, [`Shell::detail`] only with `-v`.
+//! Progress from the library ([`meterctl::progress`]) goes through [`Shell::progress`]: on a
+//! terminal, a bar for counted work and a spinner with the elapsed time for waits (both drawn by
+//! `indicatif` on stderr, erased when done); when stderr is not a terminal, the per-item lines
+//! instead, exactly as before there was a bar; with `-q`, nothing.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use meterctl::progress::{Event, Progress, Sink};
+
+/// The terminal, as the command line set it up.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    quiet: bool,
+    verbose: bool,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    draw: bool,
+}
+
+#[allow(dead_code)] // TEMP: the commands move onto these in the next commit
+impl Shell {
+    /// A shell with `-q`, `-v` and `--config` as given; bars and spinners only on a terminal.
+    pub fn new(quiet: bool, verbose: bool, config: Option<PathBuf>) -> Shell {
+        Shell {
+            quiet,
+            verbose,
+            config,
+            draw: !quiet && io::stderr().is_terminal(),
+        }
+    }
+
+    /// `-q`: nothing but results and errors.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// `-v`: more detail.
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// Whether bars and spinners are drawn (stderr is a terminal and not `-q`).
+    pub fn draws(&self) -> bool {
+        self.draw
+    }
+
+    /// Writes text to stdout as it is.
+    pub fn print(&self, text: &str) -> anyhow::Result<()> {
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// Writes one line to stdout.
+    pub fn println(&self, line: &str) -> anyhow::Result<()> {
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{line}")?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// Writes one line to stdout unless `-q` (summaries, confirmations).
+    pub fn status(&self, line: &str) -> anyhow::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        self.println(line)
+    }
+
+    /// Writes a value as pretty JSON and a newline to stdout.
+    pub fn print_json(&self, v: &serde_json::Value) -> anyhow::Result<()> {
+        let mut stdout = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, v)?;
+        writeln!(stdout)?;
+        stdout.flush()?;
+        Ok(())
+    }
+
+    /// Writes one line to stderr, always (errors, warnings that `-q` keeps).
+    pub fn error(&self, line: &str) {
+        let _ = writeln!(io::stderr().lock(), "{line}");
+    }
+
+    /// Writes one line to stderr unless `-q` (notes, warnings, what was written where).
+    pub fn note(&self, line: &str) {
+        if !self.quiet {
+            self.error(line);
+        }
+    }
+
+    /// Writes one line to stderr only with `-v`.
+    pub fn detail(&self, line: &str) {
+        if self.verbose {
+            self.error(line);
+        }
+    }
+
+    /// Where library jobs send their progress: drawn as described in the module docs.
+    pub fn progress(&self) -> Sink {
+        Sink::new(Drawer {
+            quiet: self.quiet,
+            verbose: self.verbose,
+            draw: self.draw,
+            bar: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// Where the library logs requests: `Some` only with `-v`.
+    pub fn log(&self) -> Option<Sink> {
+        self.verbose.then(|| self.progress())
+    }
+
+    /// A spinner with the elapsed time while `label` goes on (nothing when not drawn); it goes
+    /// away when the returned value is dropped.
+    pub fn wait(&self, label: &str) -> Wait {
+        Wait(self.draw.then(|| spinner(label)))
+    }
+}
+
+/// A spinner that lasts as long as this value.
+#[allow(dead_code)] // TEMP
+pub struct Wait(Option<ProgressBar>);
+
+#[allow(dead_code)] // TEMP
+impl Wait {
+    /// Changes the spinner's text.
+    pub fn set(&self, label: &str) {
+        if let Some(pb) = &self.0 {
+            pb.set_message(label.to_string());
+        }
+    }
+
+    /// Writes a line above the spinner (or as it is when none is drawn).
+    pub fn line(&self, line: &str) {
+        match &self.0 {
+            Some(pb) => pb.suspend(|| {
+                let _ = writeln!(io::stderr().lock(), "{line}");
+            }),
+            None => {
+                let _ = writeln!(io::stderr().lock(), "{line}");
+            }
+        }
+    }
+}
+
+impl Drop for Wait {
+    fn drop(&mut self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+fn spinner(label: &str) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(label.to_string());
+    pb.enable_steady_tick(Duration::from_millis(100));
+    pb
+}
+
+fn bar(total: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("## "),
+    );
+    pb
+}
+
+/// The [`Progress`] of a [`Shell`].
+struct Drawer {
+    quiet: bool,
+    verbose: bool,
+    draw: bool,
+    bar: Arc<Mutex<Option<(ProgressBar, bool)>>>,
+}
+
+impl Drawer {
+    fn current(&self) -> Option<(ProgressBar, bool)> {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn line(&self, line: &str) {
+        match self.current() {
+            Some((pb, _)) => pb.suspend(|| {
+                let _ = writeln!(io::stderr().lock(), "{line}");
+            }),
+            None => {
+                let _ = writeln!(io::stderr().lock(), "{line}");
+            }
+        }
+    }
+}
+
+impl Progress for Drawer {
+    fn event(&self, e: Event<'_>) {
+        match e {
+            Event::Started { label, total } if self.draw => {
+                let pb = match total {
+                    Some(n) => bar(n),
+                    None => spinner(label),
+                };
+                let old = self
+                    .bar
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .replace((pb, total.is_some()));
+                if let Some((old, _)) = old {
+                    old.finish_and_clear();
+                }
+            }
+            Event::Advanced { item } => {
+                if let Some((pb, true)) = self.current() {
+                    pb.set_message(item.chars().take(40).collect::<String>());
+                    pb.inc(1);
+                }
+            }
+            // A bar stands for the per-item lines; without one they are the progress.
+            Event::Item(line) if !self.quiet && !matches!(self.current(), Some((_, true))) => {
+                self.line(line)
+            }
+            Event::Detail(line) if self.verbose => self.line(line),
+            Event::Finished => {
+                if let Some((pb, _)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                    pb.finish_and_clear();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_silences_progress_and_notes_but_not_errors() {
+        let s = Shell::new(true, false, None);
+        assert!(s.quiet() && !s.draws());
+        assert!(s.log().is_none());
+        // Nothing drawn and nothing to assert on stderr here: this only must not panic.
+        let p = s.progress();
+        p.event(Event::Started {
+            label: "x",
+            total: Some(2),
+        });
+        p.event(Event::Advanced { item: "a" });
+        p.event(Event::Item("created a"));
+        p.event(Event::Finished);
+    }
+
+    #[test]
+    fn verbose_gives_a_request_log() {
+        assert!(Shell::new(false, true, None).log().is_some());
+    }
+}

@@ -226,15 +226,15 @@ impl Progress for Drawer {
                 }
             }
             Event::Advanced { item } => {
-                if let Some((pb, true)) = self.current() {
+                if let Some((pb, counted)) = self.current() {
                     pb.set_message(item.chars().take(40).collect::<String>());
-                    pb.inc(1);
+                    if counted {
+                        pb.inc(1);
+                    }
                 }
             }
-            // A bar stands for the per-item lines; without one they are the progress.
-            Event::Item(line) if !self.quiet && !matches!(self.current(), Some((_, true))) => {
-                self.line(line)
-            }
+            // A bar or spinner stands for the per-item lines; without one they are the progress.
+            Event::Item(line) if !self.quiet && self.current().is_none() => self.line(line),
             Event::Detail(line) if self.verbose => self.line(line),
             Event::Finished => {
                 if let Some((pb, _)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {

@@ -1,6 +1,6 @@
 //! `meterctl validate`: schemas + meter rules over files, folders or stdin, in every format.
 //!
-//! Shell is streamed: each file's report is rendered to stdout and to every `--report` file as
+//! Output is streamed: each file's report is rendered to stdout and to every `--report` file as
 //! soon as validation hands it over (in path order), then dropped.
 
 use std::collections::HashMap;
@@ -169,6 +169,24 @@ impl From<&ValidateArgs> for Flags {
             deny: a.deny.clone(),
         }
     }
+}
+
+/// Writes the findings of invalid files to stderr as text, for commands that check what they
+/// are about to send (`meter import`, `plan`, `apply`).
+pub(super) fn write_invalid(invalid: &[FileReport], quiet: bool) -> anyhow::Result<()> {
+    let summary = Summary::of(invalid);
+    let text = TextOptions {
+        color: meterctl::report::color_stderr(),
+        quiet,
+    };
+    meterctl::report::validate::write(
+        ValidateFormat::Text,
+        invalid,
+        &summary,
+        text,
+        &mut io::stderr().lock(),
+    )?;
+    Ok(())
 }
 
 /// Validation options from meterctl.yaml and flags (flags win).

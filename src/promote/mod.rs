@@ -390,9 +390,29 @@ pub fn utc_stamp() -> String {
     format!("{}T{time}Z", date.replace('-', ""))
 }
 
+/// JSON Pointers (and texts) of strings and keys that still hold a `${{ ... }}` placeholder.
+pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
+    let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));
+    let mut out = Vec::new();
+    crate::model::visit_strings_and_keys(value, &mut |p, s| {
+        if is_ph(s) {
+            out.push((p.to_string(), s.to_string()));
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_found_with_pointers() {
+        let v = serde_json::json!({"a": "ok", "b": [{"c": "x ${{ env.TOKEN }} y"}], "${{k}}": 1, "d": "${{ not closed"});
+        let found = find_placeholders(&v);
+        let ptrs: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(ptrs, ["/b/0/c", "/${{k}}"]);
+    }
 
     #[test]
     fn slugs_are_safe() {

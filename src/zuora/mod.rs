@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod runs;
 pub mod types;
 
 pub use auth::{Credentials, Secret};

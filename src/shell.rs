@@ -9,7 +9,7 @@
 //! `indicatif` on stderr, erased when done); when stderr is not a terminal, the per-item lines
 //! instead, exactly as before there was a bar; with `-q`, nothing.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -103,6 +103,37 @@ impl Shell {
     pub fn detail(&self, line: &str) {
         if self.verbose {
             self.error(line);
+        }
+    }
+
+    /// Asks `question` on the terminal before a write, unless `yes`; a protected environment
+    /// or no terminal to ask on refuses instead (nothing was changed).
+    pub fn confirm(
+        &self,
+        question: &str,
+        env_name: &str,
+        protected: bool,
+        yes: bool,
+    ) -> anyhow::Result<()> {
+        if yes {
+            return Ok(());
+        }
+        if protected {
+            anyhow::bail!(
+                "environment {env_name:?} is protected: apply needs --yes (nothing was changed)"
+            );
+        }
+        if !io::stdin().is_terminal() {
+            anyhow::bail!("refusing to write to {env_name:?} without --yes: no terminal to ask on (nothing was changed)");
+        }
+        let _ = write!(io::stderr().lock(), "{question} [y/N] ");
+        let _ = io::stderr().flush();
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line)?;
+        if matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            Ok(())
+        } else {
+            anyhow::bail!("cancelled; nothing was changed")
         }
     }
 

@@ -185,7 +185,7 @@ fn live_side(name: &str, cx: &Cx<'_>) -> anyhow::Result<live::Live> {
     let env = config.environment(name)?;
     let repo = load_repo(&config.meters_dir())?;
     let lock = Lock::load(&config.lock_path())?;
-    let reader = Reader::connect(name, env, &super::promote::net(cx.net, cx.out))?;
+    let reader = Reader::connect(name, env, &super::repo::net(cx.net, cx.out))?;
     live::export(
         name,
         env,

@@ -24,6 +24,8 @@ pub enum Event<'a> {
     /// A line for people about one item ("created usage (g-1): meter 42"), shown on stderr when
     /// no bar or spinner is drawn.
     Item(&'a str),
+    /// A message for people (a warning, a note), shown on stderr unless `--quiet`.
+    Note(&'a str),
     /// A line of detail (requests, retries), shown only with `--verbose`.
     Detail(&'a str),
     /// The current job is over (its bar or spinner goes away).

@@ -266,6 +266,7 @@ impl Progress for Drawer {
             }
             // A bar or spinner stands for the per-item lines; without one they are the progress.
             Event::Item(line) if !self.quiet && self.current().is_none() => self.line(line),
+            Event::Note(line) if !self.quiet => self.line(line),
             Event::Detail(line) if self.verbose => self.line(line),
             Event::Finished => {
                 if let Some((pb, _)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {

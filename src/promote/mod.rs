@@ -482,6 +482,24 @@ pub fn plan_environment(
     compute_plan(env_name, env, &repo, &lock, &reader, concurrency, progress)
 }
 
+/// Masks known secrets in every value of a diff report (before any format renders it).
+pub fn mask_diff(report: &mut crate::diff::Report, masker: &Masker) {
+    if masker.is_empty() {
+        return;
+    }
+    for m in &mut report.meters {
+        for c in &mut m.changes {
+            for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                masker.mask_value(v);
+            }
+            c.path = masker.mask(&c.path);
+            c.note = c.note.as_deref().map(|n| masker.mask(n));
+        }
+        m.name = m.name.as_deref().map(|n| masker.mask(n));
+        m.note = m.note.as_deref().map(|n| masker.mask(n));
+    }
+}
+
 /// JSON Pointers (and texts) of strings and keys that still hold a `${{ ... }}` placeholder.
 pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
     let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));

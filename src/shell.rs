@@ -27,7 +27,6 @@ pub struct Shell {
     draw: bool,
 }
 
-#[allow(dead_code)] // TEMP: the commands move onto these in the next commit
 impl Shell {
     /// A shell with `-q`, `-v` and `--config` as given; bars and spinners only on a terminal.
     pub fn new(quiet: bool, verbose: bool, config: Option<PathBuf>) -> Shell {
@@ -47,11 +46,6 @@ impl Shell {
     /// `-v`: more detail.
     pub fn verbose(&self) -> bool {
         self.verbose
-    }
-
-    /// Whether bars and spinners are drawn (stderr is a terminal and not `-q`).
-    pub fn draws(&self) -> bool {
-        self.draw
     }
 
     /// Writes text to stdout as it is.
@@ -160,30 +154,7 @@ impl Shell {
 }
 
 /// A spinner that lasts as long as this value.
-#[allow(dead_code)] // TEMP
 pub struct Wait(Option<ProgressBar>);
-
-#[allow(dead_code)] // TEMP
-impl Wait {
-    /// Changes the spinner's text.
-    pub fn set(&self, label: &str) {
-        if let Some(pb) = &self.0 {
-            pb.set_message(label.to_string());
-        }
-    }
-
-    /// Writes a line above the spinner (or as it is when none is drawn).
-    pub fn line(&self, line: &str) {
-        match &self.0 {
-            Some(pb) => pb.suspend(|| {
-                let _ = writeln!(io::stderr().lock(), "{line}");
-            }),
-            None => {
-                let _ = writeln!(io::stderr().lock(), "{line}");
-            }
-        }
-    }
-}
 
 impl Drop for Wait {
     fn drop(&mut self) {
@@ -285,7 +256,7 @@ mod tests {
     #[test]
     fn quiet_silences_progress_and_notes_but_not_errors() {
         let s = Shell::new(true, false, None);
-        assert!(s.quiet() && !s.draws());
+        assert!(s.quiet() && !s.draw);
         assert!(s.log().is_none());
         // Nothing drawn and nothing to assert on stderr here: this only must not panic.
         let p = s.progress();

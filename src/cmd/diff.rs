@@ -113,10 +113,8 @@ impl EnvSides for Tenants<'_> {
             self.out
                 .note(&format!("warning: env:{name}: {}", lv.masker.mask(w)));
         }
-        if !self.out.quiet() {
-            for n in &lv.notes {
-                self.out.detail(&format!("note: env:{name}: {n}"));
-            }
+        for n in &lv.notes {
+            self.out.detail(&format!("note: env:{name}: {n}"));
         }
         self.masker
             .lock()

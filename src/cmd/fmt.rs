@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use rayon::prelude::*;
 
-use super::{eprint_line, AlreadyReported, Outcome, Shell};
+use super::{AlreadyReported, Outcome, Shell};
 use crate::cli::FmtArgs;
 use meterctl::canonical;
 use meterctl::diagnostic::Diagnostic;
@@ -54,11 +54,11 @@ pub(super) fn run(args: FmtArgs, out: Shell) -> anyhow::Result<Outcome> {
             }
             FileResult::Failed(d) => {
                 failed += 1;
-                eprint_line(&format!("error: {d}"));
+                out.error(&format!("error: {d}"));
             }
             FileResult::WriteFailed(e) => {
                 failed += 1;
-                eprint_line(&format!(
+                out.error(&format!(
                     "error: {}: cannot write the file: {e}",
                     display(path)
                 ));
@@ -66,17 +66,15 @@ pub(super) fn run(args: FmtArgs, out: Shell) -> anyhow::Result<Outcome> {
         }
     }
     stdout.flush()?;
-    if out.verbose() {
-        let verb = if write {
-            "reformatted"
-        } else {
-            "would be reformatted"
-        };
-        eprint_line(&format!(
-            "{} files, {changed} {verb}, {failed} failed",
-            results.len()
-        ));
-    }
+    let verb = if write {
+        "reformatted"
+    } else {
+        "would be reformatted"
+    };
+    out.detail(&format!(
+        "{} files, {changed} {verb}, {failed} failed",
+        results.len()
+    ));
     if failed > 0 {
         return Err(AlreadyReported(format!("{failed} files could not be formatted")).into());
     }

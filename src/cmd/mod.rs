@@ -20,8 +20,6 @@ mod sandbox;
 mod track;
 mod validate;
 
-use std::io::{self, Write};
-
 use crate::cli::{Cli, Command};
 pub use crate::shell::Shell;
 
@@ -61,11 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Completions { shell } => docs::completions(shell),
-        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref(), &out),
     }
-}
-
-/// Prints one line to stderr.
-pub(crate) fn eprint_line(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
 }

@@ -1,11 +1,10 @@
 //! `meterctl sandbox serve`: start the local Zuora Mediation server and serve until interrupted.
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{eprint_line, Outcome, Shell};
+use super::{Outcome, Shell};
 use crate::cli::{SandboxCommand, SandboxServeArgs};
 use meterctl::sandbox::{Config, Server};
 
@@ -33,11 +32,7 @@ fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
     let tenants = config.effective_tenants();
     let server = Server::start(config)
         .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", server.base_url())?;
-        stdout.flush()?;
-    }
+    out.println(server.base_url())?;
     if !out.quiet() {
         let names: Vec<String> = tenants
             .iter()
@@ -47,7 +42,7 @@ fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
             Some(d) => format!("state in {}", meterctl::fsutil::display(d)),
             None => "state in memory".into(),
         };
-        eprint_line(&format!(
+        out.note(&format!(
             "meterctl sandbox: serving tenant(s) {}; {state}; Ctrl-C stops it",
             names.join(", ")
         ));
@@ -57,7 +52,7 @@ fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
             .and_then(|h| h.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']'])))
         {
             if !meterctl::zuora::is_loopback(host) {
-                eprint_line("warning: the sandbox speaks plain HTTP on a non-loopback address; meterctl's client only talks plain HTTP to loopback addresses");
+                out.note("warning: the sandbox speaks plain HTTP on a non-loopback address; meterctl's client only talks plain HTTP to loopback addresses");
             }
         }
     }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meterctl::progress::{Event, Progress, Sink};
+use meterctl::report::color::{self, ColorChoice};
 
 /// The terminal, as the command line set it up.
 #[derive(Debug, Clone)]
@@ -41,6 +42,21 @@ impl Shell {
     /// `-q`: nothing but results and errors.
     pub fn quiet(&self) -> bool {
         self.quiet
+    }
+
+    /// Records `--color` for the whole process (clap and every report read it).
+    pub fn set_color(&self, choice: ColorChoice) {
+        color::set_choice(choice);
+    }
+
+    /// Whether what goes to stdout is coloured.
+    pub fn color_stdout(&self) -> bool {
+        color::stdout()
+    }
+
+    /// Whether what goes to stderr is coloured.
+    pub fn color_stderr(&self) -> bool {
+        color::stderr()
     }
 
     /// `-v`: more detail.

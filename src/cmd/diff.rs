@@ -15,7 +15,7 @@ use meterctl::promote::remote::Reader;
 use meterctl::promote::values::Masker;
 use meterctl::promote::{live, load_repo, mask_diff};
 use meterctl::report::diff::{json, markdown, text};
-use meterctl::report::{color_stdout, Style};
+use meterctl::report::Style;
 
 pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
@@ -74,8 +74,8 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
         DiffFormat::Json => json::render(&report),
         DiffFormat::Markdown => markdown::render(&report),
         DiffFormat::Text if out.quiet() => String::new(),
-        DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(color_stdout())),
-        DiffFormat::Text => text::render(&report, Style::new(color_stdout())),
+        DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(out.color_stdout())),
+        DiffFormat::Text => text::render(&report, Style::new(out.color_stdout())),
     };
     out.print(&masker.mask(&rendered))
         .context("cannot write to stdout")?;

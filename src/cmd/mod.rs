@@ -39,8 +39,8 @@ pub struct AlreadyReported(pub String);
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    meterctl::report::color::set_choice(cli.color.choice());
     let out = Shell::new(cli.quiet, cli.verbose, cli.config);
+    out.set_color(cli.color.choice());
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),

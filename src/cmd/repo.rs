@@ -67,7 +67,7 @@ pub(super) fn validate(config: &Config, out: &Shell) -> anyhow::Result<bool> {
         return Ok(true);
     }
     let invalid: Vec<_> = reports.into_iter().filter(|r| !r.is_valid()).collect();
-    super::validate::write_invalid(&invalid, out.quiet())?;
+    super::validate::write_invalid(&invalid, out, out.quiet())?;
     out.error(&format!(
         "error: {} definition(s) of the repository are not valid; nothing was changed (fix them, or --no-validate goes on anyway)",
         invalid.len()

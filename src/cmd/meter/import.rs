@@ -41,7 +41,7 @@ pub(super) fn run(args: MeterImportArgs, out: &Shell) -> anyhow::Result<Outcome>
         let options = super::super::validate::options_from(config.as_ref(), &Default::default())?;
         let report = meterctl::validate::Validator::new(options)?.check(&doc);
         if !report.is_valid() {
-            super::super::validate::write_invalid(std::slice::from_ref(&report), true)?;
+            super::super::validate::write_invalid(std::slice::from_ref(&report), out, true)?;
             out.error(&format!(
                 "error: {shown} is not a valid meter definition; nothing was imported (fix it, or --no-validate sends it anyway)"
             ));

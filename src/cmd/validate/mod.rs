@@ -61,7 +61,7 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
         ));
     }
     let text = TextOptions {
-        color: args.format == ValidateFormat::Text && meterctl::report::color_stdout(),
+        color: args.format == ValidateFormat::Text && out.color_stdout(),
         quiet: out.quiet(),
     };
     outputs.push((

@@ -11,6 +11,7 @@ use meterctl::report::validate::{TextOptions, ValidateFormat};
 use meterctl::validate::{rules, FileReport, Options, Summary};
 
 use crate::cli::ValidateArgs;
+use crate::shell::Shell;
 
 /// The validation flags that shape [`Options`] (also used by `meter import`).
 #[derive(Debug, Default)]
@@ -34,10 +35,14 @@ impl From<&ValidateArgs> for Flags {
 
 /// Writes the findings of invalid files to stderr as text, for commands that check what they
 /// are about to send (`meter import`, `plan`, `apply`).
-pub(in crate::cmd) fn write_invalid(invalid: &[FileReport], quiet: bool) -> anyhow::Result<()> {
+pub(in crate::cmd) fn write_invalid(
+    invalid: &[FileReport],
+    out: &Shell,
+    quiet: bool,
+) -> anyhow::Result<()> {
     let summary = Summary::of(invalid);
     let text = TextOptions {
-        color: meterctl::report::color_stderr(),
+        color: out.color_stderr(),
         quiet,
     };
     meterctl::report::validate::write(

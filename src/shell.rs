@@ -25,7 +25,9 @@ pub struct Shell {
     verbose: bool,
     /// `--config`.
     pub config: Option<PathBuf>,
-    draw: bool,
+    /// The one bar or spinner on stderr, shared by every sink of this shell, so that lines are
+    /// written above it, never through it.
+    drawer: Arc<Drawer>,
 }
 
 impl Shell {
@@ -35,7 +37,12 @@ impl Shell {
             quiet,
             verbose,
             config,
-            draw: !quiet && io::stderr().is_terminal(),
+            drawer: Arc::new(Drawer {
+                quiet,
+                verbose,
+                draw: !quiet && io::stderr().is_terminal(),
+                bar: Mutex::new(None),
+            }),
         }
     }
 
@@ -99,7 +106,7 @@ impl Shell {
 
     /// Writes one line to stderr, always (errors, warnings that `-q` keeps).
     pub fn error(&self, line: &str) {
-        let _ = writeln!(io::stderr().lock(), "{line}");
+        self.drawer.line(line);
     }
 
     /// Writes one line to stderr unless `-q` (notes, warnings, what was written where).
@@ -149,12 +156,7 @@ impl Shell {
 
     /// Where library jobs send their progress: drawn as described in the module docs.
     pub fn progress(&self) -> Sink {
-        Sink::new(Drawer {
-            quiet: self.quiet,
-            verbose: self.verbose,
-            draw: self.draw,
-            bar: Arc::new(Mutex::new(None)),
-        })
+        Sink::new(Shared(self.drawer.clone()))
     }
 
     /// Where the library logs requests: `Some` only with `-v`.
@@ -165,18 +167,26 @@ impl Shell {
     /// A spinner with the elapsed time while `label` goes on (nothing when not drawn); it goes
     /// away when the returned value is dropped.
     pub fn wait(&self, label: &str) -> Wait {
-        Wait(self.draw.then(|| spinner(label)))
+        self.drawer.event(Event::Started { label, total: None });
+        Wait(self.drawer.clone())
     }
 }
 
 /// A spinner that lasts as long as this value.
-pub struct Wait(Option<ProgressBar>);
+pub struct Wait(Arc<Drawer>);
 
 impl Drop for Wait {
     fn drop(&mut self) {
-        if let Some(pb) = &self.0 {
-            pb.finish_and_clear();
-        }
+        self.0.event(Event::Finished);
+    }
+}
+
+/// A [`Drawer`] handed to the library.
+struct Shared(Arc<Drawer>);
+
+impl Progress for Shared {
+    fn event(&self, e: Event<'_>) {
+        self.0.event(e)
     }
 }
 
@@ -201,12 +211,18 @@ fn bar(total: u64) -> ProgressBar {
     pb
 }
 
-/// The [`Progress`] of a [`Shell`].
+/// The [`Progress`] of a [`Shell`]: the bar or spinner drawn, if any (and whether it counts).
 struct Drawer {
     quiet: bool,
     verbose: bool,
     draw: bool,
-    bar: Arc<Mutex<Option<(ProgressBar, bool)>>>,
+    bar: Mutex<Option<(ProgressBar, bool)>>,
+}
+
+impl std::fmt::Debug for Drawer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Drawer").field("draw", &self.draw).finish()
+    }
 }
 
 impl Drawer {
@@ -272,7 +288,7 @@ mod tests {
     #[test]
     fn quiet_silences_progress_and_notes_but_not_errors() {
         let s = Shell::new(true, false, None);
-        assert!(s.quiet() && !s.draw);
+        assert!(s.quiet() && !s.drawer.draw);
         assert!(s.log().is_none());
         // Nothing drawn and nothing to assert on stderr here: this only must not panic.
         let p = s.progress();

@@ -63,8 +63,8 @@ pub enum ColorWhen {
 
 impl ColorWhen {
     /// The process-wide colour choice this value stands for.
-    pub fn choice(self) -> crate::report::color::ColorChoice {
-        use crate::report::color::ColorChoice;
+    pub fn choice(self) -> meterctl::report::color::ColorChoice {
+        use meterctl::report::color::ColorChoice;
         match self {
             ColorWhen::Auto => ColorChoice::Auto,
             ColorWhen::Always => ColorChoice::Always,
@@ -387,12 +387,12 @@ pub struct ValidateArgs {
 
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text", env = "METERCTL_FORMAT")]
-    pub format: crate::report::validate::ValidateFormat,
+    pub format: meterctl::report::validate::ValidateFormat,
 
     /// Also write a report in another format to a file: FORMAT=PATH (repeatable), e.g.
     /// `--report junit=validate.xml --report sarif=meterctl.sarif`.
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub report: Vec<(crate::report::validate::ValidateFormat, PathBuf)>,
+    pub report: Vec<(meterctl::report::validate::ValidateFormat, PathBuf)>,
 
     /// An extra JSON Schema every definition must also satisfy (repeatable; adds to
     /// meterctl.yaml's validate.schemas).
@@ -416,7 +416,7 @@ pub struct ValidateArgs {
     pub deny: Vec<String>,
 }
 
-fn parse_report(s: &str) -> Result<(crate::report::validate::ValidateFormat, PathBuf), String> {
+fn parse_report(s: &str) -> Result<(meterctl::report::validate::ValidateFormat, PathBuf), String> {
     let (format, path) = s
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
@@ -556,7 +556,7 @@ fn parse_lock_timeout(s: &str) -> Result<Duration, String> {
 
 /// Parses a duration written with a unit (`500ms`, `30s`, `2m`, `1h`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    crate::duration::parse(s)
+    meterctl::duration::parse(s)
 }
 
 /// Output format of a reporting command.
@@ -861,7 +861,7 @@ pub struct SandboxServeArgs {
     pub state: Option<PathBuf>,
     /// A tenant and its OAuth client, as NAME:CLIENT_ID:CLIENT_SECRET (repeatable).
     #[arg(long, value_name = "NAME:ID:SECRET", value_parser = parse_tenant)]
-    pub tenant: Vec<crate::sandbox::TenantSpec>,
+    pub tenant: Vec<meterctl::sandbox::TenantSpec>,
     /// Lifetime of access tokens.
     #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
     pub token_lifetime: Duration,
@@ -891,14 +891,14 @@ pub struct SandboxServeArgs {
     pub rpm: Option<u32>,
 }
 
-fn parse_tenant(s: &str) -> Result<crate::sandbox::TenantSpec, String> {
+fn parse_tenant(s: &str) -> Result<meterctl::sandbox::TenantSpec, String> {
     let mut parts = s.splitn(3, ':');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(n), Some(i), Some(sec)) if !n.is_empty() && !i.is_empty() && !sec.is_empty() => {
             if n.contains(['/', '\\']) || n.starts_with('.') {
                 return Err(format!("tenant name {n:?} must be a plain folder name"));
             }
-            Ok(crate::sandbox::TenantSpec {
+            Ok(meterctl::sandbox::TenantSpec {
                 name: n.into(),
                 client_id: i.into(),
                 client_secret: sec.into(),

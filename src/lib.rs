@@ -12,21 +12,23 @@
 //! - [`diagnostic`]: one finding about one file, with code and location.
 //! - [`fsutil`]: how paths are shown and how files are written (atomically).
 //! - [`report`]: renders diagnostics and diffs in every output format.
-//! - [`cli`]: clap flag definitions only.
-//! - [`cmd`]: one file per subcommand: flags → library call → output → exit outcome.
 //! - [`zuora`]: the Zuora Mediation client (OAuth, headers, retries, typed calls and errors).
 //! - [`promote`]: environments, values, `meterctl.lock`, plan, apply and pull (GitOps promotion).
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`settings`]: every `METERCTL_*` environment variable checked before a command runs.
+//! - [`progress`]: how long jobs report progress and per-item lines to their caller.
+//!
+//! The `meterctl` binary (`main.rs`, `cli.rs`, `cmd/`, `shell.rs`) is a separate target on top:
+//! it parses flags, calls the library, and does all the printing; the library never prints.
 #![warn(missing_docs)]
+// The library never prints: it returns values and reports progress through [`progress`].
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
 pub mod canonical;
-pub mod cli;
-pub mod cmd;
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
@@ -35,6 +37,7 @@ pub mod events;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod progress;
 pub mod promote;
 pub mod report;
 pub mod sandbox;

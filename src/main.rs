@@ -1,10 +1,16 @@
 //! The `meterctl` binary: parse flags, run the command, map the outcome to an exit code.
+// Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use meterctl::cli::Cli;
-use meterctl::cmd::{self, AlreadyReported, Outcome};
+mod cli;
+mod cmd;
+mod shell;
+
+use cli::Cli;
+use cmd::{AlreadyReported, Outcome};
 
 fn main() -> ExitCode {
     if let Err(e) = meterctl::settings::check_environment(&<Cli as clap::CommandFactory>::command())
@@ -27,7 +33,7 @@ fn main() -> ExitCode {
     // Like git and diff(1): a closed stdout pipe (`meterctl diff a b | head`) ends the process
     // with SIGPIPE, so `set -o pipefail` sees it fail, instead of printing being cut short and
     // the exit code claiming "nothing found". The sandbox server keeps Rust's default (ignore).
-    if !matches!(cli.command, meterctl::cli::Command::Sandbox { .. }) {
+    if !matches!(cli.command, cli::Command::Sandbox { .. }) {
         restore_sigpipe();
     }
     match cmd::run(cli) {

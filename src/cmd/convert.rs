@@ -1,17 +1,16 @@
 //! `meterctl convert`: export JSON ↔ repository YAML, in canonical form, losslessly.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 
-use super::{Outcome, Output};
-use crate::canonical;
+use super::{Outcome, Shell};
 use crate::cli::{ConvertArgs, DocFormat};
-use crate::fsutil::{display, write_atomic};
-use crate::load::{self, Format};
+use meterctl::canonical;
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::load::{self, Format};
 
-pub(super) fn run(args: ConvertArgs, _out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(args: ConvertArgs, out: Shell) -> anyhow::Result<Outcome> {
     let doc = if args.file == Path::new("-") {
         load::load_stdin(None)
     } else {
@@ -25,19 +24,15 @@ pub(super) fn run(args: ConvertArgs, _out: Output) -> anyhow::Result<Outcome> {
     let text = canonical::document_string(&doc, to);
     if to == Format::Json && !doc.comments.is_empty() {
         let n = doc.comments.len();
-        super::eprint_line(&format!(
+        out.error(&format!(
             "note: {n} comment{} dropped: JSON cannot hold comments (converting back to YAML does not restore them)",
             if n == 1 { "" } else { "s" }
         ));
     }
     match &args.output {
-        Some(out) if out != Path::new("-") => write_atomic(out, text.as_bytes())
-            .with_context(|| format!("cannot write {}", display(out)))?,
-        _ => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-        }
+        Some(path) if path != Path::new("-") => write_atomic(path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", display(path)))?,
+        _ => out.print(&text)?,
     }
     Ok(Outcome::Clean)
 }

@@ -8,9 +8,9 @@ use std::path::Path;
 use anyhow::Context;
 use clap::CommandFactory;
 
-use super::Outcome;
+use super::{Outcome, Shell};
 use crate::cli::Cli;
-use crate::fsutil;
+use meterctl::fsutil;
 
 /// Prints the completion script for `shell` to stdout.
 pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome> {
@@ -24,15 +24,13 @@ pub(super) fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome
 
 /// Prints meterctl.1 to stdout, or writes meterctl.1 and one page per (nested) subcommand into
 /// `out_dir` (created if missing; each page written atomically).
-pub(super) fn man(out_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+pub(super) fn man(out_dir: Option<&Path>, out: &Shell) -> anyhow::Result<Outcome> {
     let mut cmd = Cli::command().disable_help_subcommand(true);
     cmd.build();
     let Some(dir) = out_dir else {
         let mut page = Vec::new();
         clap_mangen::Man::new(cmd).render(&mut page)?;
-        let mut w = io::stdout().lock();
-        w.write_all(&page)?;
-        w.flush()?;
+        out.print(&String::from_utf8_lossy(&page))?;
         return Ok(Outcome::Clean);
     };
     std::fs::create_dir_all(dir)
@@ -44,7 +42,7 @@ pub(super) fn man(out_dir: Option<&Path>) -> anyhow::Result<Outcome> {
         fsutil::write_atomic(&path, page)
             .with_context(|| format!("cannot write {}", fsutil::display(&path)))?;
     }
-    super::eprint_line(&format!(
+    out.error(&format!(
         "wrote {} man pages to {}",
         pages.len(),
         fsutil::display(dir)

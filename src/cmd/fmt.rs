@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use rayon::prelude::*;
 
-use super::{eprint_line, AlreadyReported, Outcome, Output};
-use crate::canonical;
+use super::{AlreadyReported, Outcome, Shell};
 use crate::cli::FmtArgs;
-use crate::diagnostic::Diagnostic;
-use crate::fsutil::{display, write_atomic};
-use crate::load;
+use meterctl::canonical;
+use meterctl::diagnostic::Diagnostic;
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::load;
 
 enum FileResult {
     Canonical,
@@ -21,7 +21,7 @@ enum FileResult {
     WriteFailed(String),
 }
 
-pub(super) fn run(args: FmtArgs, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(args: FmtArgs, out: Shell) -> anyhow::Result<Outcome> {
     if args.paths.iter().any(|p| p == Path::new("-")) {
         if args.paths.len() > 1 {
             anyhow::bail!("`-` (stdin) cannot be combined with other paths");
@@ -48,17 +48,17 @@ pub(super) fn run(args: FmtArgs, out: Output) -> anyhow::Result<Outcome> {
                 changed += 1;
                 if let Some(diff) = diff {
                     stdout.write_all(diff.as_bytes())?;
-                } else if !out.quiet {
+                } else if !out.quiet() {
                     writeln!(stdout, "{}", display(path))?;
                 }
             }
             FileResult::Failed(d) => {
                 failed += 1;
-                eprint_line(&format!("error: {d}"));
+                out.error(&format!("error: {d}"));
             }
             FileResult::WriteFailed(e) => {
                 failed += 1;
-                eprint_line(&format!(
+                out.error(&format!(
                     "error: {}: cannot write the file: {e}",
                     display(path)
                 ));
@@ -66,17 +66,15 @@ pub(super) fn run(args: FmtArgs, out: Output) -> anyhow::Result<Outcome> {
         }
     }
     stdout.flush()?;
-    if out.verbose {
-        let verb = if write {
-            "reformatted"
-        } else {
-            "would be reformatted"
-        };
-        eprint_line(&format!(
-            "{} files, {changed} {verb}, {failed} failed",
-            results.len()
-        ));
-    }
+    let verb = if write {
+        "reformatted"
+    } else {
+        "would be reformatted"
+    };
+    out.detail(&format!(
+        "{} files, {changed} {verb}, {failed} failed",
+        results.len()
+    ));
     if failed > 0 {
         return Err(AlreadyReported(format!("{failed} files could not be formatted")).into());
     }

@@ -3,19 +3,25 @@
 //! A command returns `Ok(Outcome)` when the job ran (clean or with findings) and `Err` when it
 //! could not run; `main` maps these to exit codes 0, 1 and 2.
 
+mod apply;
+mod config;
 mod convert;
 mod diff;
 mod docs;
 mod fmt;
+mod init;
 pub mod meter;
-mod promote;
+mod plan;
+mod pull;
+mod render;
+mod repo;
 mod rules;
 mod sandbox;
+mod track;
 mod validate;
 
-use std::io::{self, Write};
-
 use crate::cli::{Cli, Command};
+pub use crate::shell::Shell;
 
 /// What a job that ran found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,25 +37,10 @@ pub enum Outcome {
 #[error("{0}")]
 pub struct AlreadyReported(pub String);
 
-/// Global output settings.
-#[derive(Debug, Clone)]
-pub struct Output {
-    /// `-q`.
-    pub quiet: bool,
-    /// `-v`.
-    pub verbose: bool,
-    /// `--config`.
-    pub config: Option<std::path::PathBuf>,
-}
-
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    crate::report::color::set_choice(cli.color.choice());
-    let out = Output {
-        quiet: cli.quiet,
-        verbose: cli.verbose,
-        config: cli.config,
-    };
+    let out = Shell::new(cli.quiet, cli.verbose, cli.config);
+    out.set_color(cli.color.choice());
     match cli.command {
         Command::Fmt(args) => fmt::run(args, out),
         Command::Convert(args) => convert::run(args, out),
@@ -58,37 +49,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Explain { code } => rules::explain(&code),
         Command::Schema { action } => rules::schema(action),
         Command::Meter { command } => meter::run(*command, out),
-        Command::Init(args) => promote::init(args, out),
-        Command::Config { action } => promote::config(action, out),
-        Command::Track(args) => promote::track(args, out),
-        Command::Render(args) => promote::render(args, out),
-        Command::Pull(args) => promote::pull(args, out),
-        Command::Plan(args) => promote::plan(args, out),
-        Command::Apply(args) => promote::apply(args, out),
+        Command::Init(args) => init::run(args, out),
+        Command::Config { action } => config::run(action, out),
+        Command::Track(args) => track::run(args, out),
+        Command::Render(args) => render::run(args, out),
+        Command::Pull(args) => pull::run(args, out),
+        Command::Plan(args) => plan::run(args, out),
+        Command::Apply(args) => apply::run(args, out),
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Completions { shell } => docs::completions(shell),
-        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref(), &out),
     }
-}
-
-/// Prints one line to stdout (a closed pipe surfaces as an error that `main` treats as exit 0).
-pub(crate) fn println(line: &str) -> anyhow::Result<()> {
-    let mut stdout = io::stdout().lock();
-    writeln!(stdout, "{line}")?;
-    stdout.flush()?;
-    Ok(())
-}
-
-/// Prints text to stdout as it is.
-pub(crate) fn print(text: &str) -> anyhow::Result<()> {
-    let mut stdout = io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
-}
-
-/// Prints one line to stderr.
-pub(crate) fn eprint_line(line: &str) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
 }

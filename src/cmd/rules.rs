@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::Outcome;
 use crate::cli::SchemaAction;
-use crate::validate::{rules, schema, RULES};
+use meterctl::validate::{rules, schema, RULES};
 
 pub(super) fn list() -> anyhow::Result<Outcome> {
     let mut w = io::stdout().lock();

@@ -1,21 +1,20 @@
 //! `meterctl sandbox serve`: start the local Zuora Mediation server and serve until interrupted.
 
-use std::io::Write;
 use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{eprint_line, Outcome, Output};
+use super::{Outcome, Shell};
 use crate::cli::{SandboxCommand, SandboxServeArgs};
-use crate::sandbox::{Config, Server};
+use meterctl::sandbox::{Config, Server};
 
-pub(super) fn run(command: SandboxCommand, out: Output) -> anyhow::Result<Outcome> {
+pub(super) fn run(command: SandboxCommand, out: Shell) -> anyhow::Result<Outcome> {
     match command {
         SandboxCommand::Serve(args) => serve(args, out),
     }
 }
 
-fn serve(args: SandboxServeArgs, out: Output) -> anyhow::Result<Outcome> {
+fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = Config {
         addr: args.addr.clone(),
         state_dir: args.state.clone(),
@@ -28,26 +27,22 @@ fn serve(args: SandboxServeArgs, out: Output) -> anyhow::Result<Outcome> {
         latency: Duration::from_millis(args.latency_ms),
         slow_run: Duration::from_millis(args.slow_run_ms),
         rpm: args.rpm,
-        log: out.verbose,
+        log: out.log(),
     };
     let tenants = config.effective_tenants();
     let server = Server::start(config)
         .with_context(|| format!("cannot start the sandbox on {}", args.addr))?;
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", server.base_url())?;
-        stdout.flush()?;
-    }
-    if !out.quiet {
+    out.println(server.base_url())?;
+    if !out.quiet() {
         let names: Vec<String> = tenants
             .iter()
             .map(|t| format!("{} (client id {})", t.name, t.client_id))
             .collect();
         let state = match &args.state {
-            Some(d) => format!("state in {}", crate::fsutil::display(d)),
+            Some(d) => format!("state in {}", meterctl::fsutil::display(d)),
             None => "state in memory".into(),
         };
-        eprint_line(&format!(
+        out.note(&format!(
             "meterctl sandbox: serving tenant(s) {}; {state}; Ctrl-C stops it",
             names.join(", ")
         ));
@@ -56,8 +51,8 @@ fn serve(args: SandboxServeArgs, out: Output) -> anyhow::Result<Outcome> {
             .strip_prefix("http://")
             .and_then(|h| h.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']'])))
         {
-            if !crate::zuora::is_loopback(host) {
-                eprint_line("warning: the sandbox speaks plain HTTP on a non-loopback address; meterctl's client only talks plain HTTP to loopback addresses");
+            if !meterctl::zuora::is_loopback(host) {
+                out.note("warning: the sandbox speaks plain HTTP on a non-loopback address; meterctl's client only talks plain HTTP to loopback addresses");
             }
         }
     }

@@ -20,6 +20,7 @@
 //! `tasks` matches the tasks of a version; `metadata` knows the operator configuration's lists;
 //! [`side`] reads a side (files, folders, git); [`glob`] compiles `--ignore` globs.
 
+pub mod compare;
 pub mod glob;
 mod metadata;
 pub mod side;
@@ -240,27 +241,6 @@ pub enum PairError {
 
 pub(crate) fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
-}
-
-/// Pairs the meters of two sides and compares each pair (in parallel).
-///
-/// When both sides are exactly one file (`single`), the two are paired whatever their identity,
-/// so a renamed meter in one file shows as a name change.
-pub fn diff_sides(
-    left: &[Doc],
-    right: &[Doc],
-    single: bool,
-    opts: &Options,
-) -> Result<Report, PairError> {
-    use rayon::prelude::*;
-    let li: Vec<Identity> = left.iter().map(Identity::of).collect();
-    let ri: Vec<Identity> = right.iter().map(Identity::of).collect();
-    let pairs = pair(&li, &ri, single)?;
-    let meters = pairs
-        .par_iter()
-        .map(|&(l, r)| diff_pair(l.map(|i| &left[i]), r.map(|i| &right[i]), opts))
-        .collect();
-    Ok(Report::new(meters))
 }
 
 impl Report {
@@ -516,6 +496,28 @@ pub fn diff_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pairs two lists of documents and compares each pair (what [`compare::compare`] does with
+    /// sides read from disk).
+    ///
+    /// When both sides are exactly one file (`single`), the two are paired whatever their identity,
+    /// so a renamed meter in one file shows as a name change.
+    fn diff_sides(
+        left: &[Doc],
+        right: &[Doc],
+        single: bool,
+        opts: &Options,
+    ) -> Result<Report, PairError> {
+        use rayon::prelude::*;
+        let li: Vec<Identity> = left.iter().map(Identity::of).collect();
+        let ri: Vec<Identity> = right.iter().map(Identity::of).collect();
+        let pairs = pair(&li, &ri, single)?;
+        let meters = pairs
+            .par_iter()
+            .map(|&(l, r)| diff_pair(l.map(|i| &left[i]), r.map(|i| &right[i]), opts))
+            .collect();
+        Ok(Report::new(meters))
+    }
     use serde_json::json;
 
     /// A task in Zuora's dialect: the operator's configuration in `metadata`, the UI's letter

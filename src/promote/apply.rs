@@ -12,9 +12,8 @@
 //! overwrite of an untracked meter is reported ([`Outcome::overwrote`]); refused credentials stop
 //! the run with one error.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context;
@@ -25,6 +24,7 @@ use super::plan::Action;
 use super::remote::Writer;
 use super::{par_map, slug, Planned};
 use crate::fsutil::{display, write_atomic};
+use crate::progress::{Event, Progress, Sink};
 
 /// How to apply.
 #[derive(Debug, Clone)]
@@ -33,8 +33,8 @@ pub struct Options {
     pub concurrency: usize,
     /// Stop starting imports after the first failure.
     pub fail_fast: bool,
-    /// Print nothing but errors.
-    pub quiet: bool,
+    /// Where progress goes: a bar's ticks per meter, one line per meter's result.
+    pub progress: Sink,
 }
 
 /// What an apply did.
@@ -330,38 +330,6 @@ fn meter_id(data: &Value) -> Option<String> {
     }
 }
 
-struct Progress {
-    on: bool,
-    total: usize,
-    done: AtomicUsize,
-}
-
-impl Progress {
-    fn tick(&self, label: &str) {
-        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.on {
-            let width = 30;
-            let filled = done * width / self.total.max(1);
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\r\x1b[2K[{}{}] {done}/{} {}",
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                self.total,
-                label.chars().take(40).collect::<String>()
-            );
-            let _ = err.flush();
-        }
-    }
-
-    fn finish(&self) {
-        if self.on {
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
-        }
-    }
-}
-
 /// Imports every `create`/`update` of the plan; records each success in the lock at once.
 pub fn apply(
     planned: &Planned,
@@ -387,12 +355,11 @@ pub fn apply(
     outcome.backup = backup(planned, backup_root)?;
     let lock = Mutex::new(Lock::load(lock_path)?);
     let stop = AtomicBool::new(false);
-    let progress = Progress {
-        on: !opts.quiet && std::io::stderr().is_terminal(),
-        total: work.len(),
-        done: AtomicUsize::new(0),
-    };
-    let logs = !opts.quiet && !progress.on;
+    let progress = &opts.progress;
+    progress.event(Event::Started {
+        label: "applying",
+        total: Some(work.len() as u64),
+    });
     let run_start = crate::sandbox::clock::now_ms();
     let inflight = InFlight::open(backup_root, &env);
     let earlier = inflight.earlier();
@@ -419,7 +386,7 @@ pub fn apply(
                     .get_or_insert_with(|| planned.masker.mask(&e.to_string()));
                 // Refused credentials: nothing was imported.
                 inflight.settle(&a.global_id);
-                progress.tick(&a.name);
+                progress.event(Event::Advanced { item: &a.name });
                 return None;
             }
         }
@@ -457,8 +424,8 @@ pub fn apply(
         if result.is_err() && opts.fail_fast {
             stop.store(true, Ordering::SeqCst);
         }
-        progress.tick(&a.name);
-        if logs {
+        progress.event(Event::Advanced { item: &a.name });
+        {
             let line = match &result {
                 Ok((id, _)) => format!(
                     "{}d {} ({}): meter {id}",
@@ -468,11 +435,11 @@ pub fn apply(
                 ),
                 Err(e) => format!("failed {} ({}): {e}", a.name, a.global_id),
             };
-            crate::cmd::eprint_line(&line);
+            progress.event(Event::Item(&line));
         }
         Some((a.action, result))
     });
-    progress.finish();
+    progress.event(Event::Finished);
     if let Some(e) = auth_failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         let done = results
             .iter()

@@ -25,9 +25,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::bail;
 use serde_json::Value;
 
-use crate::config::Environment;
+use crate::config::{Config, Environment};
 use crate::fsutil::display;
 use crate::load::Format;
+use crate::progress::{Event, Progress};
 use lock::Lock;
 use plan::{Action, Plan, PlanAction};
 use values::{Masker, Renderer};
@@ -247,6 +248,7 @@ pub fn compute_plan(
     lock: &Lock,
     reader: &remote::Reader,
     concurrency: usize,
+    progress: &dyn Progress,
 ) -> anyhow::Result<Planned> {
     let (rendered, masker) = render_all(env_name, env, repo)?;
     let tracked = lock.env(env_name);
@@ -255,7 +257,13 @@ pub fn compute_plan(
         .enumerate()
         .filter_map(|(i, m)| tracked.get(&m.global_id).map(|e| (i, e.meter_id.clone())))
         .collect();
+    let label = format!("reading {} meter(s) from {env_name}", jobs.len());
+    progress.event(Event::Started {
+        label: &label,
+        total: None,
+    });
     let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
+    progress.event(Event::Finished);
     let mut remote: BTreeMap<String, Value> = BTreeMap::new();
     let mut mismatches: Vec<String> = Vec::new();
     for ((i, id), result) in jobs.iter().zip(exports) {
@@ -390,9 +398,131 @@ pub fn utc_stamp() -> String {
     format!("{}T{time}Z", date.replace('-', ""))
 }
 
+/// Starts a repository: `path` (meterctl.yaml) with one entry per `(name, url)` environment,
+/// a `meters/` folder beside it, and `.meterctl/` in its `.gitignore`; checked by loading it
+/// back. `path` must not exist yet.
+pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result<()> {
+    let mut text = String::from(
+        "# meterctl repository: `meterctl config check` checks this file.\nversion: 1\nmeters: meters/                  # folder of definitions, one meter per file\nenvironments:\n",
+    );
+    for (name, url) in envs {
+        let var = name.to_ascii_uppercase().replace('-', "_");
+        let mut lines = vec![
+            (format!("  {name}:"), ""),
+            (format!("    url: {url}"), ""),
+            (
+                format!("    client_id_env: ZUORA_{var}_CLIENT_ID"),
+                "names of environment variables, never values",
+            ),
+            (
+                format!("    client_secret_env: ZUORA_{var}_CLIENT_SECRET"),
+                "",
+            ),
+            (
+                "    entity_ids: []".to_string(),
+                "optional, sent as Zuora-Entity-Ids",
+            ),
+            (
+                "    values: {}".to_string(),
+                "replaces ${{ values.NAME }} in definitions",
+            ),
+        ];
+        if name == "production" {
+            lines.push((
+                "    protected: true".to_string(),
+                "apply needs --yes, never deletes",
+            ));
+        }
+        for (line, comment) in lines {
+            if comment.is_empty() {
+                text.push_str(&format!("{line}\n"));
+            } else {
+                text.push_str(&format!("{line:<50}# {comment}\n"));
+            }
+        }
+    }
+    let root = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::fsutil::write_atomic(path, text.as_bytes())?;
+    std::fs::create_dir_all(root.join("meters"))?;
+    let gi = root.join(".gitignore");
+    let existing = std::fs::read_to_string(&gi).unwrap_or_default();
+    if !existing.lines().any(|l| l.trim() == GITIGNORE_LINE) {
+        let mut t = existing;
+        if !t.is_empty() && !t.ends_with('\n') {
+            t.push('\n');
+        }
+        t.push_str(
+            "# meterctl's backups of tenant definitions (apply), and temporary files of an interrupted write\n.meterctl/\n.*.meterctl-*.tmp\n",
+        );
+        crate::fsutil::write_atomic(&gi, t.as_bytes())?;
+    }
+    // Check what was written with the same code every command uses.
+    Config::load(path)?;
+    Ok(())
+}
+
+const GITIGNORE_LINE: &str = ".meterctl/";
+
+/// The plan of environment `env_name` of the repository `config`: the repository's meters,
+/// rendered, against what the tenant holds (read with `net`, `concurrency` exports at a time).
+pub fn plan_environment(
+    config: &Config,
+    env_name: &str,
+    net: &remote::Net,
+    concurrency: usize,
+    progress: &dyn Progress,
+) -> anyhow::Result<Planned> {
+    let env = config.environment(env_name)?;
+    let repo = load_repo(&config.meters_dir())?;
+    let lock = Lock::load(&config.lock_path())?;
+    let reader = remote::Reader::connect(env_name, env, net)?;
+    compute_plan(env_name, env, &repo, &lock, &reader, concurrency, progress)
+}
+
+/// Masks known secrets in every value of a diff report (before any format renders it).
+pub fn mask_diff(report: &mut crate::diff::Report, masker: &Masker) {
+    if masker.is_empty() {
+        return;
+    }
+    for m in &mut report.meters {
+        for c in &mut m.changes {
+            for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+                masker.mask_value(v);
+            }
+            c.path = masker.mask(&c.path);
+            c.note = c.note.as_deref().map(|n| masker.mask(n));
+        }
+        m.name = m.name.as_deref().map(|n| masker.mask(n));
+        m.note = m.note.as_deref().map(|n| masker.mask(n));
+    }
+}
+
+/// JSON Pointers (and texts) of strings and keys that still hold a `${{ ... }}` placeholder.
+pub fn find_placeholders(value: &Value) -> Vec<(String, String)> {
+    let is_ph = |s: &str| s.find("${{").is_some_and(|i| s[i..].contains("}}"));
+    let mut out = Vec::new();
+    crate::model::visit_strings_and_keys(value, &mut |p, s| {
+        if is_ph(s) {
+            out.push((p.to_string(), s.to_string()));
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_found_with_pointers() {
+        let v = serde_json::json!({"a": "ok", "b": [{"c": "x ${{ env.TOKEN }} y"}], "${{k}}": 1, "d": "${{ not closed"});
+        let found = find_placeholders(&v);
+        let ptrs: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(ptrs, ["/b/0/c", "/${{k}}"]);
+    }
 
     #[test]
     fn slugs_are_safe() {

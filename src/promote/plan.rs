@@ -329,6 +329,73 @@ pub fn change_line(c: &PlanChange) -> String {
     }
 }
 
+/// Reads a plan written by `meterctl plan -o`.
+pub fn read_saved(path: &std::path::Path) -> anyhow::Result<Plan> {
+    use anyhow::Context;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read {}", crate::fsutil::display(path)))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{}: not a plan written by `meterctl plan -o`",
+            crate::fsutil::display(path)
+        )
+    })
+}
+
+/// Checks that a saved plan still holds: same format and environment, and every action the
+/// same as in the fresh plan (else it is stale: it names what changed and where).
+pub fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
+    if saved.format_version != 1 {
+        anyhow::bail!(
+            "the saved plan has format_version {}; meterctl writes 1",
+            saved.format_version
+        );
+    }
+    if saved.environment != fresh.environment {
+        anyhow::bail!(
+            "the saved plan is for environment {:?}, not {:?}",
+            saved.environment,
+            fresh.environment
+        );
+    }
+    let key = |p: &Plan| {
+        p.actions
+            .iter()
+            .map(|a| {
+                (
+                    a.global_id.clone(),
+                    (
+                        a.action,
+                        a.remote_fingerprint.clone(),
+                        a.desired_digest.clone(),
+                    ),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (s, f) = (key(saved), key(fresh));
+    let mut stale: Vec<String> = Vec::new();
+    for (gid, sv) in &s {
+        match f.get(gid) {
+            Some(fv) if fv == sv => {}
+            Some(fv) if fv.1 != sv.1 => stale.push(format!("{gid} (changed in the tenant)")),
+            Some(_) => stale.push(format!("{gid} (changed in the repository)")),
+            None => stale.push(format!("{gid} (no longer in the plan)")),
+        }
+    }
+    for gid in f.keys().filter(|g| !s.contains_key(*g)) {
+        stale.push(format!("{gid} (new since the plan)"));
+    }
+    if !stale.is_empty() {
+        anyhow::bail!(
+            "the saved plan is stale, nothing was changed: {}; run `meterctl plan --env {} -o PLAN.json` again",
+            stale.join(", "),
+            fresh.environment
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

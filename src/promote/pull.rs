@@ -20,6 +20,7 @@ use super::{par_map, plan, slug, RepoMeter};
 use crate::config::Environment;
 use crate::fsutil::{display, write_atomic};
 use crate::load::Format;
+use crate::progress::{Event, Progress};
 
 /// What a pull did.
 #[derive(Debug, Default)]
@@ -139,6 +140,7 @@ pub fn pull(
     reader: &Reader,
     only: &[String],
     concurrency: usize,
+    progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
     let tracked = lock.env(env_name);
     for g in only {
@@ -152,7 +154,16 @@ pub fn pull(
         .into_iter()
         .filter(|(g, _)| only.is_empty() || only.contains(g))
         .collect();
-    let exports = par_map(&jobs, concurrency, |(_, e)| reader.export(&e.meter_id));
+    progress.event(Event::Started {
+        label: "pulling",
+        total: Some(jobs.len() as u64),
+    });
+    let exports = par_map(&jobs, concurrency, |(gid, e)| {
+        let r = reader.export(&e.meter_id);
+        progress.event(Event::Advanced { item: gid });
+        r
+    });
+    progress.event(Event::Finished);
     // Refused credentials fail every export alike: one error, nothing written.
     if let Some(e) = exports
         .iter()

@@ -12,7 +12,8 @@ use anyhow::bail;
 use serde_json::Value;
 
 use crate::config::Environment;
-use crate::zuora::{self, Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
+use crate::progress::Sink;
+use crate::zuora::{Client, Endpoint, FromEnvError, RetryPolicy, ZuoraError};
 
 /// Network settings shared by every promotion command.
 #[derive(Debug, Clone)]
@@ -27,8 +28,8 @@ pub struct Net {
     pub max_retry_time: Duration,
     /// Backoff base.
     pub retry_delay: Duration,
-    /// Log requests.
-    pub verbose: bool,
+    /// Where requests are logged (`--verbose`); `None` logs nothing.
+    pub log: Option<Sink>,
     /// Spaces calls to the tenant out (shared by every reader and writer built from this).
     pub limiter: Option<Arc<Limiter>>,
 }
@@ -71,23 +72,10 @@ fn pace(limiter: &Option<Arc<Limiter>>) {
 }
 
 fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client> {
-    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let (Some(id), Some(secret)) = (get(&env.client_id_env), get(&env.client_secret_env)) else {
-        bail!(
-            "no credentials for environment {env_name:?}: set {} and {} (meterctl.yaml names the variables; credentials are read only from the environment)",
-            env.client_id_env,
-            env.client_secret_env
-        );
-    };
-    Ok(Client::new(ClientConfig {
+    let endpoint = Endpoint {
         base_url: env.url.clone(),
-        credentials: Credentials {
-            client_id: id.trim().to_string(),
-            client_secret: Secret::new(secret.trim()),
-        },
         entity_ids: (!env.entity_ids.is_empty()).then(|| env.entity_ids.join(",")),
         org_ids: None,
-        track_id: zuora::new_track_id(),
         request_timeout: net.request_timeout,
         connect_timeout: net.connect_timeout,
         retry: RetryPolicy {
@@ -96,8 +84,17 @@ fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client
             max_delay: Duration::from_secs(60),
             max_elapsed: net.max_retry_time,
         },
-        verbose: net.verbose,
-    })?)
+        log: net.log.clone(),
+    };
+    match Client::from_env(endpoint, &env.client_id_env, &env.client_secret_env) {
+        Ok(c) => Ok(c),
+        Err(FromEnvError::NoCredentials { .. }) => bail!(
+            "no credentials for environment {env_name:?}: set {} and {} (meterctl.yaml names the variables; credentials are read only from the environment)",
+            env.client_id_env,
+            env.client_secret_env
+        ),
+        Err(FromEnvError::Zuora(e)) => Err(e.into()),
+    }
 }
 
 /// Read-only access to a tenant.

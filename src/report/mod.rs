@@ -3,6 +3,7 @@
 
 pub mod color;
 pub mod diff;
+pub mod summary;
 pub mod validate;
 
 /// Whether to colour output written to stdout (see [`color`] for the rule).

@@ -29,6 +29,7 @@ use self::faults::{Fault, Faults};
 use self::http::{read_request, write_response, ReadError};
 pub use self::state::TenantSpec;
 use self::state::{RunRecord, State};
+use crate::progress::{Event, Progress, Sink};
 
 /// How to run the sandbox.
 #[derive(Debug, Clone)]
@@ -55,8 +56,9 @@ pub struct Config {
     pub slow_run: Duration,
     /// Requests per minute per tenant; `None` is unlimited.
     pub rpm: Option<u32>,
-    /// Log one line per request to stderr (method, path, status; never bodies or headers).
-    pub log: bool,
+    /// Where one line per request goes (method, path, status, time; never bodies or headers),
+    /// as [`Event::Detail`]; `None` logs nothing.
+    pub log: Option<Sink>,
 }
 
 impl Default for Config {
@@ -73,7 +75,7 @@ impl Default for Config {
             latency: Duration::ZERO,
             slow_run: Duration::ZERO,
             rpm: None,
-            log: false,
+            log: None,
         }
     }
 }
@@ -294,10 +296,10 @@ fn serve_connection(shared: &Shared, stream: TcpStream) {
 }
 
 fn log(shared: &Shared, method: &str, path: &str, outcome: &str, started: Instant) {
-    if shared.config.log {
-        eprintln!(
+    if let Some(log) = &shared.config.log {
+        log.event(Event::Detail(&format!(
             "{method} {path} {outcome} {}ms",
             started.elapsed().as_millis()
-        );
+        )));
     }
 }

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::auth::{Credentials, Token};
+use super::auth::{Credentials, Secret, Token};
 use super::error::{ApiMessage, RequestInfo, ZuoraError};
 use super::types::{DebugRequest, RunRequest, RunStarted, RunStatus, SummaryQuery, Upload};
+use crate::progress::{Event, Progress, Sink};
 
 /// Largest response body read (exports of big meters included).
 const MAX_BODY: u64 = 512 * 1024 * 1024;
@@ -64,8 +65,46 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Retry bounds.
     pub retry: RetryPolicy,
-    /// Log each request, answer and retry to stderr (never bodies, headers or secrets).
+    /// Log each request, answer and retry (never bodies, headers or secrets) to the client's log
+    /// ([`Client::from_env`] sets one; [`Client::new`] has none, so it logs nothing).
     pub verbose: bool,
+}
+
+/// A tenant's address and the call settings: everything but the OAuth client, which
+/// [`Client::from_env`] reads from the environment.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Base URL (checked by [`super::check_base_url`]).
+    pub base_url: String,
+    /// `Zuora-Entity-Ids`, for multi-entity tenants.
+    pub entity_ids: Option<String>,
+    /// `Zuora-Org-Ids`, for multi-org tenants.
+    pub org_ids: Option<String>,
+    /// Per-request timeout (connect, send, answer).
+    pub request_timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Retry bounds.
+    pub retry: RetryPolicy,
+    /// Where each request, answer and retry is logged (never bodies, headers or secrets);
+    /// `None` logs nothing.
+    pub log: Option<Sink>,
+}
+
+/// Why [`Client::from_env`] made no client.
+#[derive(Debug, thiserror::Error)]
+pub enum FromEnvError {
+    /// One of the two variables is unset or blank.
+    #[error("no credentials: set {id_var} and {secret_var}")]
+    NoCredentials {
+        /// The variable of the client id.
+        id_var: String,
+        /// The variable of the client secret.
+        secret_var: String,
+    },
+    /// The endpoint is refused (a base URL that is not `https://`).
+    #[error(transparent)]
+    Zuora(#[from] ZuoraError),
 }
 
 /// Whether a request may be sent again after it may have arrived.
@@ -114,6 +153,7 @@ pub struct Client {
     cfg: ClientConfig,
     agent: ureq::Agent,
     token: Mutex<Option<Token>>,
+    log: Sink,
 }
 
 impl std::fmt::Debug for Client {
@@ -141,7 +181,43 @@ impl Client {
             cfg,
             agent,
             token: Mutex::new(None),
+            log: Sink::silent(),
         })
+    }
+
+    /// A client of `endpoint` whose OAuth client comes from the environment variables `id_var`
+    /// and `secret_var` (trimmed; blank counts as unset), never from a file, with a new
+    /// `Zuora-Track-Id`.
+    pub fn from_env(
+        endpoint: Endpoint,
+        id_var: &str,
+        secret_var: &str,
+    ) -> Result<Client, FromEnvError> {
+        let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let (Some(id), Some(secret)) = (get(id_var), get(secret_var)) else {
+            return Err(FromEnvError::NoCredentials {
+                id_var: id_var.to_string(),
+                secret_var: secret_var.to_string(),
+            });
+        };
+        let mut client = Client::new(ClientConfig {
+            base_url: endpoint.base_url,
+            credentials: Credentials {
+                client_id: id.trim().to_string(),
+                client_secret: Secret::new(secret.trim()),
+            },
+            entity_ids: endpoint.entity_ids,
+            org_ids: endpoint.org_ids,
+            track_id: super::new_track_id(),
+            request_timeout: endpoint.request_timeout,
+            connect_timeout: endpoint.connect_timeout,
+            retry: endpoint.retry,
+            verbose: endpoint.log.is_some(),
+        })?;
+        if let Some(log) = endpoint.log {
+            client.log = log;
+        }
+        Ok(client)
     }
 
     /// The configuration in force.
@@ -161,7 +237,7 @@ impl Client {
 
     fn log(&self, line: &str) {
         if self.cfg.verbose {
-            eprintln!("{}", self.redact(line));
+            self.log.event(Event::Detail(&self.redact(line)));
         }
     }
 

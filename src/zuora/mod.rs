@@ -11,10 +11,11 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod runs;
 pub mod types;
 
 pub use auth::{Credentials, Secret};
-pub use client::{Client, ClientConfig, RetryPolicy};
+pub use client::{Client, ClientConfig, Endpoint, FromEnvError, RetryPolicy};
 pub use error::{ApiMessage, ZuoraError};
 
 use std::time::Duration;

@@ -1,0 +1,43 @@
+//! `meterctl plan`: what `apply` would change in an environment (exit 1 when anything).
+
+use anyhow::Context;
+use meterctl::fsutil::{display, write_atomic};
+use meterctl::promote;
+
+use super::{repo, Outcome, Shell};
+use crate::cli::{PlanArgs, PlanFormat};
+
+pub(super) fn run(args: PlanArgs, out: Shell) -> anyhow::Result<Outcome> {
+    let config = repo::find_config(&out)?;
+    if !args.no_validate && !repo::validate(&config, &out)? {
+        return Ok(Outcome::Findings);
+    }
+    let p = promote::plan_environment(
+        &config,
+        &args.env,
+        &repo::net(&args.net, &out),
+        args.net.concurrency as usize,
+        &out.progress(),
+    )?;
+    let json = || -> anyhow::Result<String> {
+        let mut text = serde_json::to_string_pretty(&p.plan)?;
+        text.push('\n');
+        Ok(text)
+    };
+    if let Some(path) = &args.output {
+        write_atomic(path, json()?.as_bytes())
+            .with_context(|| format!("cannot write {}", display(path)))?;
+    }
+    if !out.quiet() {
+        match args.format {
+            PlanFormat::Text => out.print(&p.plan.to_text(true))?,
+            PlanFormat::Markdown => out.print(&p.plan.to_markdown())?,
+            PlanFormat::Json => out.print(&json()?)?,
+        }
+    }
+    Ok(if p.plan.has_changes {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}

@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::clock::{format_ms, parse_time};
-use super::http::{parse_form, parse_multipart, Request, Response};
+use super::http::{parse_form, Request, Response};
 use super::state::{
     is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
 };
@@ -89,10 +89,12 @@ pub fn status_code(description: &str) -> i64 {
     run_status_code(description).unwrap_or(5)
 }
 
-/// Routes a request.
-pub fn handle(shared: &Shared, req: &Request) -> Handled {
-    let segs = req.segments();
-    let m = req.method.as_str();
+/// Routes a request. A multipart body's parts are taken out of `req` (moved into the state, not
+/// copied).
+pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
+    let (path, method) = (req.path.clone(), req.method.clone());
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let m = method.as_str();
     if segs == ["oauth", "token"] {
         return Handled::Now(if m == "POST" {
             token(shared, req)
@@ -108,6 +110,9 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
         ));
     }
     let is_files = segs == ["meters", "files"];
+    // An import's meter file is parsed before the state lock is taken; its errors are still
+    // answered after authentication and the rate limit.
+    let mut file = (m == "POST" && segs == ["meters", "import"]).then(|| import_file(req));
     let mut state = shared.lock();
     // Authentication.
     let bearer = req
@@ -152,7 +157,12 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
     }
     let handled = match (m, segs.as_slice()) {
         ("GET", ["meters", "export", id]) => Handled::Now(export(&state, &tenant, id)),
-        ("POST", ["meters", "import"]) => Handled::Now(import(shared, &mut state, &tenant, req)),
+        ("POST", ["meters", "import"]) => {
+            Handled::Now(match file.take().unwrap_or_else(|| import_file(req)) {
+                Ok(file) => import(shared, &mut state, &tenant, file),
+                Err(r) => r,
+            })
+        }
         ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
@@ -409,44 +419,55 @@ fn latest_status(t: &Tenant, meter: u64, version: &str, now: i64) -> String {
         .map_or("NEVER_RUN".to_string(), |r| r.status_at(now).to_string())
 }
 
-fn multipart(req: &Request) -> Result<Vec<super::http::Part>, Response> {
-    let ct = req.header("content-type").unwrap_or_default();
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+fn multipart(req: &mut Request) -> Result<Vec<super::http::Part>, Response> {
+    if !req.is_multipart() {
         return Err(error(400, BAD_BODY, "expected a multipart/form-data body"));
     }
-    parse_multipart(ct, &req.body).map_err(|e| error(400, BAD_BODY, e))
+    req.take_parts().map_err(|e| error(400, BAD_BODY, e))
 }
 
-fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Response {
-    let parts = match multipart(req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+/// An import's checked meter file and its `globalId` part.
+struct ImportFile {
+    definition: Value,
+    global_id: Option<String>,
+}
+
+/// Reads and checks an import's meter file (no state needed, so no lock held).
+fn import_file(req: &mut Request) -> Result<ImportFile, Response> {
+    let parts = multipart(req)?;
     let Some(file) = parts.iter().find(|p| p.name == "file") else {
-        return error(
+        return Err(error(
             400,
             "70002106",
             "INVALID_METER_FILE: the multipart part `file` is required",
-        );
+        ));
     };
-    let definition: Value = match serde_json::from_slice(&file.data) {
-        Ok(v) => v,
-        Err(e) => {
-            return error(
-                400,
-                "70002106",
-                format!("INVALID_METER_FILE: the file is not valid JSON: {e}"),
-            )
-        }
-    };
+    let definition: Value = serde_json::from_slice(&file.data).map_err(|e| {
+        error(
+            400,
+            "70002106",
+            format!("INVALID_METER_FILE: the file is not valid JSON: {e}"),
+        )
+    })?;
     if let Err((code, msg)) = check_definition(&definition) {
-        return error(400, code, msg);
+        return Err(error(400, code, msg));
     }
     let global_id = parts
         .iter()
         .find(|p| p.name == "globalId")
         .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
         .filter(|g| !g.is_empty());
+    Ok(ImportFile {
+        definition,
+        global_id,
+    })
+}
+
+fn import(shared: &Shared, state: &mut State, t: &str, file: ImportFile) -> Response {
+    let ImportFile {
+        definition,
+        global_id,
+    } = file;
     let now = super::state::now();
     let new_gid = {
         let mut rng = shared.rng.lock().unwrap_or_else(|p| p.into_inner());
@@ -506,14 +527,16 @@ fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Respons
     ))
 }
 
-fn upload(state: &mut State, t: &str, req: &Request) -> Response {
-    let parts = match multipart(req) {
+fn upload(state: &mut State, t: &str, req: &mut Request) -> Response {
+    let mut parts = match multipart(req) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+    let Some(at) = parts.iter().position(|p| p.name == "file") else {
         return error(400, BAD_BODY, "the multipart part `file` is required");
     };
+    // Moved, not copied, into the state.
+    let file = parts.remove(at);
     let opt = |k: &str| {
         parts
             .iter()
@@ -548,7 +571,7 @@ fn upload(state: &mut State, t: &str, req: &Request) -> Response {
             has_header,
             lines,
             created_at: now,
-            content: file.data.clone(),
+            content: file.data,
         },
     );
     if let Err(e) = state.persist(t, None, Some(id)) {

@@ -110,9 +110,10 @@ pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
         ));
     }
     let is_files = segs == ["meters", "files"];
-    // An import's meter file is parsed before the state lock is taken; its errors are still
-    // answered after authentication and the rate limit.
+    // An import's meter file and an upload are read before the state lock is taken; their
+    // errors are still answered after authentication and the rate limit.
     let mut file = (m == "POST" && segs == ["meters", "import"]).then(|| import_file(req));
+    let mut uploaded = (m == "POST" && is_files).then(|| upload_file(req));
     let mut state = shared.lock();
     // Authentication.
     let bearer = req
@@ -163,7 +164,12 @@ pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
                 Err(r) => r,
             })
         }
-        ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
+        ("POST", ["meters", "files"]) => {
+            Handled::Now(match uploaded.take().unwrap_or_else(|| upload_file(req)) {
+                Ok(file) => upload(&mut state, &tenant, file),
+                Err(r) => r,
+            })
+        }
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
             Handled::Now(debug(shared, &mut state, &tenant, id, v, req))
@@ -527,16 +533,35 @@ fn import(shared: &Shared, state: &mut State, t: &str, file: ImportFile) -> Resp
     ))
 }
 
-fn upload(state: &mut State, t: &str, req: &mut Request) -> Response {
-    let mut parts = match multipart(req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+/// An upload's file part, its line count, and the other parts.
+struct Upload {
+    file: super::http::Part,
+    lines: u64,
+    parts: Vec<super::http::Part>,
+}
+
+/// Reads an upload's parts and counts the file's lines (no state needed, so no lock held).
+fn upload_file(req: &mut Request) -> Result<Upload, Response> {
+    let mut parts = multipart(req)?;
     let Some(at) = parts.iter().position(|p| p.name == "file") else {
-        return error(400, BAD_BODY, "the multipart part `file` is required");
+        return Err(error(
+            400,
+            BAD_BODY,
+            "the multipart part `file` is required",
+        ));
     };
     // Moved, not copied, into the state.
     let file = parts.remove(at);
+    let lines = file
+        .data
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    Ok(Upload { file, lines, parts })
+}
+
+fn upload(state: &mut State, t: &str, upload: Upload) -> Response {
+    let Upload { file, lines, parts } = upload;
     let opt = |k: &str| {
         parts
             .iter()
@@ -557,11 +582,6 @@ fn upload(state: &mut State, t: &str, req: &mut Request) -> Response {
     let ten = tenant_mut(state, t);
     let id = ten.data.next_file_id;
     ten.data.next_file_id += 1;
-    let lines = file
-        .data
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count() as u64;
     ten.data.files.insert(
         id,
         FileRecord {

@@ -177,9 +177,20 @@ where
         Ok(out)
     }
 
-    /// Reads the rest of the body and drops it (so the client, still sending, reads its answer).
+    /// Reads the rest of the body as sent (not decompressed) and drops it, up to the limit, so
+    /// that a client still sending reads its answer rather than a reset connection.
     pub async fn drain(&mut self) -> Result<(), BodyError> {
-        while self.next_chunk().await?.is_some() {}
+        self.gunzip = None;
+        self.pending = Bytes::new();
+        while let Some(frame) = self.frames.frame().await {
+            let frame = frame.map_err(|e| BodyError::Closed(e.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                self.sent += data.len();
+                if self.sent > self.max {
+                    return Err(BodyError::TooLarge);
+                }
+            }
+        }
         Ok(())
     }
 

@@ -324,27 +324,31 @@ async fn read_body(
     let mut body = Body::new(frames, gzip, MAX_BODY_BYTES, slots);
     let multipart_endpoint =
         req.method == "POST" && matches!(req.segments().as_slice(), ["meters", "import" | "files"]);
-    if multipart_endpoint && req.is_multipart() {
+    let read = if multipart_endpoint && req.is_multipart() {
         let ct = req.header("content-type").unwrap_or_default();
         let parts = match boundary(ct) {
             Ok(b) => parse_parts(body.stream(), b).await,
             Err(e) => Err(e),
         };
-        if let Some(e) = body.failure.take() {
-            return Err(e);
-        }
-        // The epilogue (or the rest of a malformed body): read, so the client gets its answer.
-        body.drain().await?;
         req.parts = Some(parts);
+        body.failure.take().map_or(Ok(()), Err)
     } else {
         let hint = if gzip {
             0
         } else {
             declared.unwrap_or(0) as usize
         };
-        req.body = body.collect(hint).await?;
+        body.collect(hint).await.map(|b| req.body = b)
+    };
+    match read {
+        // The rest (a multipart epilogue, or what follows a malformed part or a refused gzip
+        // stream) is read too, so that the client gets its answer.
+        Ok(()) | Err(BodyError::TooLarge | BodyError::BadGzip(_)) => {
+            let drained = body.drain().await;
+            read.and(drained).map(|()| body)
+        }
+        Err(e) => Err(e),
     }
-    Ok(body)
 }
 
 /// Answers a request whose body was read: the configured latency, the fault dice, then the

@@ -21,7 +21,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -190,5 +190,14 @@ impl Drop for Server {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+fn log(shared: &Shared, method: &str, path: &str, outcome: &str, started: Instant) {
+    if shared.config.log {
+        eprintln!(
+            "{method} {path} {outcome} {}ms",
+            started.elapsed().as_millis()
+        );
     }
 }

@@ -35,7 +35,7 @@ use super::body::{Body, BodyError, Slots, MAX_BODY_BYTES};
 use super::faults::Fault;
 use super::http::MAX_HEADER_BYTES;
 use super::http::{boundary, parse_form, parse_parts, percent_decode, Request, Response};
-use super::Shared;
+use super::{log, Shared};
 
 /// A client must send its whole request head within this long after connecting.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -443,12 +443,31 @@ fn to_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
     out
 }
 
-/// One line per request on stderr with `--verbose` (method, path, outcome; never bodies).
-fn log(shared: &Shared, method: &str, path: &str, outcome: &str, started: Instant) {
-    if shared.config.log {
-        eprintln!(
-            "{method} {path} {outcome} {}ms",
-            started.elapsed().as_millis()
-        );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_closes_the_oldest_connection_still_waiting_for_its_head() {
+        let conns = Conns::default();
+        let (_, oldest) = conns.add();
+        let (_, second) = conns.add();
+        let (_, newest) = conns.add();
+        // The oldest is serving a request: it is skipped.
+        oldest.phase.store(SERVING, Ordering::SeqCst);
+        assert!(conns.evict_oldest_waiting());
+        assert_eq!(second.phase.load(Ordering::SeqCst), EVICTED);
+        assert_eq!(oldest.phase.load(Ordering::SeqCst), SERVING);
+        assert_eq!(newest.phase.load(Ordering::SeqCst), WAITING);
+        assert!(conns.evict_oldest_waiting());
+        assert_eq!(newest.phase.load(Ordering::SeqCst), EVICTED);
+        // Nothing left waiting: nothing to evict.
+        assert!(!conns.evict_oldest_waiting());
+    }
+
+    #[test]
+    fn the_connection_cap_leaves_descriptors_free() {
+        let cap = max_connections();
+        assert!((16..=MAX_CONNECTIONS).contains(&cap), "{cap}");
     }
 }

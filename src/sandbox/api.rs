@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::clock::{format_ms, parse_time};
-use super::http::{parse_form, parse_multipart, Request, Response};
+use super::http::{parse_form, Request, Response};
 use super::state::{
     is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
 };
@@ -89,10 +89,12 @@ pub fn status_code(description: &str) -> i64 {
     run_status_code(description).unwrap_or(5)
 }
 
-/// Routes a request.
-pub fn handle(shared: &Shared, req: &Request) -> Handled {
-    let segs = req.segments();
-    let m = req.method.as_str();
+/// Routes a request. A multipart body's parts are taken out of `req` (moved into the state, not
+/// copied).
+pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
+    let (path, method) = (req.path.clone(), req.method.clone());
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let m = method.as_str();
     if segs == ["oauth", "token"] {
         return Handled::Now(if m == "POST" {
             token(shared, req)
@@ -108,6 +110,10 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
         ));
     }
     let is_files = segs == ["meters", "files"];
+    // An import's meter file and an upload are read before the state lock is taken; their
+    // errors are still answered after authentication and the rate limit.
+    let mut file = (m == "POST" && segs == ["meters", "import"]).then(|| import_file(req));
+    let mut uploaded = (m == "POST" && is_files).then(|| upload_file(req));
     let mut state = shared.lock();
     // Authentication.
     let bearer = req
@@ -152,8 +158,18 @@ pub fn handle(shared: &Shared, req: &Request) -> Handled {
     }
     let handled = match (m, segs.as_slice()) {
         ("GET", ["meters", "export", id]) => Handled::Now(export(&state, &tenant, id)),
-        ("POST", ["meters", "import"]) => Handled::Now(import(shared, &mut state, &tenant, req)),
-        ("POST", ["meters", "files"]) => Handled::Now(upload(&mut state, &tenant, req)),
+        ("POST", ["meters", "import"]) => {
+            Handled::Now(match file.take().unwrap_or_else(|| import_file(req)) {
+                Ok(file) => import(shared, &mut state, &tenant, file),
+                Err(r) => r,
+            })
+        }
+        ("POST", ["meters", "files"]) => {
+            Handled::Now(match uploaded.take().unwrap_or_else(|| upload_file(req)) {
+                Ok(file) => upload(&mut state, &tenant, file),
+                Err(r) => r,
+            })
+        }
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
             Handled::Now(debug(&mut state, &tenant, id, v, req))
@@ -407,44 +423,55 @@ fn latest_status(t: &Tenant, meter: u64, version: &str, now: i64) -> String {
         .map_or("NEVER_RUN".to_string(), |r| r.status_at(now).to_string())
 }
 
-fn multipart(req: &Request) -> Result<Vec<super::http::Part>, Response> {
-    let ct = req.header("content-type").unwrap_or_default();
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+fn multipart(req: &mut Request) -> Result<Vec<super::http::Part>, Response> {
+    if !req.is_multipart() {
         return Err(error(400, BAD_BODY, "expected a multipart/form-data body"));
     }
-    parse_multipart(ct, &req.body).map_err(|e| error(400, BAD_BODY, e))
+    req.take_parts().map_err(|e| error(400, BAD_BODY, e))
 }
 
-fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Response {
-    let parts = match multipart(req) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+/// An import's checked meter file and its `globalId` part.
+struct ImportFile {
+    definition: Value,
+    global_id: Option<String>,
+}
+
+/// Reads and checks an import's meter file (no state needed, so no lock held).
+fn import_file(req: &mut Request) -> Result<ImportFile, Response> {
+    let parts = multipart(req)?;
     let Some(file) = parts.iter().find(|p| p.name == "file") else {
-        return error(
+        return Err(error(
             400,
             "70002106",
             "INVALID_METER_FILE: the multipart part `file` is required",
-        );
+        ));
     };
-    let definition: Value = match serde_json::from_slice(&file.data) {
-        Ok(v) => v,
-        Err(e) => {
-            return error(
-                400,
-                "70002106",
-                format!("INVALID_METER_FILE: the file is not valid JSON: {e}"),
-            )
-        }
-    };
+    let definition: Value = serde_json::from_slice(&file.data).map_err(|e| {
+        error(
+            400,
+            "70002106",
+            format!("INVALID_METER_FILE: the file is not valid JSON: {e}"),
+        )
+    })?;
     if let Err((code, msg)) = check_definition(&definition) {
-        return error(400, code, msg);
+        return Err(error(400, code, msg));
     }
     let global_id = parts
         .iter()
         .find(|p| p.name == "globalId")
         .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
         .filter(|g| !g.is_empty());
+    Ok(ImportFile {
+        definition,
+        global_id,
+    })
+}
+
+fn import(shared: &Shared, state: &mut State, t: &str, file: ImportFile) -> Response {
+    let ImportFile {
+        definition,
+        global_id,
+    } = file;
     let now = super::state::now();
     let new_gid = {
         let h = format!("{:032x}", fastrand::u128(..));
@@ -503,14 +530,35 @@ fn import(shared: &Shared, state: &mut State, t: &str, req: &Request) -> Respons
     ))
 }
 
-fn upload(state: &mut State, t: &str, req: &Request) -> Response {
-    let parts = match multipart(req) {
-        Ok(p) => p,
-        Err(r) => return r,
+/// An upload's file part, its line count, and the other parts.
+struct Upload {
+    file: super::http::Part,
+    lines: u64,
+    parts: Vec<super::http::Part>,
+}
+
+/// Reads an upload's parts and counts the file's lines (no state needed, so no lock held).
+fn upload_file(req: &mut Request) -> Result<Upload, Response> {
+    let mut parts = multipart(req)?;
+    let Some(at) = parts.iter().position(|p| p.name == "file") else {
+        return Err(error(
+            400,
+            BAD_BODY,
+            "the multipart part `file` is required",
+        ));
     };
-    let Some(file) = parts.iter().find(|p| p.name == "file") else {
-        return error(400, BAD_BODY, "the multipart part `file` is required");
-    };
+    // Moved, not copied, into the state.
+    let file = parts.remove(at);
+    let lines = file
+        .data
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
+    Ok(Upload { file, lines, parts })
+}
+
+fn upload(state: &mut State, t: &str, upload: Upload) -> Response {
+    let Upload { file, lines, parts } = upload;
     let opt = |k: &str| {
         parts
             .iter()
@@ -531,11 +579,6 @@ fn upload(state: &mut State, t: &str, req: &Request) -> Response {
     let ten = tenant_mut(state, t);
     let id = ten.data.next_file_id;
     ten.data.next_file_id += 1;
-    let lines = file
-        .data
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count() as u64;
     ten.data.files.insert(
         id,
         FileRecord {
@@ -545,7 +588,7 @@ fn upload(state: &mut State, t: &str, req: &Request) -> Response {
             has_header,
             lines,
             created_at: now,
-            content: file.data.clone(),
+            content: file.data,
         },
     );
     if let Err(e) = state.persist(t, None, Some(id)) {

@@ -1,14 +1,19 @@
-//! Just enough HTTP/1.1 for the sandbox: read one request (Content-Length or chunked body,
-//! optionally gzipped), write one response (gzipped when the client accepts it and the body is
-//! over 1,000 bytes, as Zuora does), then close. Plus the two body encodings the Meters API
-//! takes: `application/x-www-form-urlencoded` and `multipart/form-data`.
+//! The sandbox's view of a request and a response, and the two body encodings the Meters API
+//! takes: `application/x-www-form-urlencoded` and `multipart/form-data`. The wire protocol itself
+//! (HTTP/1.1 framing, chunked bodies, header limits, timeouts) is hyper's, in [`super::server`];
+//! reading a body within its limits, gunzipped, is [`super::body`]'s.
+//!
+//! Multipart bodies are parsed by `multer`, as a stream while the body arrives (linear in the
+//! body's size whatever the boundary's length), before the handler takes the state lock.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 
-/// Largest header block accepted.
-const MAX_HEADER_BYTES: usize = 64 * 1024;
-/// Largest body accepted (Zuora's upload limit is 20 MB; stay generous).
+use bytes::Bytes;
+use futures_util::{FutureExt, Stream};
+
+/// Largest header block accepted (hyper answers 431 beyond it).
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Largest body accepted, after decompression (Zuora's upload limit is 20 MB; stay generous).
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// One parsed request.
@@ -22,8 +27,11 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     /// Header names lowercased.
     pub headers: Vec<(String, String)>,
-    /// The body, decompressed.
+    /// The body, decompressed (empty when it was read as multipart parts instead).
     pub body: Vec<u8>,
+    /// A `multipart/form-data` body, parsed while it was read (outside the state lock), or why
+    /// it could not be; `None` when the body was kept whole in `body`.
+    pub parts: Option<Result<Vec<Part>, String>>,
 }
 
 impl Request {
@@ -38,6 +46,21 @@ impl Request {
     /// Path segments (empty ones dropped).
     pub fn segments(&self) -> Vec<&str> {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// Whether the body is `multipart/form-data`.
+    pub fn is_multipart(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("multipart/form-data"))
+    }
+
+    /// The multipart parts (taken out of the request), parsing `body` if they were not parsed
+    /// while it was read.
+    pub fn take_parts(&mut self) -> Result<Vec<Part>, String> {
+        match self.parts.take() {
+            Some(parsed) => parsed,
+            None => parse_multipart(self.header("content-type").unwrap_or_default(), &self.body),
+        }
     }
 }
 
@@ -67,193 +90,36 @@ impl Response {
         self.headers.push((name.to_string(), value.into()));
         self
     }
-}
 
-/// Why a request could not be read.
-#[derive(Debug)]
-pub enum ReadError {
-    /// The peer closed the connection before sending a request.
-    Closed,
-    /// Malformed request: answer 400 with this text.
-    Bad(String),
-    /// Too large: answer 413.
-    TooLarge,
-    /// Socket error.
-    Io(io::Error),
-}
-
-impl From<io::Error> for ReadError {
-    fn from(e: io::Error) -> Self {
-        ReadError::Io(e)
-    }
-}
-
-/// Reads one request from the stream.
-pub fn read_request(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
-    let mut head = Vec::new();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = reader
-            .by_ref()
-            .take((MAX_HEADER_BYTES + 1) as u64)
-            .read_until(b'\n', &mut line)?;
-        if n == 0 {
-            return if head.is_empty() {
-                Err(ReadError::Closed)
-            } else {
-                Err(ReadError::Bad("connection closed inside the header".into()))
-            };
-        }
-        if line == b"\r\n" || line == b"\n" {
-            if head.is_empty() {
-                continue; // tolerate stray blank lines before a request
-            }
-            break;
-        }
-        head.extend_from_slice(&line);
-        if head.len() > MAX_HEADER_BYTES {
-            return Err(ReadError::TooLarge);
-        }
-    }
-    let head = String::from_utf8(head).map_err(|_| ReadError::Bad("header is not UTF-8".into()))?;
-    let mut lines = head.lines();
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split_whitespace();
-    let (Some(method), Some(target), Some(_version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ReadError::Bad(format!("bad request line {request_line:?}")));
-    };
-    let mut headers = Vec::new();
-    for l in lines {
-        let Some((k, v)) = l.split_once(':') else {
-            return Err(ReadError::Bad(format!("bad header line {l:?}")));
-        };
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
-    let (raw_path, raw_query) = target.split_once('?').unwrap_or((target, ""));
-    let path = raw_path
-        .split('/')
-        .map(percent_decode)
-        .collect::<Vec<_>>()
-        .join("/");
-    let mut req = Request {
-        method: method.to_string(),
-        path,
-        query: parse_form(raw_query.as_bytes()),
-        headers,
-        body: Vec::new(),
-    };
-    let chunked = req
-        .header("transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        req.body = read_chunked(reader)?;
-    } else if let Some(len) = req.header("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| ReadError::Bad("bad Content-Length".into()))?;
-        if len > MAX_BODY_BYTES {
-            return Err(ReadError::TooLarge);
-        }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body)?;
-        req.body = body;
-    }
-    if req
-        .header("content-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"))
-    {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&req.body[..])
-            .take(MAX_BODY_BYTES as u64 + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| ReadError::Bad(format!("bad gzip body: {e}")))?;
-        if out.len() > MAX_BODY_BYTES {
-            return Err(ReadError::TooLarge);
-        }
-        req.body = out;
-    }
-    Ok(req)
-}
-
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> Result<Vec<u8>, ReadError> {
-    let mut body = Vec::new();
-    loop {
-        let mut size_line = String::new();
-        reader.by_ref().take(1024).read_line(&mut size_line)?;
-        let size_hex = size_line.trim().split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size_hex, 16)
-            .map_err(|_| ReadError::Bad("bad chunk size".into()))?;
-        if size == 0 {
-            // Trailers, then the blank line.
-            loop {
-                let mut l = String::new();
-                reader.by_ref().take(8192).read_line(&mut l)?;
-                if l.trim().is_empty() {
-                    return Ok(body);
+    /// Gzips the body when `gzip` is allowed and it is over 1,000 bytes, as Zuora does.
+    pub fn gzipped(mut self, gzip: bool) -> Response {
+        if gzip && self.body.len() > 1000 {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            if enc.write_all(&self.body).is_ok() {
+                if let Ok(body) = enc.finish() {
+                    self.body = body;
+                    self.headers
+                        .push(("Content-Encoding".into(), "gzip".into()));
                 }
             }
         }
-        if body.len() + size > MAX_BODY_BYTES {
-            return Err(ReadError::TooLarge);
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
-        let mut crlf = [0u8; 2];
-        reader.read_exact(&mut crlf)?;
+        self
     }
 }
 
-/// Writes a response and flushes; gzips bodies over 1,000 bytes when `gzip` is allowed.
-pub fn write_response(stream: &mut impl Write, resp: &Response, gzip: bool) -> io::Result<()> {
-    let mut body: std::borrow::Cow<'_, [u8]> = (&resp.body[..]).into();
-    let mut headers = resp.headers.clone();
-    if gzip && resp.body.len() > 1000 {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(&resp.body)?;
-        body = enc.finish()?.into();
-        headers.push(("Content-Encoding".into(), "gzip".into()));
-    }
-    let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
-    for (k, v) in &headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
-    }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    ));
-    stream.write_all(out.as_bytes())?;
-    stream.write_all(&body)?;
-    stream.flush()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        _ => "Status",
-    }
-}
-
-/// Decodes `%XX` escapes (and leaves malformed ones as they are).
+/// Decodes `%XX` escapes (and leaves malformed ones as they are); invalid UTF-8 becomes U+FFFD.
 pub fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+        if bytes[i] == b'%' {
+            if let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push(hi << 4 | lo);
                 i += 3;
                 continue;
             }
@@ -290,59 +156,49 @@ pub struct Part {
     pub data: Vec<u8>,
 }
 
-/// Parses a `multipart/form-data` body given the request's Content-Type.
+/// The boundary of a `multipart/form-data` Content-Type.
+pub fn boundary(content_type: &str) -> Result<String, String> {
+    multer::parse_boundary(content_type).map_err(|_| "multipart body without a boundary".into())
+}
+
+/// Parses a whole `multipart/form-data` body given the request's Content-Type.
 pub fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<Part>, String> {
-    let boundary = content_type
-        .split(';')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("boundary="))
-        .map(|b| b.trim_matches('"'))
-        .ok_or("multipart body without a boundary")?;
-    let delim = format!("--{boundary}");
+    let boundary = boundary(content_type)?;
+    let whole = Bytes::copy_from_slice(body);
+    let stream = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(whole)]);
+    // The stream is in memory, so the parse never waits.
+    parse_parts(stream, boundary)
+        .now_or_never()
+        .unwrap_or_else(|| Err("multipart body could not be parsed".into()))
+}
+
+/// Parses a `multipart/form-data` body as it streams in. A stream error ends the parse with that
+/// error's text; the caller knows the stream's own failures apart (see `body::Body`).
+pub async fn parse_parts<S, E>(stream: S, boundary: String) -> Result<Vec<Part>, String>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let bad = |e: multer::Error| format!("malformed multipart body: {e}");
+    let mut multipart = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    let mut rest = body;
-    let first = find(rest, delim.as_bytes()).ok_or("multipart boundary not found")?;
-    rest = &rest[first + delim.len()..];
-    loop {
-        if rest.starts_with(b"--") {
-            return Ok(parts);
-        }
-        rest = rest
-            .strip_prefix(b"\r\n")
-            .ok_or("malformed multipart body")?;
-        let head_end = find(rest, b"\r\n\r\n").ok_or("multipart part without a header")?;
-        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
-        rest = &rest[head_end + 4..];
-        let end_delim = format!("\r\n{delim}");
-        let end = find(rest, end_delim.as_bytes()).ok_or("unterminated multipart part")?;
-        let data = rest[..end].to_vec();
-        rest = &rest[end + end_delim.len()..];
-        let mut name = None;
-        let mut filename = None;
-        for line in head.lines() {
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            if k.trim().eq_ignore_ascii_case("content-disposition") {
-                for p in v.split(';').map(str::trim) {
-                    if let Some(n) = p.strip_prefix("name=") {
-                        name = Some(n.trim_matches('"').to_string());
-                    } else if let Some(f) = p.strip_prefix("filename=") {
-                        filename = Some(f.trim_matches('"').to_string());
-                    }
-                }
-            }
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field
+            .name()
+            .map(str::to_string)
+            .ok_or("multipart part without a name")?;
+        let filename = field.file_name().map(str::to_string);
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(bad)? {
+            data.extend_from_slice(&chunk);
         }
         parts.push(Part {
-            name: name.ok_or("multipart part without a name")?,
+            name,
             filename,
             data,
         });
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    Ok(parts)
 }
 
 #[cfg(test)]
@@ -361,6 +217,24 @@ mod tests {
         );
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%41%4"), "A%4");
+        assert_eq!(percent_decode("%41%"), "A%");
+    }
+
+    #[test]
+    fn a_percent_before_a_multibyte_character_is_kept_not_a_panic() {
+        // Slicing `%é` at byte offsets used to split the `é` and panic the connection thread.
+        assert_eq!(percent_decode("%é"), "%é");
+        assert_eq!(percent_decode("a%€b"), "a%€b");
+        assert_eq!(percent_decode("%4é"), "%4é");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+        assert_eq!(
+            parse_form("client_id=%é&x=%".as_bytes()),
+            [
+                ("client_id".to_string(), "%é".to_string()),
+                ("x".into(), "%".into())
+            ]
+        );
     }
 
     #[test]
@@ -373,5 +247,47 @@ mod tests {
         assert_eq!(parts[0].data, b"{\"a\":1}");
         assert_eq!(parts[1].data, b"g-1");
         assert!(parse_multipart("multipart/form-data", body).is_err());
+        // Unterminated, and a part without a name.
+        assert!(parse_multipart("multipart/form-data; boundary=XX", &body[..60]).is_err());
+        let nameless = b"--XX\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XX--\r\n";
+        assert_eq!(
+            parse_multipart("multipart/form-data; boundary=XX", nameless).unwrap_err(),
+            "multipart part without a name"
+        );
+    }
+
+    #[test]
+    fn a_long_boundary_parses_in_linear_time() {
+        // A 60 KB boundary and a body full of near-boundaries: the old parser compared every
+        // window of the body with the boundary (minutes for 60 MB); memmem takes milliseconds.
+        let b = "b".repeat(60_000);
+        let near = format!("\r\n--{}", &b[..59_999]);
+        let mut body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f.csv\"\r\n\r\n"
+        )
+        .into_bytes();
+        for _ in 0..40 {
+            body.extend_from_slice(near.as_bytes());
+            body.push(b'x');
+        }
+        body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+        let started = std::time::Instant::now();
+        let parts = parse_multipart(&format!("multipart/form-data; boundary={b}"), &body).unwrap();
+        assert_eq!(parts[0].data.len(), 40 * (near.len() + 1));
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn large_bodies_are_gzipped_when_allowed() {
+        let big = Response::json(200, &serde_json::json!({"x": "y".repeat(2000)}));
+        assert!(big.clone().gzipped(false).headers.len() == 1);
+        let g = big.clone().gzipped(true);
+        assert!(g.body.len() < big.body.len());
+        assert!(g
+            .headers
+            .iter()
+            .any(|(k, v)| k == "Content-Encoding" && v == "gzip"));
+        let small = Response::json(200, &serde_json::json!({})).gzipped(true);
+        assert_eq!(small.body, b"{}");
     }
 }

@@ -5,28 +5,28 @@
 //! implements `/oauth/token` and the Meters endpoints the client uses (see [`api`]), keeps its
 //! state in memory or in a folder (see [`state`]), and can misbehave on purpose (see [`faults`]).
 //! It is plain HTTP on purpose: bind it to a loopback address (the client refuses plain HTTP
-//! anywhere else). One thread per connection, one request per connection, one mutex around the
-//! state.
+//! anywhere else). The HTTP layer is hyper on tokio, hardened against its clients (bounded
+//! connections, header and body sizes, timeouts; see [`server`]); one request per connection,
+//! one mutex around the state, taken only once a request has been read and parsed.
 
 pub mod api;
+mod body;
 pub mod clock;
 pub mod faults;
 pub mod http;
+pub mod server;
 pub mod state;
 
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::sync::Notify;
 
-use self::api::Handled;
-use self::faults::{Fault, Faults};
-use self::http::{read_request, write_response, ReadError};
+use self::faults::Faults;
 pub use self::state::TenantSpec;
 use self::state::{RunRecord, State};
 use crate::progress::{Event, Progress, Sink};
@@ -95,7 +95,7 @@ impl Config {
     }
 }
 
-/// What every connection thread shares.
+/// What every connection shares.
 pub struct Shared {
     /// The configuration.
     pub config: Config,
@@ -115,8 +115,7 @@ impl Shared {
 /// A running sandbox. Dropping it stops it.
 pub struct Server {
     shared: Arc<Shared>,
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    stop: Arc<Notify>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -136,16 +135,10 @@ impl Server {
             base_url,
             state: Mutex::new(state),
         });
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (shared, stop) = (shared.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name("sandbox-accept".into())
-                .spawn(move || accept_loop(listener, shared, stop))?
-        };
+        let stop = Arc::new(Notify::new());
+        let thread = server::spawn(listener, shared.clone(), stop.clone())?;
         Ok(Server {
             shared,
-            addr,
             stop,
             thread: Some(thread),
         })
@@ -191,108 +184,11 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+        self.stop.notify_one();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
-}
-
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
-    for stream in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok(stream) = stream else { continue };
-        let shared = shared.clone();
-        let _ = std::thread::Builder::new()
-            .name("sandbox-conn".into())
-            .spawn(move || serve_connection(&shared, stream));
-    }
-}
-
-fn serve_connection(shared: &Shared, stream: TcpStream) {
-    let started = Instant::now();
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(read_half) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(read_half);
-    let mut stream = stream;
-    let req = match read_request(&mut reader) {
-        Ok(r) => r,
-        Err(ReadError::Closed | ReadError::Io(_)) => return,
-        Err(ReadError::Bad(msg)) => {
-            let _ = write_response(&mut stream, &api::error(400, api::BAD_BODY, msg), false);
-            return;
-        }
-        Err(ReadError::TooLarge) => {
-            let r = api::error(413, api::BAD_BODY, "request too large");
-            let _ = write_response(&mut stream, &r, false);
-            return;
-        }
-    };
-    let cfg = &shared.config;
-    if !cfg.latency.is_zero() {
-        std::thread::sleep(cfg.latency);
-    }
-    let (mut resp, delay) = match shared.faults.roll() {
-        Some(Fault::Drop) => {
-            log(
-                shared,
-                &req.method,
-                &req.path,
-                "dropped (injected)",
-                started,
-            );
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-            return;
-        }
-        Some(Fault::TooManyRequests) => (
-            api::error(429, "70002005", "RATE_LIMITED: injected fault")
-                .with_header("Retry-After", "1"),
-            None,
-        ),
-        Some(Fault::Internal) => (
-            api::error(500, api::INJECTED_FAULT, "internal error (injected fault)"),
-            None,
-        ),
-        Some(Fault::Unavailable) => (
-            api::error(
-                503,
-                api::INJECTED_FAULT,
-                "service unavailable (injected fault)",
-            ),
-            None,
-        ),
-        None => match api::handle(shared, &req) {
-            Handled::Now(r) => (r, None),
-            Handled::After(r, d) => (r, Some(d)),
-        },
-    };
-    let request_id = format!("{:032x}", fastrand::u128(..));
-    resp.headers.push(("Zuora-Request-Id".into(), request_id));
-    if let Some(track) = req.header("zuora-track-id") {
-        resp.headers
-            .push(("Zuora-Track-Id".into(), track.to_string()));
-    }
-    if let Some(d) = delay {
-        std::thread::sleep(d);
-    }
-    let gzip = req
-        .header("accept-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
-    let _ = write_response(&mut stream, &resp, gzip);
-    let _ = stream.flush();
-    log(
-        shared,
-        &req.method,
-        &req.path,
-        &resp.status.to_string(),
-        started,
-    );
 }
 
 fn log(shared: &Shared, method: &str, path: &str, outcome: &str, started: Instant) {

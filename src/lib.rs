@@ -20,12 +20,15 @@
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
+//! - [`clock`]: wall-clock milliseconds, ISO 8601 rendering and lenient time parsing.
+//! - [`pointer`]: JSON Pointer tokens (RFC 6901).
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
 pub mod canonical;
 pub mod cli;
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod diagnostic;
@@ -35,6 +38,7 @@ pub mod events;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod pointer;
 pub mod promote;
 pub mod report;
 pub mod rng;

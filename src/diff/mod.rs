@@ -30,6 +30,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::model::identity::MeterKeys;
+
 pub use glob::PointerGlob;
 pub use walk::fingerprint;
 use walk::{Cx, Loc};
@@ -203,10 +205,11 @@ pub struct Identity {
 impl Identity {
     /// The identity of a loaded document.
     pub fn of(doc: &Doc) -> Identity {
+        let keys = MeterKeys::of(&doc.value);
         Identity {
             origin: doc.origin.clone(),
-            global_id: str_field(&doc.value, "globalId").map(str::to_string),
-            name: str_field(&doc.value, "name").map(str::to_string),
+            global_id: keys.global_id,
+            name: keys.name,
         }
     }
 

@@ -25,12 +25,12 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::clock::{format_ms, parse_time};
 use super::http::{parse_form, parse_multipart, Request, Response};
 use super::state::{
     is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
 };
 use super::Shared;
+use crate::clock::{format_ms, parse_time};
 use crate::zuora::types::{run_status_code, run_type_code};
 
 /// Malformed request body (sandbox pick).

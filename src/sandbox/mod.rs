@@ -9,7 +9,6 @@
 //! state.
 
 pub mod api;
-pub mod clock;
 pub mod faults;
 pub mod http;
 pub mod state;

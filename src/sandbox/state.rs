@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::clock::now_ms;
+use crate::clock::now_ms;
 use crate::fsutil::write_atomic;
 
 /// One tenant's credentials.

@@ -48,8 +48,8 @@ pub(crate) fn closest_operator_type(name: &str, node_type: Option<&str>) -> &'st
     OPERATORS
         .iter()
         .map(|o| {
-            let d = crate::validate::schema::edit_distance(&norm, o.operator_type).min(
-                crate::validate::schema::edit_distance(&norm, &normalise(o.label)),
+            let d = crate::validate::suggest::edit_distance(&norm, o.operator_type).min(
+                crate::validate::suggest::edit_distance(&norm, &normalise(o.label)),
             );
             (!fits(o.operator_type), d, o.operator_type)
         })

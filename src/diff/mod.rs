@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::model::identity::MeterKeys;
+use crate::model::{graph, keys};
 
 pub use glob::PointerGlob;
 pub use walk::fingerprint;
@@ -427,13 +428,9 @@ pub(crate) fn plural(n: usize, what: &str) -> String {
 }
 
 fn meter_note(v: &Value) -> String {
-    let versions = v.get("versions").and_then(Value::as_array);
-    let n = versions.map_or(0, Vec::len);
-    let tasks = versions
-        .and_then(|vs| vs.last())
-        .and_then(|v| v.get("tasks"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let versions = graph::versions(v);
+    let n = versions.len();
+    let tasks = versions.last().map_or(0, |v| graph::tasks(v).len());
     if n > 1 {
         format!(
             "{}, {} in the last",
@@ -476,15 +473,11 @@ pub fn diff_versions(
     opts: &Options,
 ) -> Result<MeterDiff, NoSuchVersion> {
     fn find<'a>(d: &'a Doc, version: &str) -> Result<(usize, &'a Value), NoSuchVersion> {
-        let versions = d
-            .value
-            .get("versions")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let versions = graph::versions(&d.value);
         versions
             .iter()
             .enumerate()
-            .find(|(_, v)| str_field(v, "version") == Some(version))
+            .find(|(_, v)| str_field(v, keys::VERSION) == Some(version))
             .ok_or_else(|| NoSuchVersion {
                 origin: d.origin.clone(),
                 version: version.to_string(),
@@ -519,6 +512,7 @@ pub fn diff_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
     use serde_json::json;
 
     /// A task in Zuora's dialect: the operator's configuration in `metadata`, the UI's letter
@@ -531,7 +525,7 @@ mod tests {
         };
         json!({"id": id, "name": name, "uniqueName": id, "internalName": null,
                "nodeType": node, "operatorType": op, "metadata": metadata,
-               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+               PREDECESSORS: preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
     }
 
     fn task(id: &str, name: &str, preds: &[&str], metadata: Value) -> Value {

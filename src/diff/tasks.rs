@@ -16,6 +16,8 @@ use super::metadata::{content_fingerprint, is_filter};
 use super::walk::{holds_nothing, quote, Cx, Loc};
 use super::{str_field, ChangeKind};
 use crate::model::catalogue::TASK_LAYOUT_KEYS;
+use crate::model::graph::{self, Pred, TaskGraph};
+use crate::model::keys;
 
 /// An upstream task as both sides can compare it: the matched right task, a left task without a
 /// match, or an id no task has.
@@ -33,7 +35,7 @@ pub(super) fn pred_keys<'a>(
     t: usize,
     left: bool,
 ) -> HashSet<PredKey<'a>> {
-    g.preds[t]
+    g.preds(t)
         .iter()
         .map(|p| match *p {
             Pred::Task(u) if left => l2r[u].map_or(PredKey::LeftOnly(u), PredKey::Right),
@@ -52,25 +54,18 @@ pub(super) fn predecessors_differ(
     j: usize,
 ) -> bool {
     // Fast path without allocation: one upstream task each (the common pipeline).
-    match (lg.preds[i].as_slice(), rg.preds[j].as_slice()) {
+    match (lg.preds(i), rg.preds(j)) {
         ([], []) => false,
         ([Pred::Task(a)], [Pred::Task(b)]) => l2r[*a] != Some(*b),
         _ => pred_keys(lg, l2r, i, true) != pred_keys(rg, &[], j, false),
     }
 }
 
-/// An upstream reference of a task.
-pub(super) enum Pred<'a> {
-    /// The task at this index of the same version.
-    Task(usize),
-    /// An id no task of the version has.
-    Unknown(&'a str),
-}
-
 /// The tasks of one version with their names and resolved predecessors.
 pub(super) struct Graph<'a> {
     pub(super) names: Vec<&'a str>,
-    pub(super) preds: Vec<Vec<Pred<'a>>>,
+    /// Ids and predecessors, resolved by the model.
+    graph: TaskGraph<'a>,
     /// How many tasks share each name.
     pub(super) count: HashMap<&'a str, usize>,
     /// 1-based occurrence of each task among the tasks of its name.
@@ -81,27 +76,7 @@ impl<'a> Graph<'a> {
     pub(super) fn new(tasks: &'a [Value]) -> Graph<'a> {
         let names: Vec<&str> = tasks
             .iter()
-            .map(|t| str_field(t, "name").unwrap_or(""))
-            .collect();
-        let by_id: HashMap<&str, usize> = tasks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| str_field(t, "id").map(|id| (id, i)))
-            .collect();
-        let preds = tasks
-            .iter()
-            .map(|t| {
-                t.get("predecessors")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .filter_map(|p| str_field(p, "id"))
-                    .map(|id| match by_id.get(id) {
-                        Some(&i) => Pred::Task(i),
-                        None => Pred::Unknown(id),
-                    })
-                    .collect()
-            })
+            .map(|t| str_field(t, keys::NAME).unwrap_or(""))
             .collect();
         let mut count: HashMap<&str, usize> = HashMap::new();
         let nth = names
@@ -114,14 +89,19 @@ impl<'a> Graph<'a> {
             .collect();
         Graph {
             names,
-            preds,
+            graph: TaskGraph::new(tasks),
             count,
             nth,
         }
     }
 
+    /// The resolved upstream tasks of task `i`.
+    pub(super) fn preds(&self, i: usize) -> &[Pred<'a>] {
+        self.graph.preds(i)
+    }
+
     pub(super) fn pred_names(&self, i: usize) -> Vec<String> {
-        self.preds[i]
+        self.preds(i)
             .iter()
             .map(|p| match p {
                 Pred::Task(t) => self.display(*t),
@@ -161,7 +141,7 @@ impl<'a> Graph<'a> {
     }
 
     pub(super) fn summary(&self, i: usize, t: &Value) -> String {
-        let kind = [str_field(t, "nodeType"), str_field(t, "operatorType")]
+        let kind = [graph::node_type(t), graph::operator_type(t)]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
@@ -255,14 +235,14 @@ pub(super) fn match_tasks(
     let r_by_id: HashMap<&str, usize> = r
         .iter()
         .enumerate()
-        .filter_map(|(j, t)| str_field(t, "id").map(|id| (id, j)))
+        .filter_map(|(j, t)| graph::task_id(t).map(|id| (id, j)))
         .collect();
     for i in 0..l.len() {
         if l2r[i].is_some() {
             continue;
         }
-        if let Some(&j) = str_field(&l[i], "id").and_then(|id| r_by_id.get(id)) {
-            if !r_used[j] && str_field(&l[i], "nodeType") == str_field(&r[j], "nodeType") {
+        if let Some(&j) = graph::task_id(&l[i]).and_then(|id| r_by_id.get(id)) {
+            if !r_used[j] && graph::node_type(&l[i]) == graph::node_type(&r[j]) {
                 l2r[i] = Some(j);
                 r_used[j] = true;
             }
@@ -311,7 +291,7 @@ impl Cx<'_> {
                             continue;
                         }
                         if rewired {
-                            self.predecessors(&tl.key("predecessors"), &lg, &rg, &l2r, i, j);
+                            self.predecessors(&tl.key(keys::PREDECESSORS), &lg, &rg, &l2r, i, j);
                         }
                         if l[i] != r[j] {
                             self.task(&tl, &l[i], &r[j]);
@@ -373,7 +353,7 @@ impl Cx<'_> {
             _ => format!("no longer reads from {}", list(&gone)),
         };
         let names = |g: &Graph<'_>, t: usize| -> Value {
-            g.preds[t]
+            g.preds(t)
                 .iter()
                 .map(|p| match p {
                     Pred::Task(u) => g.display(*u),
@@ -413,13 +393,13 @@ impl Cx<'_> {
         };
         let filter = is_filter(l) || is_filter(r);
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
-            "predecessors" => {
+            keys::PREDECESSORS => {
                 if include {
                     cx.value(&loc.key(k), lv, rv);
                 }
                 true
             }
-            "metadata" => {
+            keys::METADATA => {
                 cx.task_metadata(&loc.key(k), lv, rv, filter);
                 true
             }
@@ -435,7 +415,7 @@ mod tests {
 
     fn t(id: &str, name: &str, preds: &[&str]) -> Value {
         json!({"id": id, "name": name, "nodeType": "PROCESSOR",
-               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+               keys::PREDECESSORS: preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
     }
 
     #[test]

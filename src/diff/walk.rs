@@ -14,8 +14,8 @@ use std::hash::{Hash, Hasher};
 use serde_json::{Map, Value};
 
 use super::{plural, str_field, Change, ChangeKind, Options};
-use crate::load::locate::escape_token;
-use crate::model::strip_id_suffix;
+use crate::model::{graph, keys, strip_id_suffix};
+use crate::pointer::escape_token;
 
 /// Where a compared value sits: readable path, both pointers, and the identity pointer that
 /// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/metadata`).
@@ -405,11 +405,11 @@ impl Cx<'_> {
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| {
             let loc = loc.key(k);
             match k {
-                "versions" => cx.keyed(
+                keys::VERSIONS => cx.keyed(
                     &loc,
                     lv,
                     rv,
-                    &|v| str_field(v, "version"),
+                    &|v| str_field(v, keys::VERSION),
                     false,
                     |cx, loc, l, r| cx.version(loc, l, r),
                     version_note,
@@ -506,9 +506,9 @@ impl Cx<'_> {
         let vol = self.volatile_skip();
         let include = self.opts.include_volatile;
         // `metadata` is the canvas layout (positions keyed by the tenant's task ids).
-        let skip = move |k: &str| vol(k) || k == "version" || (!include && k == "metadata");
+        let skip = move |k: &str| vol(k) || k == keys::VERSION || (!include && k == keys::METADATA);
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
-            "tasks" => match (lv.as_array(), rv.as_array()) {
+            keys::TASKS => match (lv.as_array(), rv.as_array()) {
                 (Some(a), Some(b)) => {
                     cx.tasks(&loc.key(k), a, b);
                     true
@@ -517,7 +517,7 @@ impl Cx<'_> {
             },
             // With `--include-volatile`: a string holding equal JSON in another layout is no
             // change.
-            "metadata" => match (lv.as_str(), rv.as_str()) {
+            keys::METADATA => match (lv.as_str(), rv.as_str()) {
                 (Some(a), Some(b)) => matches!(
                     (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)),
                     (Ok(x), Ok(y)) if x == y
@@ -540,7 +540,7 @@ fn identities<'a>(
 }
 
 fn version_note(v: &Value) -> Option<String> {
-    let n = v.get("tasks").and_then(Value::as_array).map_or(0, Vec::len);
+    let n = graph::tasks(v).len();
     Some(plural(n, "task"))
 }
 

@@ -100,11 +100,16 @@ pub fn predecessor_ids(task: &Value) -> impl Iterator<Item = &str> {
     predecessor_list(task).iter().filter_map(task_id)
 }
 
-/// Whether a task is a SOURCE: its `nodeType` says so (in any case), or it has no `nodeType`
-/// and an empty `predecessors` list.
+/// Whether a task's `nodeType` says SOURCE (in any case).
+pub fn declares_source(task: &Value) -> bool {
+    node_type(task).is_some_and(|n| n.eq_ignore_ascii_case("SOURCE"))
+}
+
+/// Whether a task is a SOURCE: its `nodeType` says so ([`declares_source`]), or it has no
+/// `nodeType` and an empty `predecessors` list.
 pub fn is_source(task: &Value) -> bool {
     match task.get(keys::NODE_TYPE) {
-        Some(Value::String(n)) => n.eq_ignore_ascii_case("SOURCE"),
+        Some(Value::String(_)) => declares_source(task),
         None | Some(Value::Null) => predecessors(task)
             .and_then(Value::as_array)
             .is_some_and(Vec::is_empty),
@@ -287,6 +292,12 @@ mod tests {
         assert!(!is_source(&json!({"id": "s"})));
         assert!(!is_source(&task("p", json!("PROCESSOR"), json!([]))));
         assert!(!is_source(&task("p", json!(null), json!([{"id": "s"}]))));
+        assert!(!declares_source(&task("s", json!(null), json!([]))));
+        assert!(declares_source(&task(
+            "s",
+            json!("Source"),
+            json!([{"id": "x"}])
+        )));
     }
 
     #[test]

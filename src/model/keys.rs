@@ -31,3 +31,72 @@ pub const NODE_TYPE: &str = "nodeType";
 pub const OPERATOR_TYPE: &str = "operatorType";
 /// `predecessors`: a task's upstream tasks, as `[{"id": ...}]`.
 pub const PREDECESSORS: &str = "predecessors";
+/// `description`.
+pub const DESCRIPTION: &str = "description";
+/// `typeDefinition.sourceType`.
+pub const SOURCE_TYPE: &str = "sourceType";
+/// `typeDefinition.schemaId`.
+pub const SCHEMA_ID: &str = "schemaId";
+/// `typeDefinition.fieldMappings`.
+pub const FIELD_MAPPINGS: &str = "fieldMappings";
+/// `typeDefinition.configs`.
+pub const CONFIGS: &str = "configs";
+/// `field` of a field mapping.
+pub const FIELD: &str = "field";
+/// `required` of a field mapping.
+pub const REQUIRED: &str = "required";
+/// `dateFormat` of a field mapping.
+pub const DATE_FORMAT: &str = "dateFormat";
+/// `versionDetail`.
+pub const VERSION_DETAIL: &str = "versionDetail";
+/// `uniqueName`: the UI's letter code of a task (layout).
+pub const UNIQUE_NAME: &str = "uniqueName";
+/// `internalName` of a task (layout).
+pub const INTERNAL_NAME: &str = "internalName";
+/// `extraConfig` of a task.
+pub const EXTRA_CONFIG: &str = "extraConfig";
+/// `setting` of a task.
+pub const SETTING: &str = "setting";
+/// `schema` of an event definition.
+pub const SCHEMA: &str = "schema";
+
+/// The known keys of each object of a definition, in canonical order (the order the typed
+/// [`super::Meter`] serializes in; `canonical` writes it, `validate` names unknown keys by it).
+pub mod order {
+    use super::*;
+
+    /// Top level.
+    pub const TOP: &[&str] = &[
+        GLOBAL_ID,
+        NAME,
+        DESCRIPTION,
+        TYPE,
+        super::TYPE_DEFINITION,
+        LATEST_VERSION,
+        VERSIONS,
+        SCHEMAS,
+    ];
+    /// `typeDefinition`.
+    pub const TYPE_DEFINITION: &[&str] = &[SOURCE_TYPE, SCHEMA_ID, FIELD_MAPPINGS, CONFIGS];
+    /// One field mapping.
+    pub const FIELD_MAPPING: &[&str] = &[NAME, FIELD, REQUIRED, DATE_FORMAT];
+    /// One version.
+    pub const VERSION: &[&str] = &[super::VERSION, VERSION_DETAIL, METADATA, TASKS];
+    /// One task.
+    pub const TASK: &[&str] = &[
+        ID,
+        NAME,
+        UNIQUE_NAME,
+        INTERNAL_NAME,
+        NODE_TYPE,
+        OPERATOR_TYPE,
+        METADATA,
+        PREDECESSORS,
+        EXTRA_CONFIG,
+        SETTING,
+    ];
+    /// One predecessor reference.
+    pub const PREDECESSOR: &[&str] = &[ID];
+    /// One event definition.
+    pub const SCHEMA: &[&str] = &[NAME, TYPE, super::SCHEMA];
+}

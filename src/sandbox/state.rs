@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::clock::now_ms;
 use crate::fsutil::write_atomic;
+use crate::model::graph;
 
 /// One tenant's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -429,7 +430,7 @@ pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Valu
     };
     let named = version_tasks(definition, version)
         .iter()
-        .filter(|t| t["nodeType"].as_str() == Some("SOURCE"))
+        .filter(|t| graph::is_source(t))
         .flat_map(|t| [&t["metadata"]["schemaName"], &t["metadata"]["schemaId"]])
         .filter_map(Value::as_str)
         .find_map(|name| {
@@ -441,11 +442,7 @@ pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Valu
 }
 
 fn version_tasks<'a>(definition: &'a Value, version: &str) -> &'a [Value] {
-    definition["versions"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
-        .and_then(|v| v["tasks"].as_array())
-        .map_or(&[], Vec::as_slice)
+    graph::version(definition, version).map_or(&[], graph::tasks)
 }
 
 /// Whether a record passes an event definition, in either of Zuora's dialects: every
@@ -516,7 +513,7 @@ pub fn process_events(
         .iter()
         .map(|t| {
             let id = t["id"].as_str().unwrap_or_default().to_string();
-            let source = t["predecessors"].as_array().is_none_or(Vec::is_empty);
+            let source = graph::is_source(t);
             TaskCount {
                 source,
                 processor_id: id,
@@ -535,8 +532,8 @@ pub fn process_events(
 pub fn is_streaming(definition: &Value, version: &str) -> bool {
     definition["typeDefinition"]["sourceType"] == "ZUORA_BULK_API"
         || version_tasks(definition, version).iter().any(|t| {
-            t["nodeType"] == "SOURCE"
-                && match t["operatorType"].as_str() {
+            graph::is_source(t)
+                && match graph::operator_type(t) {
                     Some("ZUORA_BULK_API" | "KAFKA") => true,
                     Some("S3") => t["metadata"]["incremental"] == true,
                     _ => false,
@@ -552,6 +549,7 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
     use serde_json::json;
 
     #[test]
@@ -598,7 +596,7 @@ mod tests {
             ("CANCELED", Some(5000))
         );
         let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
-            {"id": "s", "predecessors": []}, {"id": "k", "predecessors": [{"id": "s"}]}]}]});
+            {"id": "s", PREDECESSORS: []}, {"id": "k", PREDECESSORS: [{"id": "s"}]}]}]});
         let (c, good) =
             process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
         assert_eq!(good, 1);

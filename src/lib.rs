@@ -3,8 +3,10 @@
 //! Overview, one line per module, in the order data flows through them:
 //!
 //! - [`load`]: files, folders and stdin → [`load::Document`]s (text + value), with positions on demand.
-//! - [`model`]: the typed, lossless meter definition ([`model::Meter`]), Zuora's operator catalogue
-//!   ([`model::catalogue`]) and Java date patterns ([`model::date_pattern`]).
+//! - [`model`]: the hub every engine reads a definition through: key names ([`model::keys`]), a
+//!   version's task graph ([`model::graph`]), identities ([`model::identity`]), the typed, lossless
+//!   meter definition ([`model::Meter`]), Zuora's operator catalogue ([`model::catalogue`]) and
+//!   Java date patterns ([`model::date_pattern`]).
 //! - [`validate`]: JSON Schemas plus meter rules → diagnostics with file, line, column.
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
 //! - [`config`]: `meterctl.yaml`, found by walking up from the current folder.
@@ -21,7 +23,7 @@
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`rng`]: a small seeded PRNG for retry jitter and fault injection.
 //! - [`clock`]: wall-clock milliseconds, ISO 8601 rendering and lenient time parsing.
-//! - [`pointer`]: JSON Pointer tokens (RFC 6901).
+//! - [`pointer`](mod@pointer): JSON Pointer tokens (RFC 6901).
 #![warn(missing_docs)]
 // Diagnostics travel as `Err` values only on the rare path of a bad file; boxing them buys nothing.
 #![allow(clippy::result_large_err)]

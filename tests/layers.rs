@@ -482,6 +482,40 @@ fn the_reader_sees_paths_not_comments_strings_or_tests() {
 }
 
 #[test]
+fn an_upward_import_an_engine_edge_and_a_cycle_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "src/lib.rs",
+        "pub mod config;\npub mod diff;\npub mod load;\n",
+    );
+    write("src/config.rs", "use crate::load::Format;\n");
+    write("src/load/mod.rs", "//! x\n\nuse crate::config::FILE;\n");
+    write("src/diff/mod.rs", "mod a;\nmod b;\n");
+    write(
+        "src/diff/a.rs",
+        "use super::b::B;\nuse crate::validate::X;\n",
+    );
+    write("src/diff/b.rs", "use super::{a::A, Z};\n");
+    write("src/validate.rs", "pub struct X;\n");
+    write("src/mystery.rs", "\n");
+    assert_eq!(
+        violations(dir.path()),
+        [
+            "src/diff/a.rs:2: diff → validate (engine imports engine)",
+            "src/load/mod.rs:3: load → config (upward)",
+            "src/mystery.rs: module `mystery` is in no layer: add it to LAYERS in tests/layers.rs",
+            "cycle: config ↔ load",
+            "cycle: diff::a ↔ diff::b",
+        ]
+    );
+}
+
+#[test]
 fn the_sandbox_index_is_right() {
     assert_eq!(LAYERS[SANDBOX].0, "sandbox");
 }

@@ -31,7 +31,7 @@ use super::state::{
 };
 use super::Shared;
 use crate::clock::{format_ms, parse_time};
-use crate::model::graph;
+use crate::model::{graph, keys};
 use crate::zuora::types::{run_status_code, run_type_code};
 
 /// Malformed request body (sandbox pick).
@@ -293,7 +293,7 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
             "IMPORT_METER_MISSING_LATEST_VERSION: the meter has no latestVersion".into(),
         ));
     }
-    let versions = o.get("versions").and_then(Value::as_array);
+    let versions = o.get(keys::VERSIONS).and_then(Value::as_array);
     if versions.is_none_or(Vec::is_empty) {
         return Err((
             "70002219",
@@ -310,7 +310,7 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
     for ver in versions.into_iter().flatten() {
         let vname = ver["version"].as_str().unwrap_or("?");
         let has = |k: &str| ver.get(k).is_some_and(|x| !x.is_null());
-        if custom && !has("tasks") && !has("metadata") && !has("versionDetail") {
+        if custom && !has(keys::TASKS) && !has(keys::METADATA) && !has(keys::VERSION_DETAIL) {
             return Err((
                 "70002108",
                 format!("INVALID_METER_VERSION_CONTENT: Version must include versionDetail, metadata, or tasks (version {vname})"),
@@ -339,7 +339,8 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
                 graph::operator_type(t).unwrap_or_default(),
             )
             .is_some_and(|op| op.keys.is_some_and(<[&str]>::is_empty));
-            let metadata_ok = t["metadata"].is_object() || keyless && t["metadata"].is_null();
+            let metadata_ok =
+                t[keys::METADATA].is_object() || keyless && t[keys::METADATA].is_null();
             if !metadata_ok {
                 return Err((
                     "70002223",
@@ -601,9 +602,7 @@ fn check_meter_version<'a>(
     let m = t
         .meter(id)
         .ok_or_else(|| not_existing(missing_status, id))?;
-    let has = m.definition["versions"]
-        .as_array()
-        .is_some_and(|vs| vs.iter().any(|v| v["version"] == version));
+    let has = graph::version(&m.definition, version).is_some();
     if !has {
         return Err(error(
             400,

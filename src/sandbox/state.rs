@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::clock::now_ms;
 use crate::fsutil::write_atomic;
-use crate::model::graph;
+use crate::model::{graph, keys};
 
 /// One tenant's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -431,7 +431,12 @@ pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Valu
     let named = version_tasks(definition, version)
         .iter()
         .filter(|t| graph::is_source(t))
-        .flat_map(|t| [&t["metadata"]["schemaName"], &t["metadata"]["schemaId"]])
+        .flat_map(|t| {
+            [
+                &t[keys::METADATA]["schemaName"],
+                &t[keys::METADATA]["schemaId"],
+            ]
+        })
         .filter_map(Value::as_str)
         .find_map(|name| {
             schemas
@@ -535,7 +540,7 @@ pub fn is_streaming(definition: &Value, version: &str) -> bool {
             graph::is_source(t)
                 && match graph::operator_type(t) {
                     Some("ZUORA_BULK_API" | "KAFKA") => true,
-                    Some("S3") => t["metadata"]["incremental"] == true,
+                    Some("S3") => t[keys::METADATA]["incremental"] == true,
                     _ => false,
                 }
         })

@@ -160,7 +160,7 @@ impl Schemas {
                 let node = graph::node_type(t)?;
                 let op = graph::operator_type(t)?;
                 let validator = self.metadata.get(node)?.get(op)?;
-                Some((vi, ti, t.get("metadata")?, validator))
+                Some((vi, ti, t.get(keys::METADATA)?, validator))
             })
     }
 

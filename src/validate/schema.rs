@@ -68,7 +68,7 @@ fn dispatch(schema: &Value) -> Vec<(&str, &str, &str)> {
             continue;
         };
         for op in node["then"]["allOf"].as_array().into_iter().flatten() {
-            let target = op["then"]["properties"]["metadata"]["$ref"].as_str();
+            let target = op["then"]["properties"][keys::METADATA]["$ref"].as_str();
             if let (Some(o), Some(r)) = (konst(op, keys::OPERATOR_TYPE), target) {
                 out.push((n, o, r.trim_start_matches("#/$defs/")));
             }

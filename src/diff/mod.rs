@@ -17,7 +17,9 @@
 //! `report::diff` renders.
 //!
 //! Layout: this module pairs meters and holds the result types; `walk` compares two documents;
-//! `tasks` matches the tasks of a version; `metadata` knows the operator configuration's lists;
+//! `metadata` knows the operator configuration's lists; `tasks` matches the tasks of a version
+//! and compares them (its `impl Cx` holds the task-list steps of the walk, so `walk` imports
+//! neither: walk ← metadata ← tasks);
 //! [`side`] reads a side (files, folders, git); [`glob`] compiles `--ignore` globs.
 
 pub mod glob;

@@ -5,7 +5,9 @@
 //! and upstream names, then in order; what is left by the same id (a rename in one tenant's
 //! history) or the same content and upstream tasks under another name (a rename across
 //! tenants). Content is the operator configuration read by the dialect's identities, without
-//! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids.
+//! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids; ids and
+//! predecessors are resolved by the model ([`TaskGraph`]). The walk's steps for a version's task
+//! list ([`Cx::tasks`], a rewired task, a matched task's own fields) live here too.
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};

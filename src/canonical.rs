@@ -10,36 +10,10 @@
 use serde_json::{Map, Value};
 
 use crate::load::Format;
-
-/// Known top-level keys, in canonical order.
-pub(crate) const TOP: &[&str] = &[
-    "globalId",
-    "name",
-    "description",
-    "type",
-    "typeDefinition",
-    "latestVersion",
-    "versions",
-    "schemas",
-];
-const TYPE_DEFINITION: &[&str] = &["sourceType", "schemaId", "fieldMappings", "configs"];
-const FIELD_MAPPING: &[&str] = &["name", "field", "required", "dateFormat"];
-const VERSION: &[&str] = &["version", "versionDetail", "metadata", "tasks"];
-/// Known task keys, in canonical order.
-pub(crate) const TASK: &[&str] = &[
-    "id",
-    "name",
-    "uniqueName",
-    "internalName",
-    "nodeType",
-    "operatorType",
-    "metadata",
-    "predecessors",
-    "extraConfig",
-    "setting",
-];
-const PREDECESSOR: &[&str] = &["id"];
-const SCHEMA: &[&str] = &["name", "type", "schema"];
+use crate::model::keys::order::{
+    FIELD_MAPPING, PREDECESSOR, SCHEMA, TASK, TOP, TYPE_DEFINITION, VERSION,
+};
+use crate::model::keys::{FIELD_MAPPINGS, PREDECESSORS, SCHEMAS, TASKS, VERSIONS};
 
 /// Reorders the keys of a definition in place into canonical order.
 pub fn canonicalize(value: &mut Value) {
@@ -47,18 +21,21 @@ pub fn canonicalize(value: &mut Value) {
         return;
     };
     reorder(top, TOP);
-    if let Some(td) = top.get_mut("typeDefinition").and_then(Value::as_object_mut) {
+    if let Some(td) = top
+        .get_mut(crate::model::keys::TYPE_DEFINITION)
+        .and_then(Value::as_object_mut)
+    {
         reorder(td, TYPE_DEFINITION);
-        for_each_object(td.get_mut("fieldMappings"), |m| reorder(m, FIELD_MAPPING));
+        for_each_object(td.get_mut(FIELD_MAPPINGS), |m| reorder(m, FIELD_MAPPING));
     }
-    for_each_object(top.get_mut("versions"), |v| {
+    for_each_object(top.get_mut(VERSIONS), |v| {
         reorder(v, VERSION);
-        for_each_object(v.get_mut("tasks"), |t| {
+        for_each_object(v.get_mut(TASKS), |t| {
             reorder(t, TASK);
-            for_each_object(t.get_mut("predecessors"), |p| reorder(p, PREDECESSOR));
+            for_each_object(t.get_mut(PREDECESSORS), |p| reorder(p, PREDECESSOR));
         });
     });
-    for_each_object(top.get_mut("schemas"), |s| reorder(s, SCHEMA));
+    for_each_object(top.get_mut(SCHEMAS), |s| reorder(s, SCHEMA));
 }
 
 fn for_each_object(list: Option<&mut Value>, mut f: impl FnMut(&mut Map<String, Value>)) {
@@ -133,7 +110,7 @@ mod tests {
 
     fn messy() -> Value {
         json!({
-            "zz": 1, "versions": [{"tasks": [{"metadata": {"rules": [], "ruleCombiner": "and"}, "zt": 0, "predecessors": [{"x": 1, "id": "a"}],
+            "zz": 1, "versions": [{"tasks": [{"metadata": {"rules": [], "ruleCombiner": "and"}, "zt": 0, PREDECESSORS: [{"x": 1, "id": "a"}],
                 "internalName": null, "uniqueName": "a", "operatorType": "FILTER", "name": "n", "id": "i", "setting": {}}], "version": "0.0.1"}],
             "schemas": [{"schema": {}, "name": "s"}], "name": "M",
             "typeDefinition": {"fieldMappings": [{"dateFormat": null, "name": "accountNumber"}], "sourceType": "ZUORA_BULK_API"},
@@ -167,7 +144,7 @@ mod tests {
                 "internalName",
                 "operatorType",
                 "metadata",
-                "predecessors",
+                PREDECESSORS,
                 "setting",
                 "zt"
             ]
@@ -177,7 +154,7 @@ mod tests {
             ["rules", "ruleCombiner"],
             "open objects keep their order"
         );
-        assert_eq!(keys(&task["predecessors"][0]), ["id", "x"]);
+        assert_eq!(keys(&task[PREDECESSORS][0]), ["id", "x"]);
         assert_eq!(
             keys(&v["typeDefinition"]["fieldMappings"][0]),
             ["name", "dateFormat"]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 /// The file name that marks a meterctl repository.
-pub const FILE_NAME: &str = "meterctl.yaml";
+pub const FILE_NAME: &str = crate::load::CONFIG_FILE_NAME;
 
 /// The lock file, next to the config: tenant meter ids and digests per environment.
 pub const LOCK_FILE_NAME: &str = "meterctl.lock";

@@ -3,8 +3,10 @@
 //! Overview, one line per module, in the order data flows through them:
 //!
 //! - [`load`]: files, folders and stdin → [`load::Document`]s (text + value), with positions on demand.
-//! - [`model`]: the typed, lossless meter definition ([`model::Meter`]), Zuora's operator catalogue
-//!   ([`model::catalogue`]) and Java date patterns ([`model::date_pattern`]).
+//! - [`model`]: the hub every engine reads a definition through: key names ([`model::keys`]), a
+//!   version's task graph ([`model::graph`]), identities ([`model::identity`]), the typed, lossless
+//!   meter definition ([`model::Meter`]), Zuora's operator catalogue ([`model::catalogue`]) and
+//!   Java date patterns ([`model::date_pattern`]).
 //! - [`validate`]: JSON Schemas plus meter rules → diagnostics with file, line, column.
 //! - [`canonical`]: the canonical key order and layout `fmt` and `convert` write.
 //! - [`config`]: `meterctl.yaml`, found by walking up from the current folder.
@@ -22,6 +24,8 @@
 //!
 //! The `meterctl` binary (`main.rs`, `cli.rs`, `cmd/`, `shell.rs`) is a separate target on top:
 //! it parses flags, calls the library, and does all the printing; the library never prints.
+//! - [`clock`]: wall-clock milliseconds, ISO 8601 rendering and lenient time parsing.
+//! - [`pointer`](mod@pointer): JSON Pointer tokens (RFC 6901).
 #![warn(missing_docs)]
 // The library never prints: it returns values and reports progress through [`progress`].
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -29,6 +33,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod canonical;
+pub mod clock;
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
@@ -37,6 +42,7 @@ pub mod events;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod pointer;
 pub mod progress;
 pub mod promote;
 pub mod report;

@@ -21,10 +21,11 @@ use super::{str_field, ChangeKind};
 use crate::model::catalogue::{
     filter_operator, metadata_list_identity, ListIdentity, TASK_LAYOUT_KEYS,
 };
+use crate::model::{graph, keys};
 
 /// Whether a task is a FILTER (its rules' operators compare in either spelling).
 pub(super) fn is_filter(task: &Value) -> bool {
-    str_field(task, "operatorType") == Some("FILTER")
+    graph::operator_type(task) == Some("FILTER")
 }
 
 /// FILTER metadata with every rule operator (nested groups included) in its stored spelling;
@@ -162,11 +163,11 @@ pub(super) fn content_fingerprint(task: &Value) -> u64 {
     let sum = m
         .iter()
         .filter(|(k, _)| {
-            !matches!(k.as_str(), "id" | "name" | "predecessors")
+            !matches!(k.as_str(), keys::ID | keys::NAME | keys::PREDECESSORS)
                 && !TASK_LAYOUT_KEYS.contains(&k.as_str())
         })
         .fold(0u64, |acc, (k, v)| {
-            let fp = if k == "metadata" {
+            let fp = if k == keys::METADATA {
                 if filter {
                     metadata_fingerprint(None, &normalize_filter(v))
                 } else {

@@ -17,7 +17,9 @@
 //! `report::diff` renders.
 //!
 //! Layout: this module pairs meters and holds the result types; `walk` compares two documents;
-//! `tasks` matches the tasks of a version; `metadata` knows the operator configuration's lists;
+//! `metadata` knows the operator configuration's lists; `tasks` matches the tasks of a version
+//! and compares them (its `impl Cx` holds the task-list steps of the walk, so `walk` imports
+//! neither: walk ← metadata ← tasks);
 //! [`side`] reads a side (files, folders, git); [`glob`] compiles `--ignore` globs.
 
 pub mod compare;
@@ -30,6 +32,9 @@ mod walk;
 use std::collections::HashMap;
 
 use serde_json::Value;
+
+use crate::model::identity::MeterKeys;
+use crate::model::{graph, keys};
 
 pub use glob::PointerGlob;
 pub use walk::fingerprint;
@@ -204,10 +209,11 @@ pub struct Identity {
 impl Identity {
     /// The identity of a loaded document.
     pub fn of(doc: &Doc) -> Identity {
+        let keys = MeterKeys::of(&doc.value);
         Identity {
             origin: doc.origin.clone(),
-            global_id: str_field(&doc.value, "globalId").map(str::to_string),
-            name: str_field(&doc.value, "name").map(str::to_string),
+            global_id: keys.global_id,
+            name: keys.name,
         }
     }
 
@@ -404,13 +410,9 @@ pub(crate) fn plural(n: usize, what: &str) -> String {
 }
 
 fn meter_note(v: &Value) -> String {
-    let versions = v.get("versions").and_then(Value::as_array);
-    let n = versions.map_or(0, Vec::len);
-    let tasks = versions
-        .and_then(|vs| vs.last())
-        .and_then(|v| v.get("tasks"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
+    let versions = graph::versions(v);
+    let n = versions.len();
+    let tasks = versions.last().map_or(0, |v| graph::tasks(v).len());
     if n > 1 {
         format!(
             "{}, {} in the last",
@@ -453,15 +455,11 @@ pub fn diff_versions(
     opts: &Options,
 ) -> Result<MeterDiff, NoSuchVersion> {
     fn find<'a>(d: &'a Doc, version: &str) -> Result<(usize, &'a Value), NoSuchVersion> {
-        let versions = d
-            .value
-            .get("versions")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice);
+        let versions = graph::versions(&d.value);
         versions
             .iter()
             .enumerate()
-            .find(|(_, v)| str_field(v, "version") == Some(version))
+            .find(|(_, v)| str_field(v, keys::VERSION) == Some(version))
             .ok_or_else(|| NoSuchVersion {
                 origin: d.origin.clone(),
                 version: version.to_string(),
@@ -496,6 +494,7 @@ pub fn diff_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
 
     /// Pairs two lists of documents and compares each pair (what [`compare::compare`] does with
     /// sides read from disk).
@@ -530,7 +529,7 @@ mod tests {
         };
         json!({"id": id, "name": name, "uniqueName": id, "internalName": null,
                "nodeType": node, "operatorType": op, "metadata": metadata,
-               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+               PREDECESSORS: preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
     }
 
     fn task(id: &str, name: &str, preds: &[&str], metadata: Value) -> Value {

@@ -20,6 +20,7 @@ use crate::diagnostic::{codes, Diagnostic};
 use crate::fsutil::display;
 use crate::load::git::{GitError, GitRev, Kind};
 use crate::load::{self, DiscoverError, Format};
+use crate::model::identity::MeterKeys;
 
 /// What a side argument names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,15 +81,6 @@ enum Source {
     Blob(Vec<u8>),
 }
 
-/// The fields a meter pairs by, read without building the whole document.
-#[derive(Debug, Default, serde::Deserialize)]
-struct IdentityFields {
-    #[serde(rename = "globalId", default)]
-    global_id: Option<serde_json::Value>,
-    #[serde(default)]
-    name: Option<serde_json::Value>,
-}
-
 impl Entry {
     fn unsupported(&self) -> Diagnostic {
         Diagnostic::error(
@@ -130,47 +122,15 @@ impl Entry {
         self.parse(self.bytes()?)
     }
 
-    /// Reads only what pairing needs (`globalId`, `name`); a file that does not parse gets the
-    /// full loader's diagnostic.
+    /// Reads only what pairing needs (`globalId`, `name`: [`MeterKeys::read`]); a file that does
+    /// not parse gets the full loader's diagnostic.
     pub fn identity(&self) -> Result<Identity, Diagnostic> {
         let format = self.format.ok_or_else(|| self.unsupported())?;
-        let bytes = self.bytes()?;
-        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let fast: Option<IdentityFields> = match format {
-            Format::Json => serde_json::from_slice(text).ok(),
-            // YAML is read in full by the loader below (meterctl's own reader, one parse).
-            Format::Yaml => None,
-        };
-        let fields = match fast {
-            Some(f) => f,
-            None => {
-                let doc = match self.parse(bytes) {
-                    Ok(doc) => doc,
-                    // Valid JSON/YAML that is not an object (a list, a scalar) is not a meter:
-                    // it is skipped with a warning like any other non-meter file.
-                    Err(d) if d.code == codes::SHAPE => {
-                        return Ok(Identity {
-                            origin: self.origin.clone(),
-                            global_id: None,
-                            name: None,
-                        })
-                    }
-                    Err(d) => return Err(d),
-                };
-                IdentityFields {
-                    global_id: doc.value.get("globalId").cloned(),
-                    name: doc.value.get("name").cloned(),
-                }
-            }
-        };
-        let text = |v: Option<serde_json::Value>| match v {
-            Some(serde_json::Value::String(s)) => Some(s),
-            _ => None,
-        };
+        let keys = MeterKeys::read(Path::new(&self.origin), self.bytes()?, format)?;
         Ok(Identity {
             origin: self.origin.clone(),
-            global_id: text(fields.global_id),
-            name: text(fields.name),
+            global_id: keys.global_id,
+            name: keys.name,
         })
     }
 }

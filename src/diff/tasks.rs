@@ -5,16 +5,21 @@
 //! and upstream names, then in order; what is left by the same id (a rename in one tenant's
 //! history) or the same content and upstream tasks under another name (a rename across
 //! tenants). Content is the operator configuration read by the dialect's identities, without
-//! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids.
+//! layout. Predecessors compare as matched task identities ([`PredKey`]), never as ids; ids and
+//! predecessors are resolved by the model ([`TaskGraph`]). The walk's steps for a version's task
+//! list ([`Cx::tasks`], a rewired task, a matched task's own fields) live here too.
 
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::metadata::content_fingerprint;
-use super::str_field;
-use super::walk::quote;
+use super::metadata::{content_fingerprint, is_filter};
+use super::walk::{holds_nothing, quote, Cx, Loc};
+use super::{str_field, ChangeKind};
+use crate::model::catalogue::TASK_LAYOUT_KEYS;
+use crate::model::graph::{self, Pred, TaskGraph};
+use crate::model::keys;
 
 /// An upstream task as both sides can compare it: the matched right task, a left task without a
 /// match, or an id no task has.
@@ -32,7 +37,7 @@ pub(super) fn pred_keys<'a>(
     t: usize,
     left: bool,
 ) -> HashSet<PredKey<'a>> {
-    g.preds[t]
+    g.preds(t)
         .iter()
         .map(|p| match *p {
             Pred::Task(u) if left => l2r[u].map_or(PredKey::LeftOnly(u), PredKey::Right),
@@ -51,25 +56,18 @@ pub(super) fn predecessors_differ(
     j: usize,
 ) -> bool {
     // Fast path without allocation: one upstream task each (the common pipeline).
-    match (lg.preds[i].as_slice(), rg.preds[j].as_slice()) {
+    match (lg.preds(i), rg.preds(j)) {
         ([], []) => false,
         ([Pred::Task(a)], [Pred::Task(b)]) => l2r[*a] != Some(*b),
         _ => pred_keys(lg, l2r, i, true) != pred_keys(rg, &[], j, false),
     }
 }
 
-/// An upstream reference of a task.
-pub(super) enum Pred<'a> {
-    /// The task at this index of the same version.
-    Task(usize),
-    /// An id no task of the version has.
-    Unknown(&'a str),
-}
-
 /// The tasks of one version with their names and resolved predecessors.
 pub(super) struct Graph<'a> {
     pub(super) names: Vec<&'a str>,
-    pub(super) preds: Vec<Vec<Pred<'a>>>,
+    /// Ids and predecessors, resolved by the model.
+    graph: TaskGraph<'a>,
     /// How many tasks share each name.
     pub(super) count: HashMap<&'a str, usize>,
     /// 1-based occurrence of each task among the tasks of its name.
@@ -80,27 +78,7 @@ impl<'a> Graph<'a> {
     pub(super) fn new(tasks: &'a [Value]) -> Graph<'a> {
         let names: Vec<&str> = tasks
             .iter()
-            .map(|t| str_field(t, "name").unwrap_or(""))
-            .collect();
-        let by_id: HashMap<&str, usize> = tasks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| str_field(t, "id").map(|id| (id, i)))
-            .collect();
-        let preds = tasks
-            .iter()
-            .map(|t| {
-                t.get("predecessors")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .filter_map(|p| str_field(p, "id"))
-                    .map(|id| match by_id.get(id) {
-                        Some(&i) => Pred::Task(i),
-                        None => Pred::Unknown(id),
-                    })
-                    .collect()
-            })
+            .map(|t| str_field(t, keys::NAME).unwrap_or(""))
             .collect();
         let mut count: HashMap<&str, usize> = HashMap::new();
         let nth = names
@@ -113,14 +91,19 @@ impl<'a> Graph<'a> {
             .collect();
         Graph {
             names,
-            preds,
+            graph: TaskGraph::new(tasks),
             count,
             nth,
         }
     }
 
+    /// The resolved upstream tasks of task `i`.
+    pub(super) fn preds(&self, i: usize) -> &[Pred<'a>] {
+        self.graph.preds(i)
+    }
+
     pub(super) fn pred_names(&self, i: usize) -> Vec<String> {
-        self.preds[i]
+        self.preds(i)
             .iter()
             .map(|p| match p {
                 Pred::Task(t) => self.display(*t),
@@ -160,7 +143,7 @@ impl<'a> Graph<'a> {
     }
 
     pub(super) fn summary(&self, i: usize, t: &Value) -> String {
-        let kind = [str_field(t, "nodeType"), str_field(t, "operatorType")]
+        let kind = [graph::node_type(t), graph::operator_type(t)]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
@@ -254,14 +237,14 @@ pub(super) fn match_tasks(
     let r_by_id: HashMap<&str, usize> = r
         .iter()
         .enumerate()
-        .filter_map(|(j, t)| str_field(t, "id").map(|id| (id, j)))
+        .filter_map(|(j, t)| graph::task_id(t).map(|id| (id, j)))
         .collect();
     for i in 0..l.len() {
         if l2r[i].is_some() {
             continue;
         }
-        if let Some(&j) = str_field(&l[i], "id").and_then(|id| r_by_id.get(id)) {
-            if !r_used[j] && str_field(&l[i], "nodeType") == str_field(&r[j], "nodeType") {
+        if let Some(&j) = graph::task_id(&l[i]).and_then(|id| r_by_id.get(id)) {
+            if !r_used[j] && graph::node_type(&l[i]) == graph::node_type(&r[j]) {
                 l2r[i] = Some(j);
                 r_used[j] = true;
             }
@@ -283,6 +266,150 @@ pub(super) fn match_tasks(
     l2r
 }
 
+impl Cx<'_> {
+    /// Tasks: matched by name (graph position among equal names), renames recognised by id or
+    /// by content, predecessors compared as sets of matched tasks.
+    pub(super) fn tasks(&mut self, loc: &Loc, l: &[Value], r: &[Value]) {
+        if self.ignored(loc) {
+            return;
+        }
+        let lg = Graph::new(l);
+        let rg = Graph::new(r);
+        let l2r = match_tasks(&lg, &rg, l, r);
+        let mut r2l = vec![None; r.len()];
+        for (i, j) in l2r.iter().enumerate() {
+            if let Some(j) = *j {
+                r2l[j] = Some(i);
+            }
+        }
+        for j in 0..r.len() {
+            let label = rg.label(j);
+            match r2l[j] {
+                Some(i) => {
+                    let rewired = predecessors_differ(&lg, &rg, &l2r, i, j);
+                    if rewired || l[i] != r[j] {
+                        let tl = loc.elem(&label.0, &label.1, Some(i), Some(j));
+                        if self.ignored(&tl) {
+                            continue;
+                        }
+                        if rewired {
+                            self.predecessors(&tl.key(keys::PREDECESSORS), &lg, &rg, &l2r, i, j);
+                        }
+                        if l[i] != r[j] {
+                            self.task(&tl, &l[i], &r[j]);
+                        }
+                    }
+                }
+                None => {
+                    let note = rg.summary(j, &r[j]);
+                    self.emit(
+                        &loc.elem(&label.0, &label.1, None, Some(j)),
+                        ChangeKind::Added,
+                        None,
+                        Some(&r[j]),
+                        Some(note),
+                    );
+                }
+            }
+        }
+        for (i, m) in l2r.iter().enumerate() {
+            if m.is_none() {
+                let label = lg.label(i);
+                let note = lg.summary(i, &l[i]);
+                self.emit(
+                    &loc.elem(&label.0, &label.1, Some(i), None),
+                    ChangeKind::Removed,
+                    Some(&l[i]),
+                    None,
+                    Some(note),
+                );
+            }
+        }
+    }
+
+    /// Reports a rewired task: old and new upstream task names, and a sentence for people.
+    fn predecessors(
+        &mut self,
+        loc: &Loc,
+        lg: &Graph<'_>,
+        rg: &Graph<'_>,
+        l2r: &[Option<usize>],
+        i: usize,
+        j: usize,
+    ) {
+        let lk = pred_keys(lg, l2r, i, true);
+        let rk = pred_keys(rg, &[], j, false);
+        let show = |k: &PredKey<'_>| match k {
+            PredKey::Right(t) => rg.display(*t),
+            PredKey::LeftOnly(t) => lg.display(*t),
+            PredKey::Unknown(id) => format!("<unknown id {id}>"),
+        };
+        let mut gone: Vec<String> = lk.difference(&rk).map(show).collect();
+        let mut came: Vec<String> = rk.difference(&lk).map(show).collect();
+        gone.sort();
+        came.sort();
+        let list = |v: &[String]| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
+        let note = match (came.is_empty(), gone.is_empty()) {
+            (false, false) => format!("now reads from {} instead of {}", list(&came), list(&gone)),
+            (false, true) => format!("now also reads from {}", list(&came)),
+            _ => format!("no longer reads from {}", list(&gone)),
+        };
+        let names = |g: &Graph<'_>, t: usize| -> Value {
+            g.preds(t)
+                .iter()
+                .map(|p| match p {
+                    Pred::Task(u) => g.display(*u),
+                    Pred::Unknown(id) => format!("<unknown id {id}>"),
+                })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        self.emit(
+            loc,
+            ChangeKind::Changed,
+            Some(&names(lg, i)),
+            Some(&names(rg, j)),
+            Some(note),
+        );
+    }
+
+    /// A matched task's own fields (predecessors are compared by [`Cx::predecessors`]; their
+    /// raw ids, and the layout keys `uniqueName`/`internalName`, only with `--include-volatile`).
+    /// `metadata` goes by the dialect's identities; an empty `extraConfig` or `setting` is the
+    /// same as none.
+    fn task(&mut self, loc: &Loc, l: &Value, r: &Value) {
+        if self.ignored(loc) {
+            return;
+        }
+        let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
+            return self.value(loc, l, r);
+        };
+        let vol = self.volatile_skip();
+        let include = self.opts.include_volatile;
+        let empty: Vec<&str> = ["extraConfig", "setting"]
+            .into_iter()
+            .filter(|k| holds_nothing(lm, k) && holds_nothing(rm, k))
+            .collect();
+        let skip = move |k: &str| {
+            vol(k) || (!include && TASK_LAYOUT_KEYS.contains(&k)) || empty.contains(&k)
+        };
+        let filter = is_filter(l) || is_filter(r);
+        self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
+            keys::PREDECESSORS => {
+                if include {
+                    cx.value(&loc.key(k), lv, rv);
+                }
+                true
+            }
+            keys::METADATA => {
+                cx.task_metadata(&loc.key(k), lv, rv, filter);
+                true
+            }
+            _ => false,
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,7 +417,7 @@ mod tests {
 
     fn t(id: &str, name: &str, preds: &[&str]) -> Value {
         json!({"id": id, "name": name, "nodeType": "PROCESSOR",
-               "predecessors": preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
+               keys::PREDECESSORS: preds.iter().map(|p| json!({"id": p})).collect::<Vec<_>>()})
     }
 
     #[test]

@@ -13,12 +13,9 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
-use super::metadata::is_filter;
-use super::tasks::{match_tasks, pred_keys, predecessors_differ, Graph, Pred, PredKey};
 use super::{plural, str_field, Change, ChangeKind, Options};
-use crate::load::locate::escape_token;
-use crate::model::catalogue::TASK_LAYOUT_KEYS;
-use crate::model::strip_id_suffix;
+use crate::model::{graph, keys, strip_id_suffix};
+use crate::pointer::escape_token;
 
 /// Where a compared value sits: readable path, both pointers, and the identity pointer that
 /// `--ignore` globs match (`/versions/0.0.2/tasks/Filter EU/metadata`).
@@ -135,7 +132,7 @@ fn is_numeric_id(v: &Value) -> bool {
 
 /// Whether an object lacks `key` or holds nothing there (`null`, `{}`): an optional member
 /// Zuora writes either way.
-fn holds_nothing(m: &Map<String, Value>, key: &str) -> bool {
+pub(super) fn holds_nothing(m: &Map<String, Value>, key: &str) -> bool {
     m.get(key)
         .is_none_or(|v| v.is_null() || v.as_object().is_some_and(Map::is_empty))
 }
@@ -194,7 +191,7 @@ impl Cx<'_> {
 
     /// Compares two objects member by member; `special` handles a key itself (returning true) or
     /// leaves it to the generic comparison.
-    fn members(
+    pub(super) fn members(
         &mut self,
         loc: &Loc,
         l: &Map<String, Value>,
@@ -222,7 +219,7 @@ impl Cx<'_> {
         }
     }
 
-    fn volatile_skip(&self) -> impl Fn(&str) -> bool {
+    pub(super) fn volatile_skip(&self) -> impl Fn(&str) -> bool {
         let on = !self.opts.include_volatile;
         move |k: &str| on && is_volatile_key(k)
     }
@@ -408,11 +405,11 @@ impl Cx<'_> {
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| {
             let loc = loc.key(k);
             match k {
-                "versions" => cx.keyed(
+                keys::VERSIONS => cx.keyed(
                     &loc,
                     lv,
                     rv,
-                    &|v| str_field(v, "version"),
+                    &|v| str_field(v, keys::VERSION),
                     false,
                     |cx, loc, l, r| cx.version(loc, l, r),
                     version_note,
@@ -509,9 +506,9 @@ impl Cx<'_> {
         let vol = self.volatile_skip();
         let include = self.opts.include_volatile;
         // `metadata` is the canvas layout (positions keyed by the tenant's task ids).
-        let skip = move |k: &str| vol(k) || k == "version" || (!include && k == "metadata");
+        let skip = move |k: &str| vol(k) || k == keys::VERSION || (!include && k == keys::METADATA);
         self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
-            "tasks" => match (lv.as_array(), rv.as_array()) {
+            keys::TASKS => match (lv.as_array(), rv.as_array()) {
                 (Some(a), Some(b)) => {
                     cx.tasks(&loc.key(k), a, b);
                     true
@@ -520,155 +517,13 @@ impl Cx<'_> {
             },
             // With `--include-volatile`: a string holding equal JSON in another layout is no
             // change.
-            "metadata" => match (lv.as_str(), rv.as_str()) {
+            keys::METADATA => match (lv.as_str(), rv.as_str()) {
                 (Some(a), Some(b)) => matches!(
                     (serde_json::from_str::<Value>(a), serde_json::from_str::<Value>(b)),
                     (Ok(x), Ok(y)) if x == y
                 ),
                 _ => false,
             },
-            _ => false,
-        });
-    }
-
-    /// Tasks: matched by name (graph position among equal names), renames recognised by id or
-    /// by content, predecessors compared as sets of matched tasks.
-    fn tasks(&mut self, loc: &Loc, l: &[Value], r: &[Value]) {
-        if self.ignored(loc) {
-            return;
-        }
-        let lg = Graph::new(l);
-        let rg = Graph::new(r);
-        let l2r = match_tasks(&lg, &rg, l, r);
-        let mut r2l = vec![None; r.len()];
-        for (i, j) in l2r.iter().enumerate() {
-            if let Some(j) = *j {
-                r2l[j] = Some(i);
-            }
-        }
-        for j in 0..r.len() {
-            let label = rg.label(j);
-            match r2l[j] {
-                Some(i) => {
-                    let rewired = predecessors_differ(&lg, &rg, &l2r, i, j);
-                    if rewired || l[i] != r[j] {
-                        let tl = loc.elem(&label.0, &label.1, Some(i), Some(j));
-                        if self.ignored(&tl) {
-                            continue;
-                        }
-                        if rewired {
-                            self.predecessors(&tl.key("predecessors"), &lg, &rg, &l2r, i, j);
-                        }
-                        if l[i] != r[j] {
-                            self.task(&tl, &l[i], &r[j]);
-                        }
-                    }
-                }
-                None => {
-                    let note = rg.summary(j, &r[j]);
-                    self.emit(
-                        &loc.elem(&label.0, &label.1, None, Some(j)),
-                        ChangeKind::Added,
-                        None,
-                        Some(&r[j]),
-                        Some(note),
-                    );
-                }
-            }
-        }
-        for (i, m) in l2r.iter().enumerate() {
-            if m.is_none() {
-                let label = lg.label(i);
-                let note = lg.summary(i, &l[i]);
-                self.emit(
-                    &loc.elem(&label.0, &label.1, Some(i), None),
-                    ChangeKind::Removed,
-                    Some(&l[i]),
-                    None,
-                    Some(note),
-                );
-            }
-        }
-    }
-
-    /// Reports a rewired task: old and new upstream task names, and a sentence for people.
-    fn predecessors(
-        &mut self,
-        loc: &Loc,
-        lg: &Graph<'_>,
-        rg: &Graph<'_>,
-        l2r: &[Option<usize>],
-        i: usize,
-        j: usize,
-    ) {
-        let lk = pred_keys(lg, l2r, i, true);
-        let rk = pred_keys(rg, &[], j, false);
-        let show = |k: &PredKey<'_>| match k {
-            PredKey::Right(t) => rg.display(*t),
-            PredKey::LeftOnly(t) => lg.display(*t),
-            PredKey::Unknown(id) => format!("<unknown id {id}>"),
-        };
-        let mut gone: Vec<String> = lk.difference(&rk).map(show).collect();
-        let mut came: Vec<String> = rk.difference(&lk).map(show).collect();
-        gone.sort();
-        came.sort();
-        let list = |v: &[String]| v.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ");
-        let note = match (came.is_empty(), gone.is_empty()) {
-            (false, false) => format!("now reads from {} instead of {}", list(&came), list(&gone)),
-            (false, true) => format!("now also reads from {}", list(&came)),
-            _ => format!("no longer reads from {}", list(&gone)),
-        };
-        let names = |g: &Graph<'_>, t: usize| -> Value {
-            g.preds[t]
-                .iter()
-                .map(|p| match p {
-                    Pred::Task(u) => g.display(*u),
-                    Pred::Unknown(id) => format!("<unknown id {id}>"),
-                })
-                .collect::<Vec<_>>()
-                .into()
-        };
-        self.emit(
-            loc,
-            ChangeKind::Changed,
-            Some(&names(lg, i)),
-            Some(&names(rg, j)),
-            Some(note),
-        );
-    }
-
-    /// A matched task's own fields (predecessors are compared by [`Cx::predecessors`]; their
-    /// raw ids, and the layout keys `uniqueName`/`internalName`, only with `--include-volatile`).
-    /// `metadata` goes by the dialect's identities; an empty `extraConfig` or `setting` is the
-    /// same as none.
-    fn task(&mut self, loc: &Loc, l: &Value, r: &Value) {
-        if self.ignored(loc) {
-            return;
-        }
-        let (Some(lm), Some(rm)) = (l.as_object(), r.as_object()) else {
-            return self.value(loc, l, r);
-        };
-        let vol = self.volatile_skip();
-        let include = self.opts.include_volatile;
-        let empty: Vec<&str> = ["extraConfig", "setting"]
-            .into_iter()
-            .filter(|k| holds_nothing(lm, k) && holds_nothing(rm, k))
-            .collect();
-        let skip = move |k: &str| {
-            vol(k) || (!include && TASK_LAYOUT_KEYS.contains(&k)) || empty.contains(&k)
-        };
-        let filter = is_filter(l) || is_filter(r);
-        self.members(loc, lm, rm, &skip, &mut |cx, k, lv, rv| match k {
-            "predecessors" => {
-                if include {
-                    cx.value(&loc.key(k), lv, rv);
-                }
-                true
-            }
-            "metadata" => {
-                cx.task_metadata(&loc.key(k), lv, rv, filter);
-                true
-            }
             _ => false,
         });
     }
@@ -685,7 +540,7 @@ fn identities<'a>(
 }
 
 fn version_note(v: &Value) -> Option<String> {
-    let n = v.get("tasks").and_then(Value::as_array).map_or(0, Vec::len);
+    let n = graph::tasks(v).len();
     Some(plural(n, "task"))
 }
 

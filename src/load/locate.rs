@@ -167,14 +167,7 @@ impl Spans {
     }
 }
 
-/// Escapes one reference token of a JSON Pointer (RFC 6901).
-pub fn escape_token(token: &str) -> Cow<'_, str> {
-    if token.contains(['~', '/']) {
-        token.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        token.into()
-    }
-}
+pub use crate::pointer::escape_token;
 
 struct JsonScanner<'a> {
     bytes: &'a [u8],

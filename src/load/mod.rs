@@ -133,6 +133,10 @@ pub enum DiscoverError {
     },
 }
 
+/// The repository's configuration file (`config::FILE_NAME`): [`discover`] skips it, since it
+/// is not a meter. Defined here, below `config`, so the loader does not import it.
+pub const CONFIG_FILE_NAME: &str = "meterctl.yaml";
+
 /// Expands files and folders into the sorted list of definition files they hold.
 ///
 /// Files named explicitly are kept whatever their extension (loading reports an unsupported
@@ -164,7 +168,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
             if entry.file_type().is_some_and(|t| t.is_file())
                 && Format::from_path(entry.path()).is_some()
                 // The repository's configuration is not a meter.
-                && entry.file_name() != crate::config::FILE_NAME
+                && entry.file_name() != CONFIG_FILE_NAME
             {
                 out.push(entry.into_path());
             }

@@ -10,6 +10,9 @@
 
 pub mod catalogue;
 pub mod date_pattern;
+pub mod graph;
+pub mod identity;
+pub mod keys;
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -205,7 +208,7 @@ impl Meter {
                         pointer.push_str(&index.to_string())
                     }
                     serde_path_to_error::Segment::Map { key } => {
-                        pointer.push_str(&crate::load::locate::escape_token(key))
+                        pointer.push_str(&crate::pointer::escape_token(key))
                     }
                     _ => {}
                 }
@@ -360,7 +363,7 @@ fn walk_strings(v: &Value, ptr: &mut String, keys: bool, f: &mut dyn FnMut(&str,
             for (k, item) in map {
                 let len = ptr.len();
                 ptr.push('/');
-                ptr.push_str(&crate::load::locate::escape_token(k));
+                ptr.push_str(&crate::pointer::escape_token(k));
                 if keys {
                     f(ptr, k);
                 }
@@ -447,6 +450,43 @@ mod tests {
         assert_eq!(v.tasks()[1].predecessor_ids().collect::<Vec<_>>(), ["a"]);
         assert_eq!(m.schemas()[0].base_name(), Some("source"));
         assert_eq!(strip_id_suffix("a (x)"), "a (x)");
+    }
+
+    #[test]
+    fn the_key_constants_are_the_models_names() {
+        let m = Meter::from_value(&sample()).unwrap().to_value();
+        for k in [
+            keys::NAME,
+            keys::TYPE,
+            keys::TYPE_DEFINITION,
+            keys::LATEST_VERSION,
+            keys::VERSIONS,
+            keys::SCHEMAS,
+        ] {
+            assert!(m.get(k).is_some(), "{k}");
+        }
+        let v = &graph::versions(&m)[0];
+        assert!(v.get(keys::VERSION).is_some() && v.get(keys::METADATA).is_some());
+        let t = &graph::tasks(v)[0];
+        for k in [
+            keys::ID,
+            keys::NAME,
+            keys::NODE_TYPE,
+            keys::METADATA,
+            keys::PREDECESSORS,
+        ] {
+            assert!(t.get(k).is_some(), "{k}");
+        }
+        let op = Meter::from_value(&json!({"versions": [{"tasks": [{"operatorType": "FILTER"}]}]}))
+            .unwrap();
+        assert_eq!(
+            op.versions()[0].tasks()[0].operator_type(),
+            graph::operator_type(&op.to_value()["versions"][0]["tasks"][0])
+        );
+        let g = Meter::from_value(&json!({"globalId": "g"}))
+            .unwrap()
+            .to_value();
+        assert!(g.get(keys::GLOBAL_ID).is_some());
     }
 
     #[test]

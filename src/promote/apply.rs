@@ -207,7 +207,7 @@ pub struct CallTime {
 /// is off from this machine's does not matter. Only when the answer has no usable `updatedAt` is
 /// `createdAt` compared with the run's start, allowing [`CLOCK_SKEW_MS`] of skew.
 pub fn existed_before(data: &Value, at: CallTime) -> Option<String> {
-    use crate::sandbox::clock::parse_time;
+    use crate::clock::parse_time;
     let created_text = data["createdAt"].as_str()?;
     let created = parse_time(created_text)?;
     let older = match data["updatedAt"].as_str().and_then(parse_time) {
@@ -360,7 +360,7 @@ pub fn apply(
         label: "applying",
         total: Some(work.len() as u64),
     });
-    let run_start = crate::sandbox::clock::now_ms();
+    let run_start = crate::clock::now_ms();
     let inflight = InFlight::open(backup_root, &env);
     let earlier = inflight.earlier();
     let auth_failure: Mutex<Option<String>> = Mutex::new(None);
@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn existed_before_reads_the_tenants_clock() {
-        let start = crate::sandbox::clock::parse_time("2026-11-26T12:00:00Z").unwrap();
+        let start = crate::clock::parse_time("2026-11-26T12:00:00Z").unwrap();
         let at = |call_ms| CallTime {
             run_start_ms: start,
             call_ms,

@@ -42,7 +42,7 @@ impl Holder {
             pid: std::process::id(),
             host: hostname(),
             command: command.to_string(),
-            since: crate::sandbox::clock::format_ms(crate::sandbox::clock::now_ms()),
+            since: crate::clock::format_ms(crate::clock::now_ms()),
         }
     }
 

@@ -390,8 +390,8 @@ pub fn compute_plan(
 
 /// UTC time as `20261126T144800Z` (for backup folder names).
 pub fn utc_stamp() -> String {
-    let ms = crate::sandbox::state::now();
-    let iso = crate::sandbox::clock::format_ms(ms);
+    let ms = crate::clock::now_ms();
+    let iso = crate::clock::format_ms(ms);
     // 2026-11-26T14:48:00.000+0000 → 20261126T144800Z
     let (date, rest) = iso.split_once('T').unwrap_or((&iso, ""));
     let time: String = rest.chars().take(8).filter(|c| *c != ':').collect();

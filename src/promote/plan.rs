@@ -412,13 +412,14 @@ mod tests {
 
     #[test]
     fn changes_come_from_the_semantic_diff_engine() {
+        use crate::model::keys::PREDECESSORS;
         let meter = |id: &str, value: &str| {
             json!({"name": "m", "type": "CUSTOM", "latestVersion": "0.0.1", "versions": [{"version": "0.0.1", "tasks": [
                 {"id": format!("{id}-src"), "name": "Source", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE",
-                 "metadata": {"schemaId": "usage", "schemaName": "usage"}, "predecessors": []},
+                 "metadata": {"schemaId": "usage", "schemaName": "usage"}, PREDECESSORS: []},
                 {"id": format!("{id}-f"), "name": "Filter EU", "nodeType": "PROCESSOR", "operatorType": "FILTER",
                  "metadata": {"ruleCombiner": "and", "rules": [{"sourceField": "Region", "operator": "equal", "value": value}]},
-                 "predecessors": [{"id": format!("{id}-src")}]}
+                 PREDECESSORS: [{"id": format!("{id}-src")}]}
             ]}]})
         };
         // Other task ids (tenant-specific) are no change; one edited filter rule is one change.

@@ -25,12 +25,13 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::clock::{format_ms, parse_time};
 use super::http::{parse_form, Request, Response};
 use super::state::{
     is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
 };
 use super::Shared;
+use crate::clock::{format_ms, parse_time};
+use crate::model::{graph, keys};
 use crate::zuora::types::{run_status_code, run_type_code};
 
 /// Malformed request body (sandbox pick).
@@ -306,7 +307,7 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
             "IMPORT_METER_MISSING_LATEST_VERSION: the meter has no latestVersion".into(),
         ));
     }
-    let versions = o.get("versions").and_then(Value::as_array);
+    let versions = o.get(keys::VERSIONS).and_then(Value::as_array);
     if versions.is_none_or(Vec::is_empty) {
         return Err((
             "70002219",
@@ -323,13 +324,13 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
     for ver in versions.into_iter().flatten() {
         let vname = ver["version"].as_str().unwrap_or("?");
         let has = |k: &str| ver.get(k).is_some_and(|x| !x.is_null());
-        if custom && !has("tasks") && !has("metadata") && !has("versionDetail") {
+        if custom && !has(keys::TASKS) && !has(keys::METADATA) && !has(keys::VERSION_DETAIL) {
             return Err((
                 "70002108",
                 format!("INVALID_METER_VERSION_CONTENT: Version must include versionDetail, metadata, or tasks (version {vname})"),
             ));
         }
-        let tasks = ver["tasks"].as_array().cloned().unwrap_or_default();
+        let tasks = graph::tasks(ver);
         let ids: Vec<&str> = tasks.iter().filter_map(|t| t["id"].as_str()).collect();
         for (i, t) in tasks.iter().enumerate() {
             let at = format!("version {vname}, task {}", i + 1);
@@ -348,24 +349,20 @@ pub fn check_definition(v: &Value) -> Result<(), (&'static str, String)> {
             // An operator whose catalogue entry has no metadata keys (NOOP, the Empty Sink) may
             // leave it out.
             let keyless = crate::model::catalogue::operator(
-                t["nodeType"].as_str().unwrap_or_default(),
-                t["operatorType"].as_str().unwrap_or_default(),
+                graph::node_type(t).unwrap_or_default(),
+                graph::operator_type(t).unwrap_or_default(),
             )
             .is_some_and(|op| op.keys.is_some_and(<[&str]>::is_empty));
-            let metadata_ok = t["metadata"].is_object() || keyless && t["metadata"].is_null();
+            let metadata_ok =
+                t[keys::METADATA].is_object() || keyless && t[keys::METADATA].is_null();
             if !metadata_ok {
                 return Err((
                     "70002223",
                     format!("METER_DEFINITION_MISSING_METADATA: {at} has no metadata"),
                 ));
             }
-            let preds: Vec<&str> = t["predecessors"]
-                .as_array()
-                .map(|p| p.iter().filter_map(|p| p["id"].as_str()).collect())
-                .unwrap_or_default();
-            let is_source = t["nodeType"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case("SOURCE"));
+            let preds: Vec<&str> = graph::predecessor_ids(t).collect();
+            let is_source = graph::declares_source(t);
             if !is_source && preds.is_empty() {
                 return Err((
                     "70002224",
@@ -645,9 +642,7 @@ fn check_meter_version<'a>(
     let m = t
         .meter(id)
         .ok_or_else(|| not_existing(missing_status, id))?;
-    let has = m.definition["versions"]
-        .as_array()
-        .is_some_and(|vs| vs.iter().any(|v| v["version"] == version));
+    let has = graph::version(&m.definition, version).is_some();
     if !has {
         return Err(error(
             400,
@@ -720,12 +715,7 @@ fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Res
         Value::Array(items) => items,
         _ => return Err("runtimeSourceConfigs must be an array".into()),
     };
-    let tasks: Vec<&Value> = definition["versions"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
-        .and_then(|v| v["tasks"].as_array())
-        .map(|t| t.iter().collect())
-        .unwrap_or_default();
+    let tasks = graph::version(definition, version).map_or(&[][..], graph::tasks);
     for (i, item) in items.iter().enumerate() {
         let at = format!("runtimeSourceConfigs[{i}]");
         if !item.is_object() {
@@ -744,7 +734,7 @@ fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Res
         };
         let sources: Vec<&str> = tasks
             .iter()
-            .filter(|t| t["nodeType"] == "SOURCE" && t["operatorType"] == *operator)
+            .filter(|t| graph::is_source(t) && graph::operator_type(t) == Some(*operator))
             .filter_map(|t| t["id"].as_str())
             .collect();
         match item["processorId"].as_str() {
@@ -1252,6 +1242,7 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
 
     #[test]
     fn import_checks_follow_zuora_codes() {
@@ -1278,7 +1269,7 @@ mod tests {
         );
         assert_eq!(
             code(base(
-                json!([{"id": "a", "name": "a", "metadata": {}, "predecessors": [{"id": "zz"}]}])
+                json!([{"id": "a", "name": "a", "metadata": {}, PREDECESSORS: [{"id": "zz"}]}])
             )),
             "70002108"
         );
@@ -1291,9 +1282,9 @@ mod tests {
         let real = json!({"name": "m", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
             "versions": [{"version": "0.0.1", "metadata": {"flowDirection": "vertical"}, "tasks": [
                 {"id": "s", "name": "S", "uniqueName": "a", "internalName": null, "nodeType": "SOURCE",
-                 "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "e"}, "predecessors": []},
+                 "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "e"}, PREDECESSORS: []},
                 {"id": "k", "name": "K", "uniqueName": "b", "internalName": null, "nodeType": "SINK",
-                 "operatorType": "NOOP", "predecessors": [{"id": "s"}]}]}]});
+                 "operatorType": "NOOP", PREDECESSORS: [{"id": "s"}]}]}]});
         assert!(check_definition(&real).is_ok());
         // An operator with metadata keys still needs its metadata.
         let mut no_meta = real.clone();

@@ -11,7 +11,6 @@
 
 pub mod api;
 mod body;
-pub mod clock;
 pub mod faults;
 pub mod http;
 pub mod server;

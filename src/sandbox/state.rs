@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::clock::now_ms;
+use crate::clock::now_ms;
 use crate::fsutil::write_atomic;
+use crate::model::{graph, keys};
 
 /// One tenant's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -429,8 +430,13 @@ pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Valu
     };
     let named = version_tasks(definition, version)
         .iter()
-        .filter(|t| t["nodeType"].as_str() == Some("SOURCE"))
-        .flat_map(|t| [&t["metadata"]["schemaName"], &t["metadata"]["schemaId"]])
+        .filter(|t| graph::is_source(t))
+        .flat_map(|t| {
+            [
+                &t[keys::METADATA]["schemaName"],
+                &t[keys::METADATA]["schemaId"],
+            ]
+        })
         .filter_map(Value::as_str)
         .find_map(|name| {
             schemas
@@ -441,11 +447,7 @@ pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Valu
 }
 
 fn version_tasks<'a>(definition: &'a Value, version: &str) -> &'a [Value] {
-    definition["versions"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
-        .and_then(|v| v["tasks"].as_array())
-        .map_or(&[], Vec::as_slice)
+    graph::version(definition, version).map_or(&[], graph::tasks)
 }
 
 /// Whether a record passes an event definition, in either of Zuora's dialects: every
@@ -516,7 +518,7 @@ pub fn process_events(
         .iter()
         .map(|t| {
             let id = t["id"].as_str().unwrap_or_default().to_string();
-            let source = t["predecessors"].as_array().is_none_or(Vec::is_empty);
+            let source = graph::is_source(t);
             TaskCount {
                 source,
                 processor_id: id,
@@ -535,10 +537,10 @@ pub fn process_events(
 pub fn is_streaming(definition: &Value, version: &str) -> bool {
     definition["typeDefinition"]["sourceType"] == "ZUORA_BULK_API"
         || version_tasks(definition, version).iter().any(|t| {
-            t["nodeType"] == "SOURCE"
-                && match t["operatorType"].as_str() {
+            graph::is_source(t)
+                && match graph::operator_type(t) {
                     Some("ZUORA_BULK_API" | "KAFKA") => true,
-                    Some("S3") => t["metadata"]["incremental"] == true,
+                    Some("S3") => t[keys::METADATA]["incremental"] == true,
                     _ => false,
                 }
         })
@@ -552,6 +554,7 @@ pub fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
     use serde_json::json;
 
     #[test]
@@ -598,7 +601,7 @@ mod tests {
             ("CANCELED", Some(5000))
         );
         let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
-            {"id": "s", "predecessors": []}, {"id": "k", "predecessors": [{"id": "s"}]}]}]});
+            {"id": "s", PREDECESSORS: []}, {"id": "k", PREDECESSORS: [{"id": "s"}]}]}]});
         let (c, good) =
             process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
         assert_eq!(good, 1);

@@ -17,6 +17,7 @@
 pub mod others;
 pub mod rules;
 pub mod schema;
+pub mod suggest;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

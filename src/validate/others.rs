@@ -3,7 +3,7 @@
 //! the staged ones): a staged duplicate of a file that is not staged must still be found.
 //!
 //! Only `globalId` and `name` are read from the other files, the way `diff` pairs files
-//! ([`crate::diff::side`]): a fast partial parse, the full loader only when that fails. A file
+//! ([`MeterKeys::read`]): a fast partial parse, the full loader only when that fails. A file
 //! that cannot be read or parsed is left out (it is not being validated); findings are reported
 //! only on the given files ([`super::Validator::check_paths_among`]).
 
@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diff::side::{self, Side};
+use crate::fsutil::display;
+use crate::load;
+use crate::model::identity::MeterKeys;
 
 /// A repository meter that was not given: where it is, and what the cross-file rules compare.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,18 +50,21 @@ pub fn others(meters_dir: &Path, given: &[PathBuf]) -> Vec<Other> {
     }
     let key = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let given: HashSet<PathBuf> = given.iter().map(|p| key(p)).collect();
-    let Ok(loaded) = side::load(&Side::Path(meters_dir.to_path_buf()), None) else {
+    let Ok(files) = load::discover(&[meters_dir.to_path_buf()]) else {
         return Vec::new();
     };
-    loaded
-        .entries
+    files
         .par_iter()
-        .filter(|e| !given.contains(&key(Path::new(&e.origin))))
-        .filter_map(|e| e.identity().ok())
-        .map(|i| Other {
-            path: PathBuf::from(i.origin),
-            global_id: i.global_id,
-            name: i.name,
+        .map(|f| (f, PathBuf::from(display(f).as_ref())))
+        .filter(|(_, shown)| !given.contains(&key(shown)))
+        .filter_map(|(file, path)| {
+            let (bytes, format) = load::read_file(file).ok()?;
+            let keys = MeterKeys::read(&path, bytes.into(), format).ok()?;
+            Some(Other {
+                path,
+                global_id: keys.global_id,
+                name: keys.name,
+            })
         })
         .collect()
 }

@@ -19,9 +19,11 @@ use jsonschema::ValidationError;
 use serde_json::Value;
 
 use super::rules;
+use super::suggest::{best_branch, suggest};
 use super::Finding;
-use crate::canonical::{TASK as KNOWN_TASK, TOP as KNOWN_TOP};
 use crate::model::catalogue;
+use crate::model::keys::order::{TASK as KNOWN_TASK, TOP as KNOWN_TOP};
+use crate::model::{graph, keys};
 
 /// The schemas embedded in the binary: name and text.
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -62,12 +64,12 @@ fn dispatch(schema: &Value) -> Vec<(&str, &str, &str)> {
         .into_iter()
         .flatten()
     {
-        let Some(n) = konst(node, "nodeType") else {
+        let Some(n) = konst(node, keys::NODE_TYPE) else {
             continue;
         };
         for op in node["then"]["allOf"].as_array().into_iter().flatten() {
-            let target = op["then"]["properties"]["metadata"]["$ref"].as_str();
-            if let (Some(o), Some(r)) = (konst(op, "operatorType"), target) {
+            let target = op["then"]["properties"][keys::METADATA]["$ref"].as_str();
+            if let (Some(o), Some(r)) = (konst(op, keys::OPERATOR_TYPE), target) {
                 out.push((n, o, r.trim_start_matches("#/$defs/")));
             }
         }
@@ -147,18 +149,18 @@ impl Schemas {
         value: &'v Value,
     ) -> impl Iterator<Item = (usize, usize, &'v Value, &'v jsonschema::Validator)> + 'v {
         let list = |v: Option<&'v Value>| v.and_then(Value::as_array).into_iter().flatten();
-        list(value.get("versions"))
+        list(value.get(keys::VERSIONS))
             .enumerate()
             .flat_map(move |(vi, v)| {
-                list(v.get("tasks"))
+                list(v.get(keys::TASKS))
                     .enumerate()
                     .map(move |(ti, t)| (vi, ti, t))
             })
             .filter_map(move |(vi, ti, t)| {
-                let node = t.get("nodeType")?.as_str()?;
-                let op = t.get("operatorType")?.as_str()?;
+                let node = graph::node_type(t)?;
+                let op = graph::operator_type(t)?;
                 let validator = self.metadata.get(node)?.get(op)?;
-                Some((vi, ti, t.get("metadata")?, validator))
+                Some((vi, ti, t.get(keys::METADATA)?, validator))
             })
     }
 
@@ -212,7 +214,7 @@ fn is_closed_object(pointer: &str) -> bool {
         return true;
     }
     let parts: Vec<&str> = pointer.split('/').skip(1).collect();
-    matches!(parts.as_slice(), ["versions", v, "tasks", t]
+    matches!(parts.as_slice(), [keys::VERSIONS, v, keys::TASKS, t]
         if v.bytes().all(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -221,7 +223,7 @@ fn metadata_owner<'v>(pointer: &str, root: &'v Value) -> Option<&'v Value> {
     let parts: Vec<&str> = pointer.split('/').skip(1).collect();
     let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match parts.as_slice() {
-        ["versions", v, "tasks", t, "metadata"] if all_digits(v) && all_digits(t) => {
+        [keys::VERSIONS, v, keys::TASKS, t, keys::METADATA] if all_digits(v) && all_digits(t) => {
             root.pointer(&format!("/versions/{v}/tasks/{t}"))
         }
         _ => None,
@@ -236,8 +238,8 @@ fn unknown_metadata_keys(
     out: &mut Vec<Finding>,
 ) {
     let field = |k: &str| task.get(k).and_then(Value::as_str).unwrap_or("");
-    let (node, op) = (field("nodeType"), field("operatorType"));
-    let task_name = match task.get("name").and_then(Value::as_str) {
+    let (node, op) = (field(keys::NODE_TYPE), field(keys::OPERATOR_TYPE));
+    let task_name = match task.get(keys::NAME).and_then(Value::as_str) {
         Some(n) => format!("task {n:?} ({node} {op})"),
         None => format!("a {node} {op} task"),
     };
@@ -357,58 +359,6 @@ fn message(e: &ValidationError<'_>) -> String {
     }
 }
 
-/// The most specific error inside an `anyOf`/`oneOf` failure (following best branches down).
-pub(crate) fn most_specific<'a, 'b>(e: &'a ValidationError<'b>) -> &'a ValidationError<'b> {
-    match e.kind() {
-        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
-            match best_branch(context).and_then(|b| b.first()) {
-                Some(inner) => most_specific(inner),
-                None => e,
-            }
-        }
-        _ => e,
-    }
-}
-
-/// The `anyOf`/`oneOf` branch that came closest: fewest errors, then the deepest error.
-pub(crate) fn best_branch<'a>(
-    context: &'a [Vec<ValidationError<'static>>],
-) -> Option<&'a Vec<ValidationError<'static>>> {
-    context.iter().filter(|b| !b.is_empty()).min_by_key(|b| {
-        let depth = b
-            .iter()
-            .map(|e| e.instance_path().to_string().matches('/').count())
-            .max()
-            .unwrap_or(0);
-        (b.len(), usize::MAX - depth)
-    })
-}
-
-/// The closest known key within edit distance 2.
-pub(crate) fn suggest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(&key.to_lowercase(), &k.to_lowercase()), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| k)
-}
-
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,7 +382,7 @@ mod tests {
     fn task(id: &str, node: &str, op: &str, metadata: Value, pred: &[&str]) -> Value {
         let preds: Vec<Value> = pred.iter().map(|p| json!({ "id": p })).collect();
         json!({"id": id, "name": id, "uniqueName": "a", "internalName": null, "nodeType": node,
-               "operatorType": op, "metadata": metadata, "predecessors": preds})
+               "operatorType": op, "metadata": metadata, keys::PREDECESSORS: preds})
     }
 
     /// A CUSTOM meter in Zuora's dialect: source, one processor, a Usage Records sink.
@@ -480,7 +430,7 @@ mod tests {
             []
         );
         let mut v = with("SINK", "HTTP", json!({"anything": 1}));
-        v["versions"][0]["tasks"][2]["predecessors"] = json!([{"id": "src"}]);
+        v["versions"][0]["tasks"][2][keys::PREDECESSORS] = json!([{"id": "src"}]);
         assert_eq!(located(v), []);
         // A predefined meter: numeric schemaId, no tasks; version metadata as a string.
         let v = json!({"name": "m", "type": "SUM", "latestVersion": "0.0.1",
@@ -737,8 +687,9 @@ mod tests {
 
     #[test]
     fn edit_distance_works() {
+        use crate::validate::suggest::edit_distance;
         assert_eq!(edit_distance("nmae", "name"), 2);
-        assert_eq!(suggest("predecesors", KNOWN_TASK), Some("predecessors"));
+        assert_eq!(suggest("predecesors", KNOWN_TASK), Some(keys::PREDECESSORS));
         assert_eq!(suggest("zzzzzz", KNOWN_TASK), None);
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::scalar::resolve_plain;
 use super::{Comments, Error, Parsed};
-use crate::load::locate::escape_token;
+use crate::pointer::escape_token;
 
 /// Parses one YAML document into a JSON value, refusing what JSON cannot hold.
 pub fn parse_value(text: &str) -> Result<Value, Error> {

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::scalar::ambiguous;
 use super::{Comments, NodeComments};
-use crate::load::locate::escape_token;
+use crate::pointer::escape_token;
 
 /// Renders `value` with `comments`; the text ends with one newline.
 pub fn to_string(value: &Value, comments: &Comments) -> String {

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::model::{graph, keys};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
@@ -55,21 +56,9 @@ pub fn source_processor(
         return Ok(p.to_string());
     }
     let tasks = definition
-        .and_then(|d| d["versions"].as_array())
-        .and_then(|vs| vs.iter().find(|v| v["version"] == version))
-        .and_then(|v| v["tasks"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    let sources: Vec<&Value> = tasks
-        .iter()
-        .filter(|t| {
-            t["nodeType"]
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case("SOURCE"))
-                || t["predecessors"].as_array().is_some_and(Vec::is_empty)
-                    && t["nodeType"].is_null()
-        })
-        .collect();
+        .and_then(|d| graph::version(d, version))
+        .map_or(&[][..], graph::tasks);
+    let sources: Vec<&Value> = tasks.iter().filter(|t| graph::is_source(t)).collect();
     match sources.as_slice() {
         [one] => one["id"]
             .as_str()
@@ -91,14 +80,12 @@ pub fn source_processor(
 
 /// The `storeId` of an EVENT_STORE source task, from the exported definition.
 fn event_store_id(definition: Option<&Value>, version: &str, processor: &str) -> Option<Value> {
-    definition?["versions"]
-        .as_array()?
+    graph::tasks(graph::version(definition?, version)?)
         .iter()
-        .find(|v| v["version"] == version)?["tasks"]
-        .as_array()?
-        .iter()
-        .find(|t| t["id"] == processor && t["operatorType"] == "EVENT_STORE")
-        .map(|t| t["metadata"]["storeId"].clone())
+        .find(|t| {
+            graph::task_id(t) == Some(processor) && graph::operator_type(t) == Some("EVENT_STORE")
+        })
+        .map(|t| t[keys::METADATA]["storeId"].clone())
         .filter(|s| !s.is_null())
 }
 

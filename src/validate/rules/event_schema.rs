@@ -107,7 +107,7 @@ fn meta_error(schema: &Value) -> Option<(String, String)> {
             return Ok(None);
         }
         Ok(validator.validate(schema).err().map(|e| {
-            let e = crate::validate::schema::most_specific(&e);
+            let e = crate::validate::suggest::most_specific(&e);
             (e.instance_path().to_string(), e.to_string())
         }))
     });
@@ -209,7 +209,7 @@ pub(super) fn unknown_event_id_field(value: &Value, out: &mut Vec<Finding>) {
             let known: Vec<&str> = props
                 .map(|p| p.keys().map(String::as_str).collect())
                 .unwrap_or_default();
-            let hint = match crate::validate::schema::suggest(name, &known) {
+            let hint = match crate::validate::suggest::suggest(name, &known) {
                 Some(s) => format!("did you mean {s:?}?"),
                 None if known.is_empty() => "the schema has no properties".to_string(),
                 None => "name one of its properties or add the property".to_string(),

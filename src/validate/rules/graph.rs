@@ -5,6 +5,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::model::graph::NodeKind;
+use crate::model::keys;
+
 use super::{
     get, str_field, tasks, version_label, versions, zuora, Finding, DUPLICATE_TASK_ID,
     DUPLICATE_TASK_NAME, TASK_CYCLE, UNKNOWN_NODE_TYPE, UNREACHABLE_TASK,
@@ -29,12 +32,12 @@ impl<'a> Fields<'a> {
         let mut f = Fields::default();
         for (k, v) in task {
             match k.as_str() {
-                "id" => f.id = Some(v),
-                "name" => f.name = Some(v),
-                "nodeType" => f.node_type = v.as_str(),
-                "operatorType" => f.operator_type = v.as_str(),
-                "metadata" => f.metadata = Some(v),
-                "predecessors" => f.predecessors = Some(v),
+                keys::ID => f.id = Some(v),
+                keys::NAME => f.name = Some(v),
+                keys::NODE_TYPE => f.node_type = v.as_str(),
+                keys::OPERATOR_TYPE => f.operator_type = v.as_str(),
+                keys::METADATA => f.metadata = Some(v),
+                keys::PREDECESSORS => f.predecessors = Some(v),
                 _ => {}
             }
         }
@@ -50,7 +53,7 @@ impl<'a> Fields<'a> {
             .enumerate()
             .filter_map(|(i, p)| {
                 p.as_object()
-                    .and_then(|p| get(p, "id"))
+                    .and_then(|p| get(p, keys::ID))
                     .and_then(Value::as_str)
                     .map(|id| (i, id))
             })
@@ -296,8 +299,8 @@ fn find_cycle<'e>(n: usize, edges: impl Fn(usize) -> &'e [usize]) -> Option<Vec<
 pub(super) fn unknown_node_type(value: &Value, out: &mut Vec<Finding>) {
     for (vi, v) in versions(value) {
         for (ti, t) in tasks(v) {
-            if let Some(kind) = str_field(t, "nodeType") {
-                if !matches!(kind, "SOURCE" | "PROCESSOR" | "SINK") {
+            if let Some(kind) = str_field(t, keys::NODE_TYPE) {
+                if NodeKind::parse(kind).is_none() {
                     out.push(Finding::new(
                         UNKNOWN_NODE_TYPE.code,
                         format!("/versions/{vi}/tasks/{ti}/nodeType"),

@@ -28,6 +28,7 @@ use serde_json::{Map, Value};
 
 use super::Finding;
 use crate::diagnostic::{codes, Severity};
+use crate::model::keys;
 
 /// One rule.
 #[derive(Debug)]
@@ -475,12 +476,12 @@ fn has(o: &Map<String, Value>, key: &str) -> bool {
 
 /// `versions` as (index, object) pairs.
 fn versions(value: &Value) -> impl Iterator<Item = (usize, &Map<String, Value>)> {
-    objects(value.get("versions"))
+    objects(value.get(keys::VERSIONS))
 }
 
 /// `tasks` of a version as (index, object) pairs.
 fn tasks(version: &Map<String, Value>) -> impl Iterator<Item = (usize, &Map<String, Value>)> {
-    objects(version.get("tasks"))
+    objects(version.get(keys::TASKS))
 }
 
 fn objects(list: Option<&Value>) -> impl Iterator<Item = (usize, &Map<String, Value>)> {
@@ -532,7 +533,7 @@ mod tests {
     fn t(id: &str, node: &str, op: &str, metadata: Value, preds: &[&str]) -> Value {
         let preds: Vec<Value> = preds.iter().map(|p| json!({"id": p})).collect();
         json!({"id": id, "name": id, "nodeType": node, "operatorType": op,
-               "metadata": metadata, "predecessors": preds})
+               "metadata": metadata, keys::PREDECESSORS: preds})
     }
 
     fn pipeline(middle: Value) -> Value {
@@ -773,7 +774,7 @@ mod tests {
             json!({"type": 7, "typeDefinition": [], "name": 1}),
             json!({"type": "SUM", "typeDefinition": {"fieldMappings": [1, null], "configs": 3}}),
             custom(
-                json!([{"nodeType": "PROCESSOR", "operatorType": "FILTER", "predecessors": 5,
+                json!([{"nodeType": "PROCESSOR", "operatorType": "FILTER", keys::PREDECESSORS: 5,
                 "metadata": {"rules": [1, {"rules": 2}], "ruleCombiner": 3}}]),
             ),
             custom(

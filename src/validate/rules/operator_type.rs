@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{str_field, tasks, versions, Finding, UNKNOWN_OPERATOR_TYPE};
 use crate::model::catalogue::{self, OPERATORS};
+use crate::model::keys;
 
 /// Names from older documentation and earlier meterctl examples, with what Zuora stores instead.
 const FORMER_NAMES: &[(&str, &str)] = &[
@@ -48,8 +49,8 @@ pub(crate) fn closest_operator_type(name: &str, node_type: Option<&str>) -> &'st
     OPERATORS
         .iter()
         .map(|o| {
-            let d = crate::validate::schema::edit_distance(&norm, o.operator_type).min(
-                crate::validate::schema::edit_distance(&norm, &normalise(o.label)),
+            let d = crate::validate::suggest::edit_distance(&norm, o.operator_type).min(
+                crate::validate::suggest::edit_distance(&norm, &normalise(o.label)),
             );
             (!fits(o.operator_type), d, o.operator_type)
         })
@@ -60,13 +61,13 @@ pub(crate) fn closest_operator_type(name: &str, node_type: Option<&str>) -> &'st
 pub(super) fn unknown_operator_type(value: &Value, out: &mut Vec<Finding>) {
     for (vi, v) in versions(value) {
         for (ti, t) in tasks(v) {
-            let Some(op) = str_field(t, "operatorType") else {
+            let Some(op) = str_field(t, keys::OPERATOR_TYPE) else {
                 continue;
             };
             if catalogue::is_operator_type(op) {
                 continue;
             }
-            let node = str_field(t, "nodeType");
+            let node = str_field(t, keys::NODE_TYPE);
             let closest = closest_operator_type(op, node);
             out.push(Finding::new(
                 UNKNOWN_OPERATOR_TYPE.code,

@@ -15,6 +15,8 @@ use super::{
     UNKNOWN_PREDECESSOR,
 };
 use crate::model::catalogue;
+use crate::model::graph::NodeKind;
+use crate::model::keys;
 
 pub(super) fn check_version(
     meter: &Meter<'_>,
@@ -22,7 +24,7 @@ pub(super) fn check_version(
     v: &Map<String, Value>,
     out: &mut Vec<Finding>,
 ) {
-    let Some(list) = v.get("tasks").and_then(Value::as_array) else {
+    let Some(list) = v.get(keys::TASKS).and_then(Value::as_array) else {
         return;
     };
     let graph = Graph::build(vi, v, out);
@@ -39,8 +41,8 @@ pub(super) fn check_version(
         ids(&task, f.id, f.name, out);
         let node = f.node_type;
         let op = f.operator_type;
-        match node {
-            Some("SOURCE") => {
+        match node.and_then(NodeKind::parse) {
+            Some(NodeKind::Source) => {
                 sources += 1;
                 is_source[k] = true;
                 if let Some(p) = f.predecessors.and_then(Value::as_array) {
@@ -69,8 +71,9 @@ pub(super) fn check_version(
                     }
                 }
             }
-            Some(kind @ ("PROCESSOR" | "SINK")) => {
-                if kind == "SINK" {
+            Some(node_kind @ (NodeKind::Processor | NodeKind::Sink)) => {
+                let kind = node.unwrap_or_default();
+                if node_kind == NodeKind::Sink {
                     sinks += 1;
                 }
                 let none = match f.predecessors {

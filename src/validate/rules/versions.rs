@@ -10,6 +10,7 @@ use super::{
     has, is_placeholder, str_field, version_label, versions, zuora, Finding, DUPLICATE_VERSION,
     EMPTY_VERSION, INVALID_VERSION_FORMAT, UNKNOWN_LATEST_VERSION,
 };
+use crate::model::keys;
 
 pub(super) fn unknown_latest_version(value: &Value, out: &mut Vec<Finding>) {
     let Some(latest) = value.get("latestVersion").and_then(Value::as_str) else {
@@ -81,7 +82,7 @@ pub(super) fn check(value: &Value, meter: &Meter<'_>, out: &mut Vec<Finding>) {
             }
         }
         if meter.custom
-            && !["tasks", "metadata", "versionDetail"]
+            && ![keys::TASKS, keys::METADATA, keys::VERSION_DETAIL]
                 .iter()
                 .any(|k| has(v, k))
         {

@@ -288,12 +288,34 @@ pub struct PullArgs {
     pub env: String,
     /// Only these meters (default: every meter tracked in the environment).
     pub global_ids: Vec<String>,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
     /// The repository lock.
     #[command(flatten)]
     pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Output format of `apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ApplyFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"format_version": 1, "environment", "summary", "meters": [{"global_id", "name",
+    /// "outcome", "meter_id", "error"}]}`.
+    Json,
+}
+
+/// Extra summaries (`--report`) of `validate`, `diff` and `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryReport {
+    /// Markdown appended to the file `GITHUB_STEP_SUMMARY` names (the job summary).
+    GithubSummary,
 }
 
 /// Output format of `plan`.
@@ -323,6 +345,17 @@ pub struct PlanArgs {
     /// Plan even when the repository does not validate (as `meterctl validate`).
     #[arg(long)]
     pub no_validate: bool,
+    /// Also list the meters that do not change (by default only the summary line counts them).
+    #[arg(long)]
+    pub show_unchanged: bool,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
+    /// Also append a Markdown summary for GitHub (`github-summary`: to the file
+    /// `GITHUB_STEP_SUMMARY` names; done without the flag whenever that variable is set).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub report: Option<SummaryReport>,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -357,6 +390,14 @@ pub struct ApplyArgs {
     /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
     #[arg(long, value_name = "FOLDER")]
     pub restore: Option<PathBuf>,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
+    /// Output format: `json` prints the outcome of every meter (for scripts); progress and
+    /// messages stay on stderr.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ApplyFormat,
     /// The repository lock.
     #[command(flatten)]
     pub lock: LockArgs,

@@ -66,7 +66,12 @@ impl Setup {
     }
 
     fn std_cmd(&self) -> std::process::Command {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("meterctl"));
+        self.program(assert_cmd::cargo::cargo_bin("meterctl"))
+    }
+
+    /// A program run in the repository with the environment of [`Setup::std_cmd`].
+    fn program(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let mut c = std::process::Command::new(program);
         for v in [
             "HTTP_PROXY",
             "HTTPS_PROXY",
@@ -292,4 +297,62 @@ fn generate_one(repo: &Path, gid: &str, name: &str) {
     m["name"] = name.into();
     let text = meterctl::canonical::to_canonical_string(&m, meterctl::load::Format::Yaml);
     fs::write(repo.join(format!("meters/{gid}.yaml")), text).unwrap();
+}
+
+/// `script` from util-linux runs a command in a pseudo-terminal (None when it is missing).
+fn script_available() -> bool {
+    std::process::Command::new("script")
+        .args(["-qfec", "true", "/dev/null"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn plan_shows_a_bar_on_a_terminal_and_plain_lines_in_a_pipe() {
+    let s = setup(200, 100);
+    // Piped (stderr is not a terminal): no control characters at all, and a plain line after
+    // each interval of silence.
+    let (code, stdout, stderr) = out(s.cmd().env("METERCTL_PROGRESS_INTERVAL", "300ms").args([
+        "plan",
+        "--env",
+        "production",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    for text in [&stdout, &stderr] {
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "control characters in {text:?}"
+        );
+    }
+    assert!(
+        stderr.contains("still reading 200 meter(s) from production: "),
+        "no heartbeat in {stderr:?}"
+    );
+    if !script_available() {
+        eprintln!(
+            "note: `script` (util-linux) cannot run here; the pseudo-terminal half is skipped"
+        );
+        return;
+    }
+    // In a pseudo-terminal: a counted bar on stderr (`[###   ] 57/200 ...`).
+    let bin = assert_cmd::cargo::cargo_bin("meterctl");
+    let o = s
+        .program("script")
+        .env("TERM", "xterm")
+        .args([
+            "-qfec",
+            &format!("{} plan --env production", bin.display()),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.contains("/200"), "no bar in {tty:?}");
+    assert!(
+        tty.contains('#') && tty.contains('\x1b'),
+        "no drawn bar in {tty:?}"
+    );
+    assert!(!tty.contains("still reading"), "{tty:?}");
+    assert!(tty.contains("0 to create, 0 to update, 200 unchanged, 0 orphaned"));
 }

@@ -261,9 +261,15 @@ pub fn compute_plan(
     let label = format!("reading {} meter(s) from {env_name}", jobs.len());
     progress.event(Event::Started {
         label: &label,
-        total: None,
+        total: Some(jobs.len() as u64),
     });
-    let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
+    let exports = par_map(&jobs, concurrency, |(i, id)| {
+        let r = reader.export(id);
+        progress.event(Event::Advanced {
+            item: &repo[*i].name,
+        });
+        r
+    });
     progress.event(Event::Finished);
     let mut remote: BTreeMap<String, Value> = BTreeMap::new();
     let mut mismatches: Vec<String> = Vec::new();

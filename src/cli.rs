@@ -455,6 +455,15 @@ pub struct ValidateArgs {
     /// Make a rule an error (repeatable; code or name).
     #[arg(long, value_name = "CODE")]
     pub deny: Vec<String>,
+
+    /// Advisory run: print findings but exit 0 (errors that stop validation still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// The name of stdin input (`-`) in diagnostics, e.g. `meters/sms.yaml` from an editor or a
+    /// pre-commit hook; its extension also tells JSON from YAML.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 fn parse_report(s: &str) -> Result<(meterctl::report::validate::ValidateFormat, PathBuf), String> {
@@ -544,6 +553,11 @@ pub struct FmtArgs {
     /// would).
     #[arg(long)]
     pub diff: bool,
+
+    /// The name of stdin input (`-`) in diagnostics, e.g. `meters/sms.yaml` from an editor or a
+    /// pre-commit hook; its extension also tells JSON from YAML.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// Output format of `convert`.

@@ -356,3 +356,122 @@ fn plan_shows_a_bar_on_a_terminal_and_plain_lines_in_a_pipe() {
     assert!(!tty.contains("still reading"), "{tty:?}");
     assert!(tty.contains("0 to create, 0 to update, 200 unchanged, 0 orphaned"));
 }
+
+/// A folder with one meter that has an error (a predecessor no task has) and one that is valid.
+fn findings_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bad = meterctl::yaml::parse_value(
+        &fs::read_to_string("examples/meters/sms-messages.yaml").unwrap(),
+    )
+    .unwrap();
+    bad["versions"][0]["tasks"][1]["predecessors"] = serde_json::json!([{"id": "nope"}]);
+    let text = meterctl::canonical::to_canonical_string(&bad, meterctl::load::Format::Yaml);
+    fs::write(dir.path().join("bad.yaml"), text).unwrap();
+    fs::copy(
+        "examples/meters/api-calls.yaml",
+        dir.path().join("good.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+fn validate(dir: &Path) -> Command {
+    let mut c = common::meterctl_without(common::VALIDATE_ENV);
+    c.current_dir(dir).env_remove("GITHUB_STEP_SUMMARY");
+    c.arg("validate");
+    c
+}
+
+#[test]
+fn validate_gitlab_matches_gitlabs_code_quality_schema() {
+    let dir = findings_folder();
+    let (code, stdout, stderr) = out(validate(dir.path()).args(["--format", "gitlab", "."]));
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string("tests/fixtures/gitlab/code-quality-report.schema.json").unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{stdout}");
+    let issues = report.as_array().unwrap();
+    assert!(!issues.is_empty());
+    assert!(
+        issues.iter().all(|i| i["location"]["path"] == "bad.yaml"),
+        "{stdout}"
+    );
+    assert!(issues.iter().any(|i| i["severity"] == "major"));
+    // The schema does reject what GitLab would (a severity it does not know).
+    let mut wrong = report.clone();
+    wrong[0]["severity"] = "error".into();
+    assert!(!validator.is_valid(&wrong));
+}
+
+#[test]
+fn validate_rdjsonl_is_one_diagnostic_per_line() {
+    let dir = findings_folder();
+    let (code, stdout, stderr) = out(validate(dir.path()).args(["--format", "rdjsonl", "."]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stdout.is_empty());
+    for line in stdout.lines() {
+        let d: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(d["location"]["path"], "bad.yaml", "{line}");
+        assert!(d["message"].is_string() && d["code"]["value"].is_string());
+        assert!(matches!(d["severity"].as_str(), Some("ERROR" | "WARNING")));
+    }
+}
+
+#[test]
+fn exit_zero_prints_findings_and_exits_0_but_errors_stay_2() {
+    let dir = findings_folder();
+    let (code, stdout, _) = out(validate(dir.path()).args(["--exit-zero", "."]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("bad.yaml") && stdout.contains("error"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = out(validate(dir.path()).args(["--exit-zero", "missing-folder"]));
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn stdin_filename_names_stdin_in_diagnostics() {
+    let dir = findings_folder();
+    let bad = fs::read_to_string(dir.path().join("bad.yaml")).unwrap();
+    let (code, stdout, stderr) = out(validate(dir.path())
+        .args([
+            "--format",
+            "json",
+            "--stdin-filename",
+            "meters/sms.yaml",
+            "-",
+        ])
+        .write_stdin(bad.clone()));
+    assert_eq!(code, 1, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["files"][0]["path"], "meters/sms.yaml", "{stdout}");
+    // A parse error names it too.
+    let (code, stdout, _) = out(validate(dir.path())
+        .args(["--stdin-filename", "meters/sms.yaml", "-"])
+        .write_stdin("name: [unclosed\n"));
+    assert_eq!(code, 1);
+    assert!(stdout.contains("meters/sms.yaml:"), "{stdout}");
+    // fmt: the diff header and errors.
+    let mut fmt = common::meterctl_without(&[]);
+    let (code, stdout, _) = out(fmt
+        .current_dir(dir.path())
+        .args(["fmt", "--diff", "--stdin-filename", "meters/sms.yaml", "-"])
+        .write_stdin(bad.replace("name:", "name:   ")));
+    assert_eq!(code, 1);
+    assert!(stdout.starts_with("--- a/meters/sms.yaml\n"), "{stdout}");
+    let (code, _, stderr) = out(common::meterctl_without(&[])
+        .current_dir(dir.path())
+        .args(["fmt", "--stdin-filename", "meters/sms.yaml", "-"])
+        .write_stdin("name: [unclosed\n"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("meters/sms.yaml"), "{stderr}");
+}

@@ -86,9 +86,10 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
         Ok(())
     };
     if stdin {
-        each(match load::load_stdin(None) {
+        let name = args.stdin_filename.as_deref();
+        each(match load::load_stdin_as(name, None) {
             Ok(doc) => validator.check_document(doc),
-            Err(d) => validator.failed_load(Path::new("-"), d),
+            Err(d) => validator.failed_load(name.unwrap_or(Path::new("-")), d),
         })?;
     } else {
         validator.check_paths_each_among(&files, &others, &mut each)?;
@@ -101,7 +102,8 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
             .with_context(|| cannot_write(path))?;
     }
 
-    let failed = summary.errors > 0;
+    // `--exit-zero`: findings are printed but do not fail the job (errors still exit 2).
+    let failed = summary.errors > 0 && !args.exit_zero;
     Ok(if failed {
         Outcome::Findings
     } else {

@@ -431,9 +431,11 @@ pub struct ValidateArgs {
     pub format: meterctl::report::validate::ValidateFormat,
 
     /// Also write a report in another format to a file: FORMAT=PATH (repeatable), e.g.
-    /// `--report junit=validate.xml --report sarif=meterctl.sarif`.
+    /// `--report junit=validate.xml --report sarif=meterctl.sarif`; or `github-summary`: a
+    /// Markdown summary appended to the file `GITHUB_STEP_SUMMARY` names (done without the
+    /// flag whenever that variable is set).
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub report: Vec<(meterctl::report::validate::ValidateFormat, PathBuf)>,
+    pub report: Vec<ValidateReport>,
 
     /// An extra JSON Schema every definition must also satisfy (repeatable; adds to
     /// meterctl.yaml's validate.schemas).
@@ -466,14 +468,26 @@ pub struct ValidateArgs {
     pub stdin_filename: Option<PathBuf>,
 }
 
-fn parse_report(s: &str) -> Result<(meterctl::report::validate::ValidateFormat, PathBuf), String> {
+/// One `--report` of `validate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidateReport {
+    /// FORMAT=PATH.
+    File(meterctl::report::validate::ValidateFormat, PathBuf),
+    /// `github-summary`.
+    GithubSummary,
+}
+
+fn parse_report(s: &str) -> Result<ValidateReport, String> {
+    if s == "github-summary" {
+        return Ok(ValidateReport::GithubSummary);
+    }
     let (format, path) = s
         .split_once('=')
-        .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
+        .ok_or_else(|| format!("expected FORMAT=PATH or github-summary, got {s:?}"))?;
     if path.is_empty() {
         return Err(format!("missing PATH in {s:?}"));
     }
-    Ok((format.parse()?, PathBuf::from(path)))
+    Ok(ValidateReport::File(format.parse()?, PathBuf::from(path)))
 }
 
 /// Output format of `diff`.
@@ -530,6 +544,11 @@ pub struct DiffArgs {
         value_delimiter = ','
     )]
     pub ignore: Vec<String>,
+
+    /// Also append the Markdown report to a GitHub job summary (`github-summary`: the file
+    /// `GITHUB_STEP_SUMMARY` names; done without the flag whenever that variable is set).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub report: Option<SummaryReport>,
 
     /// Network (for `env:` sides).
     #[command(flatten)]

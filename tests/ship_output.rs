@@ -475,3 +475,60 @@ fn stdin_filename_names_stdin_in_diagnostics() {
     assert_eq!(code, 2);
     assert!(stderr.contains("meters/sms.yaml"), "{stderr}");
 }
+
+#[test]
+fn github_step_summary_gets_markdown_from_validate_diff_and_plan() {
+    let s = setup(3, 0);
+    s.edit(1);
+    let summary = s.repo.path().join("step-summary.md");
+    fs::write(&summary, "earlier step\n").unwrap();
+    // plan: detected from the variable alone.
+    let (code, stdout, stderr) =
+        out(s
+            .cmd()
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["plan", "--env", "production"]));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stdout.contains("###"), "stdout keeps its format: {stdout}");
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("earlier step\n### meterctl plan: `production`\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| update | Generated meter 001 | `mtr-gen-001` |"),
+        "{text}"
+    );
+    // validate: a table of findings, appended.
+    let dir = findings_folder();
+    let (code, _, stderr) = out(validate(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["--report", "github-summary", "."]));
+    assert_eq!(code, 1, "{stderr}");
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("### ❌ meterctl validate\n"), "{text}");
+    assert!(text.contains("| error | `bad.yaml` |"), "{text}");
+    assert!(text.contains("meterctl plan"), "earlier summaries are kept");
+    // diff: its Markdown report.
+    let (code, _, stderr) = out(s.cmd().env("GITHUB_STEP_SUMMARY", &summary).args([
+        "diff",
+        "env:production",
+        "meters",
+        "--report",
+        "github-summary",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(text.contains("mtr-gen-001"), "{text}");
+    assert!(text.matches("meterctl validate").count() == 1);
+    // The flag without the variable: nowhere to write, exit 2, before any work.
+    for args in [
+        &["plan", "--env", "production", "--report", "github-summary"][..],
+        &["validate", "--report", "github-summary", "meters"],
+        &["diff", "meters", "meters", "--report", "github-summary"],
+    ] {
+        let (code, _, stderr) = out(s.cmd().args(args));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("GITHUB_STEP_SUMMARY"), "{stderr}");
+    }
+}

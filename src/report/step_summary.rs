@@ -23,6 +23,20 @@ pub fn target(asked: bool) -> anyhow::Result<Option<PathBuf>> {
     }
 }
 
+/// Opens the job summary for appending (other steps' summaries are kept).
+pub fn open(path: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot open the job summary {}",
+                crate::fsutil::display(path)
+            )
+        })
+}
+
 /// Appends `markdown` (and a blank line, so summaries of several steps stay apart) to `path`.
 /// Appending is what GitHub asks for: other steps' summaries are kept.
 pub fn append(path: &std::path::Path, markdown: &str) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@ mod github;
 mod gitlab;
 mod json;
 mod junit;
+mod markdown;
 mod rdjsonl;
 mod sarif;
 mod text;
@@ -39,13 +40,15 @@ pub enum ValidateFormat {
     Gitlab,
     /// reviewdog's rdjsonl: one JSON diagnostic per line (`reviewdog -f=rdjsonl`).
     Rdjsonl,
+    /// A Markdown summary (a table of at most 50 findings), as `--report github-summary` writes.
+    Markdown,
 }
 
 impl std::str::FromStr for ValidateFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         <ValidateFormat as ValueEnum>::from_str(s, true).map_err(|_| {
-            format!("unknown report format {s:?}; use text, json, sarif, junit, github, gitlab or rdjsonl")
+            format!("unknown report format {s:?}; use text, json, sarif, junit, github, gitlab, rdjsonl or markdown")
         })
     }
 }
@@ -81,6 +84,7 @@ impl Renderer {
                 | ValidateFormat::Sarif
                 | ValidateFormat::Junit
                 | ValidateFormat::Gitlab
+                | ValidateFormat::Markdown
         )
     }
 
@@ -94,7 +98,8 @@ impl Renderer {
             ValidateFormat::Json
             | ValidateFormat::Sarif
             | ValidateFormat::Junit
-            | ValidateFormat::Gitlab => Ok(()),
+            | ValidateFormat::Gitlab
+            | ValidateFormat::Markdown => Ok(()),
         }
     }
 
@@ -110,6 +115,7 @@ impl Renderer {
             ValidateFormat::Text => text::finish(summary, self.text, w),
             ValidateFormat::Github | ValidateFormat::Rdjsonl => Ok(()),
             ValidateFormat::Gitlab => gitlab::write(files, w),
+            ValidateFormat::Markdown => markdown::write(files, summary, w),
             ValidateFormat::Json => json::write(files, summary, w),
             ValidateFormat::Sarif => sarif::write(files, w),
             ValidateFormat::Junit => junit::write(files, summary, w),

@@ -229,6 +229,13 @@ fn only_chooses_meters_by_global_id_or_glob() {
         stdout.ends_with("3 pulled (2 unchanged), 0 refused\n") && !stdout.contains("mtr-gen-003"),
         "{stdout}"
     );
+    // Without --only, the given globalIds alone.
+    let (code, stdout, stderr) = out(s.cmd().args(["pull", "--env", "production", "mtr-gen-004"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.ends_with("1 pulled (1 unchanged), 0 refused\n"),
+        "{stdout}"
+    );
     let (code, _, stderr) = out(s
         .cmd()
         .args(["pull", "--env", "production", "--only", "zzz"]));

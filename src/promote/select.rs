@@ -77,11 +77,15 @@ impl Selection {
 }
 
 impl Selection {
-    /// The globalIds of `known` that are chosen, after [`Selection::check`].
+    /// The globalIds of `known` that `--only` chooses, after [`Selection::check`]; none without
+    /// `--only` (the caller's default stands).
     pub fn pick<'a>(
         &self,
         known: impl IntoIterator<Item = &'a String>,
     ) -> anyhow::Result<Vec<String>> {
+        if self.is_all() {
+            return Ok(Vec::new());
+        }
         let known: Vec<&String> = known.into_iter().collect();
         self.check(known.iter().map(|g| g.as_str()))?;
         Ok(known
@@ -108,6 +112,13 @@ mod tests {
             e.starts_with("--only \"mtr-sms-*\" matches no meter"),
             "{e}"
         );
+        let known = [
+            "mtr-a".to_string(),
+            "mtr-sms-1".to_string(),
+            "mtr-b".to_string(),
+        ];
+        assert_eq!(s.pick(&known).unwrap(), ["mtr-a", "mtr-sms-1"]);
+        assert!(Selection::all().pick(&known).unwrap().is_empty());
         let e = Selection::new(&["mtr-[".into()]).unwrap_err().to_string();
         assert!(e.contains("not a valid glob"), "{e}");
     }

@@ -1,10 +1,7 @@
 //! `meterctl apply`: create and update an environment's meters from the repository (or, with
 //! `--restore`, put a backup back).
 
-use std::path::Path;
-
 use anyhow::bail;
-use meterctl::config::Environment;
 use meterctl::fsutil::display;
 use meterctl::promote::plan::{self, Action};
 use meterctl::promote::remote::Writer;
@@ -24,7 +21,7 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
         false => Some(repo::lock(&config, "apply", &args.lock, &out)?),
     };
     if let Some(folder) = &args.restore {
-        return restore(&args, env, folder, &config.lock_path(), &out);
+        return super::restore::run(&args, env, folder, &config.lock_path(), &out);
     }
     if !args.no_validate && !repo::validate(&config, &out)? {
         return Ok(Outcome::Findings);
@@ -129,45 +126,4 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
             Outcome::Findings
         },
     )
-}
-
-/// `--restore FOLDER`: imports a backup's definitions back.
-fn restore(
-    args: &ApplyArgs,
-    env: &Environment,
-    folder: &Path,
-    lock_path: &Path,
-    out: &Shell,
-) -> anyhow::Result<Outcome> {
-    let backup = apply::read_backup(folder)?;
-    out.status(&format!(
-        "Restore {} definition(s) from {} into {}:",
-        backup.len(),
-        display(folder),
-        args.env
-    ))?;
-    for (gid, v) in &backup {
-        let name = v["name"].as_str().unwrap_or("unnamed");
-        out.status(&format!("  ~ {name} ({gid})"))?;
-    }
-    if args.dry_run {
-        return Ok(Outcome::Findings);
-    }
-    let question = format!("Restore these into {}?", args.env);
-    out.confirm(&question, &args.env, env.protected, args.yes)?;
-    let writer = Writer::connect(&args.env, env, &repo::net(&args.net, out))?;
-    let o = apply::restore(&args.env, &backup, &writer, lock_path)?;
-    for (gid, e) in &o.failed {
-        out.error(&format!("error: {gid}: {e}"));
-    }
-    out.println(&format!(
-        "{} restored, {} failed",
-        o.updated,
-        o.failed.len()
-    ))?;
-    Ok(if o.failed.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
 }

@@ -7,7 +7,8 @@
 //! Progress from the library ([`meterctl::progress`]) goes through [`Shell::progress`]: on a
 //! terminal, a bar for counted work and a spinner with the elapsed time for waits (both drawn by
 //! `indicatif` on stderr, erased when done); when stderr is not a terminal, the per-item lines
-//! instead, exactly as before there was a bar; with `-q`, nothing.
+//! instead, exactly as before there was a bar, and a plain `still ...` line after each 10 s of
+//! silence (so a CI job never looks hung); with `-q`, nothing.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;

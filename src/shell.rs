@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meterctl::progress::{Event, Progress, Sink};
 use meterctl::report::color::{self, ColorChoice};
+use meterctl::settings;
 
 /// The terminal, as the command line set it up.
 #[derive(Debug, Clone)]
@@ -210,10 +211,10 @@ fn bar(total: u64) -> ProgressBar {
 /// How long a job may stay silent on stderr when no bar is drawn (CI) before a plain line says it
 /// is still going: `METERCTL_PROGRESS_INTERVAL` (a duration, e.g. `30s`), else 10 s.
 fn heartbeat_interval() -> Duration {
-    std::env::var("METERCTL_PROGRESS_INTERVAL")
+    // A bad value never gets here: every METERCTL_* variable is checked first (settings.rs).
+    std::env::var(settings::PROGRESS_INTERVAL_VAR)
         .ok()
-        .and_then(|v| meterctl::duration::parse(&v).ok())
-        .filter(|d| !d.is_zero())
+        .and_then(|v| settings::parse_progress_interval(&v).ok())
         .unwrap_or(Duration::from_secs(10))
 }
 

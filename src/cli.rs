@@ -288,12 +288,34 @@ pub struct PullArgs {
     pub env: String,
     /// Only these meters (default: every meter tracked in the environment).
     pub global_ids: Vec<String>,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
     /// The repository lock.
     #[command(flatten)]
     pub lock: LockArgs,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Output format of `apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ApplyFormat {
+    /// For people.
+    #[default]
+    Text,
+    /// `{"format_version": 1, "environment", "summary", "meters": [{"global_id", "name",
+    /// "outcome", "meter_id", "error"}]}`.
+    Json,
+}
+
+/// Extra summaries (`--report`) of `validate`, `diff` and `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryReport {
+    /// Markdown appended to the file `GITHUB_STEP_SUMMARY` names (the job summary).
+    GithubSummary,
 }
 
 /// Output format of `plan`.
@@ -323,6 +345,17 @@ pub struct PlanArgs {
     /// Plan even when the repository does not validate (as `meterctl validate`).
     #[arg(long)]
     pub no_validate: bool,
+    /// Also list the meters that do not change (by default only the summary line counts them).
+    #[arg(long)]
+    pub show_unchanged: bool,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
+    /// Also append a Markdown summary for GitHub (`github-summary`: to the file
+    /// `GITHUB_STEP_SUMMARY` names; done without the flag whenever that variable is set).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub report: Option<SummaryReport>,
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
@@ -357,6 +390,14 @@ pub struct ApplyArgs {
     /// Put the definitions of a backup folder (.meterctl/backups/<env>/<time>) back.
     #[arg(long, value_name = "FOLDER")]
     pub restore: Option<PathBuf>,
+    /// Only the meters with this globalId, or matching this glob (`mtr-sms-*`); repeatable,
+    /// like Terraform's `-target`. One that matches no meter is an error.
+    #[arg(long, value_name = "GLOBAL_ID_OR_GLOB")]
+    pub only: Vec<String>,
+    /// Output format: `json` prints the outcome of every meter (for scripts); progress and
+    /// messages stay on stderr.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ApplyFormat,
     /// The repository lock.
     #[command(flatten)]
     pub lock: LockArgs,
@@ -390,9 +431,11 @@ pub struct ValidateArgs {
     pub format: meterctl::report::validate::ValidateFormat,
 
     /// Also write a report in another format to a file: FORMAT=PATH (repeatable), e.g.
-    /// `--report junit=validate.xml --report sarif=meterctl.sarif`.
+    /// `--report junit=validate.xml --report sarif=meterctl.sarif`; or `github-summary`: a
+    /// Markdown summary appended to the file `GITHUB_STEP_SUMMARY` names (done without the
+    /// flag whenever that variable is set).
     #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub report: Vec<(meterctl::report::validate::ValidateFormat, PathBuf)>,
+    pub report: Vec<ValidateReport>,
 
     /// An extra JSON Schema every definition must also satisfy (repeatable; adds to
     /// meterctl.yaml's validate.schemas).
@@ -414,16 +457,37 @@ pub struct ValidateArgs {
     /// Make a rule an error (repeatable; code or name).
     #[arg(long, value_name = "CODE")]
     pub deny: Vec<String>,
+
+    /// Advisory run: print findings but exit 0 (errors that stop validation still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// The name of stdin input (`-`) in diagnostics, e.g. `meters/sms.yaml` from an editor or a
+    /// pre-commit hook; its extension also tells JSON from YAML.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
-fn parse_report(s: &str) -> Result<(meterctl::report::validate::ValidateFormat, PathBuf), String> {
+/// One `--report` of `validate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidateReport {
+    /// FORMAT=PATH.
+    File(meterctl::report::validate::ValidateFormat, PathBuf),
+    /// `github-summary`.
+    GithubSummary,
+}
+
+fn parse_report(s: &str) -> Result<ValidateReport, String> {
+    if s == "github-summary" {
+        return Ok(ValidateReport::GithubSummary);
+    }
     let (format, path) = s
         .split_once('=')
-        .ok_or_else(|| format!("expected FORMAT=PATH, got {s:?}"))?;
+        .ok_or_else(|| format!("expected FORMAT=PATH or github-summary, got {s:?}"))?;
     if path.is_empty() {
         return Err(format!("missing PATH in {s:?}"));
     }
-    Ok((format.parse()?, PathBuf::from(path)))
+    Ok(ValidateReport::File(format.parse()?, PathBuf::from(path)))
 }
 
 /// Output format of `diff`.
@@ -481,6 +545,11 @@ pub struct DiffArgs {
     )]
     pub ignore: Vec<String>,
 
+    /// Also append the Markdown report to a GitHub job summary (`github-summary`: the file
+    /// `GITHUB_STEP_SUMMARY` names; done without the flag whenever that variable is set).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub report: Option<SummaryReport>,
+
     /// Network (for `env:` sides).
     #[command(flatten)]
     pub net: NetArgs,
@@ -503,6 +572,11 @@ pub struct FmtArgs {
     /// would).
     #[arg(long)]
     pub diff: bool,
+
+    /// The name of stdin input (`-`) in diagnostics, e.g. `meters/sms.yaml` from an editor or a
+    /// pre-commit hook; its extension also tells JSON from YAML.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// Output format of `convert`.

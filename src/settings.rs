@@ -8,9 +8,26 @@ use std::ffi::OsString;
 
 /// The variables no flag reads, and how to read each.
 type Check = fn(&str) -> Result<(), String>;
-const OWN: &[(&str, Check)] = &[(crate::load::MAX_FILE_SIZE_VAR, |v| {
-    crate::load::parse_max_file_size(v).map(|_| ())
-})];
+const OWN: &[(&str, Check)] = &[
+    (crate::load::MAX_FILE_SIZE_VAR, |v| {
+        crate::load::parse_max_file_size(v).map(|_| ())
+    }),
+    (PROGRESS_INTERVAL_VAR, |v| {
+        parse_progress_interval(v).map(|_| ())
+    }),
+];
+
+/// How long a job may be silent on stderr without a terminal before a `still ...` line (the
+/// binary's default is 10 s).
+pub const PROGRESS_INTERVAL_VAR: &str = "METERCTL_PROGRESS_INTERVAL";
+
+/// [`PROGRESS_INTERVAL_VAR`]'s value: a duration with a unit, above zero.
+pub fn parse_progress_interval(v: &str) -> Result<std::time::Duration, String> {
+    match crate::duration::parse(v)? {
+        d if d.is_zero() => Err("expected a duration above zero, e.g. 30s".into()),
+        d => Ok(d),
+    }
+}
 
 /// Checks every `METERCTL_*` variable set in this process's environment against `cli` (the
 /// binary's flag definitions, with their `env` names) and [`OWN`]. The message names the first
@@ -159,6 +176,11 @@ mod tests {
         );
         assert_eq!(run(&[("METERCTL_MAX_FILE_SIZE", " 1024 ")]), Ok(()));
         assert!(run(&[("METERCTL_MAX_FILE_SIZE", "0")]).is_err());
+        assert_eq!(run(&[("METERCTL_PROGRESS_INTERVAL", "30s")]), Ok(()));
+        for bad in ["10", "0s", "soon"] {
+            let e = run(&[("METERCTL_PROGRESS_INTERVAL", bad)]).unwrap_err();
+            assert!(e.contains("METERCTL_PROGRESS_INTERVAL="), "{e}");
+        }
         // A variable meterctl does not read is not its business.
         assert_eq!(run(&[("METERCTL_SOMETHING_ELSE", "x")]), Ok(()));
         assert!(!e.contains('\n'), "{e}");

@@ -7,16 +7,18 @@
 //! Progress from the library ([`meterctl::progress`]) goes through [`Shell::progress`]: on a
 //! terminal, a bar for counted work and a spinner with the elapsed time for waits (both drawn by
 //! `indicatif` on stderr, erased when done); when stderr is not a terminal, the per-item lines
-//! instead, exactly as before there was a bar; with `-q`, nothing.
+//! instead, exactly as before there was a bar, and a plain `still ...` line after each 10 s of
+//! silence (so a CI job never looks hung); with `-q`, nothing.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use meterctl::progress::{Event, Progress, Sink};
 use meterctl::report::color::{self, ColorChoice};
+use meterctl::settings;
 
 /// The terminal, as the command line set it up.
 #[derive(Debug, Clone)]
@@ -37,12 +39,7 @@ impl Shell {
             quiet,
             verbose,
             config,
-            drawer: Arc::new(Drawer {
-                quiet,
-                verbose,
-                draw: !quiet && io::stderr().is_terminal(),
-                bar: Mutex::new(None),
-            }),
+            drawer: Arc::new(Drawer::new(quiet, verbose, io::stderr().is_terminal())),
         }
     }
 
@@ -211,12 +208,120 @@ fn bar(total: u64) -> ProgressBar {
     pb
 }
 
-/// The [`Progress`] of a [`Shell`]: the bar or spinner drawn, if any (and whether it counts).
+/// How long a job may stay silent on stderr when no bar is drawn (CI) before a plain line says it
+/// is still going: `METERCTL_PROGRESS_INTERVAL` (a duration, e.g. `30s`), else 10 s.
+fn heartbeat_interval() -> Duration {
+    // A bad value never gets here: every METERCTL_* variable is checked first (settings.rs).
+    std::env::var(settings::PROGRESS_INTERVAL_VAR)
+        .ok()
+        .and_then(|v| settings::parse_progress_interval(&v).ok())
+        .unwrap_or(Duration::from_secs(10))
+}
+
+/// The job a heartbeat reports on, and when stderr last had a line.
+struct Beat {
+    job: Option<Job>,
+    last: Instant,
+    generation: u64,
+}
+
+struct Job {
+    label: String,
+    total: Option<u64>,
+    done: u64,
+    started: Instant,
+}
+
+/// The heartbeat of jobs when nothing is drawn: a thread per job that writes
+/// `still reading 200 meter(s) from production: 57/200 after 20s` after each `interval` of
+/// silence on stderr, and ends with the job.
+struct Heartbeat {
+    interval: Duration,
+    state: Arc<(Mutex<Beat>, Condvar)>,
+}
+
+impl Heartbeat {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Beat> {
+        self.state.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn start(&self, label: &str, total: Option<u64>) {
+        let generation = {
+            let mut b = self.lock();
+            b.generation += 1;
+            b.last = Instant::now();
+            b.job = Some(Job {
+                label: label.to_string(),
+                total,
+                done: 0,
+                started: Instant::now(),
+            });
+            b.generation
+        };
+        self.state.1.notify_all();
+        let (state, interval) = (self.state.clone(), self.interval);
+        std::thread::spawn(move || {
+            let (lock, cv) = &*state;
+            let mut b = lock.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                if b.generation != generation || b.job.is_none() {
+                    return;
+                }
+                let due = b.last + interval;
+                let now = Instant::now();
+                if now >= due {
+                    if let Some(line) = b.job.as_ref().map(Job::line) {
+                        let _ = writeln!(io::stderr().lock(), "{line}");
+                    }
+                    b.last = now;
+                    continue;
+                }
+                b = cv
+                    .wait_timeout(b, due - now)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0);
+            }
+        });
+    }
+
+    fn advance(&self) {
+        if let Some(j) = self.lock().job.as_mut() {
+            j.done += 1;
+        }
+    }
+
+    fn wrote(&self) {
+        self.lock().last = Instant::now();
+    }
+
+    fn finish(&self) {
+        self.lock().job = None;
+        self.state.1.notify_all();
+    }
+}
+
+impl Job {
+    fn line(&self) -> String {
+        let count = match self.total {
+            Some(t) => format!(": {}/{t}", self.done),
+            None => String::new(),
+        };
+        format!(
+            "still {}{count} after {}s",
+            self.label,
+            self.started.elapsed().as_secs()
+        )
+    }
+}
+
+/// The [`Progress`] of a [`Shell`]: the bar or spinner drawn, if any (and whether it counts),
+/// or, when nothing is drawn and not `-q`, the heartbeat.
 struct Drawer {
     quiet: bool,
     verbose: bool,
     draw: bool,
     bar: Mutex<Option<(ProgressBar, bool)>>,
+    heartbeat: Option<Heartbeat>,
 }
 
 impl std::fmt::Debug for Drawer {
@@ -226,6 +331,31 @@ impl std::fmt::Debug for Drawer {
 }
 
 impl Drawer {
+    fn new(quiet: bool, verbose: bool, terminal: bool) -> Drawer {
+        Drawer::with_interval(quiet, verbose, terminal, heartbeat_interval())
+    }
+
+    fn with_interval(quiet: bool, verbose: bool, terminal: bool, interval: Duration) -> Drawer {
+        let draw = !quiet && terminal;
+        Drawer {
+            quiet,
+            verbose,
+            draw,
+            bar: Mutex::new(None),
+            heartbeat: (!quiet && !draw).then(|| Heartbeat {
+                interval,
+                state: Arc::new((
+                    Mutex::new(Beat {
+                        job: None,
+                        last: Instant::now(),
+                        generation: 0,
+                    }),
+                    Condvar::new(),
+                )),
+            }),
+        }
+    }
+
     fn current(&self) -> Option<(ProgressBar, bool)> {
         self.bar.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -237,6 +367,9 @@ impl Drawer {
             }),
             None => {
                 let _ = writeln!(io::stderr().lock(), "{line}");
+                if let Some(h) = &self.heartbeat {
+                    h.wrote();
+                }
             }
         }
     }
@@ -259,6 +392,16 @@ impl Progress for Drawer {
                     old.finish_and_clear();
                 }
             }
+            Event::Started { label, total } => {
+                if let Some(h) = &self.heartbeat {
+                    h.start(label, total);
+                }
+            }
+            Event::Advanced { .. } if self.heartbeat.is_some() => {
+                if let Some(h) = &self.heartbeat {
+                    h.advance();
+                }
+            }
             Event::Advanced { item } => {
                 if let Some((pb, counted)) = self.current() {
                     pb.set_message(item.chars().take(40).collect::<String>());
@@ -272,6 +415,9 @@ impl Progress for Drawer {
             Event::Note(line) if !self.quiet => self.line(line),
             Event::Detail(line) if self.verbose => self.line(line),
             Event::Finished => {
+                if let Some(h) = &self.heartbeat {
+                    h.finish();
+                }
                 if let Some((pb, _)) = self.bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
                     pb.finish_and_clear();
                 }
@@ -299,6 +445,40 @@ mod tests {
         p.event(Event::Advanced { item: "a" });
         p.event(Event::Item("created a"));
         p.event(Event::Finished);
+    }
+
+    #[test]
+    fn the_heartbeat_counts_and_ends_with_the_job() {
+        let d = Drawer::with_interval(false, false, false, Duration::from_millis(30));
+        assert!(!d.draw);
+        d.event(Event::Started {
+            label: "reading 2 meter(s)",
+            total: Some(2),
+        });
+        d.event(Event::Advanced { item: "a" });
+        let h = d.heartbeat.as_ref().unwrap();
+        assert_eq!(
+            h.lock().job.as_ref().map(Job::line).unwrap(),
+            "still reading 2 meter(s): 1/2 after 0s"
+        );
+        // The thread writes to stderr after 30 ms of silence (not captured here) and moves
+        // `last` on; it must then stop with the job.
+        let before = h.lock().last;
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(h.lock().last > before, "no heartbeat after 100 ms");
+        d.event(Event::Finished);
+        assert!(h.lock().job.is_none());
+        // On a terminal (a bar is drawn) or with -q, there is no heartbeat.
+        assert!(
+            Drawer::with_interval(false, false, true, Duration::from_secs(1))
+                .heartbeat
+                .is_none()
+        );
+        assert!(
+            Drawer::with_interval(true, false, false, Duration::from_secs(1))
+                .heartbeat
+                .is_none()
+        );
     }
 
     #[test]

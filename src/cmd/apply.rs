@@ -1,17 +1,16 @@
 //! `meterctl apply`: create and update an environment's meters from the repository (or, with
 //! `--restore`, put a backup back).
 
-use std::path::Path;
-
 use anyhow::bail;
-use meterctl::config::Environment;
 use meterctl::fsutil::display;
 use meterctl::promote::plan::{self, Action};
 use meterctl::promote::remote::Writer;
+use meterctl::promote::select::Selection;
 use meterctl::promote::{self, apply};
+use meterctl::report;
 
 use super::{repo, Outcome, Shell};
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, ApplyFormat};
 
 pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = repo::find_config(&out)?;
@@ -22,27 +21,42 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
         false => Some(repo::lock(&config, "apply", &args.lock, &out)?),
     };
     if let Some(folder) = &args.restore {
-        return restore(&args, env, folder, &config.lock_path(), &out);
+        return super::restore::run(&args, env, folder, &config.lock_path(), &out);
     }
     if !args.no_validate && !repo::validate(&config, &out)? {
         return Ok(Outcome::Findings);
     }
     let concurrency = args.net.concurrency as usize;
     let net = repo::net(&args.net, &out);
-    let p = promote::plan_environment(&config, &args.env, &net, concurrency, &out.progress())?;
+    let only = Selection::new(&args.only)?;
+    let p = promote::plan_environment(
+        &config,
+        &args.env,
+        &net,
+        concurrency,
+        &only,
+        &out.progress(),
+    )?;
     if let Some(path) = &args.plan {
         plan::check_saved(&plan::read_saved(path)?, &p.plan)?;
     }
-    if !out.quiet() {
+    let json = args.format == ApplyFormat::Json;
+    if !out.quiet() && !json {
         out.print(&p.plan.to_text(out.verbose()))?;
     }
-    if !p.plan.has_changes {
-        out.status("nothing to do")?;
-        return Ok(Outcome::Clean);
-    }
-    if args.dry_run {
-        out.status("dry run: nothing was changed")?;
-        return Ok(Outcome::Findings);
+    if !p.plan.has_changes || args.dry_run {
+        if json {
+            let o = apply::Outcome::of_plan(&p.plan);
+            out.print_json(&report::apply::json(&args.env, &o, args.dry_run))?;
+        } else if !p.plan.has_changes {
+            out.status("nothing to do")?;
+        } else {
+            out.status("dry run: nothing was changed")?;
+        }
+        return Ok(match p.plan.has_changes {
+            true => Outcome::Findings,
+            false => Outcome::Clean,
+        });
     }
     let n = p.plan.count(Action::Create) + p.plan.count(Action::Update);
     let untracked = p.plan.untracked();
@@ -101,7 +115,10 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
     for (gid, e) in o.failed.iter().chain(&o.overwrote) {
         out.error(&format!("error: {gid}: {e}"));
     }
-    out.status(&o.summary())?;
+    match json {
+        true => out.print_json(&report::apply::json(&args.env, &o, false))?,
+        false => out.status(&o.summary())?,
+    }
     Ok(
         if o.failed.is_empty() && o.skipped == 0 && o.overwrote.is_empty() {
             Outcome::Clean
@@ -109,45 +126,4 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
             Outcome::Findings
         },
     )
-}
-
-/// `--restore FOLDER`: imports a backup's definitions back.
-fn restore(
-    args: &ApplyArgs,
-    env: &Environment,
-    folder: &Path,
-    lock_path: &Path,
-    out: &Shell,
-) -> anyhow::Result<Outcome> {
-    let backup = apply::read_backup(folder)?;
-    out.status(&format!(
-        "Restore {} definition(s) from {} into {}:",
-        backup.len(),
-        display(folder),
-        args.env
-    ))?;
-    for (gid, v) in &backup {
-        let name = v["name"].as_str().unwrap_or("unnamed");
-        out.status(&format!("  ~ {name} ({gid})"))?;
-    }
-    if args.dry_run {
-        return Ok(Outcome::Findings);
-    }
-    let question = format!("Restore these into {}?", args.env);
-    out.confirm(&question, &args.env, env.protected, args.yes)?;
-    let writer = Writer::connect(&args.env, env, &repo::net(&args.net, out))?;
-    let o = apply::restore(&args.env, &backup, &writer, lock_path)?;
-    for (gid, e) in &o.failed {
-        out.error(&format!("error: {gid}: {e}"));
-    }
-    out.println(&format!(
-        "{} restored, {} failed",
-        o.updated,
-        o.failed.len()
-    ))?;
-    Ok(if o.failed.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
 }

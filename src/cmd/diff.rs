@@ -15,11 +15,12 @@ use meterctl::promote::remote::Reader;
 use meterctl::promote::values::Masker;
 use meterctl::promote::{live, load_repo, mask_diff};
 use meterctl::report::diff::{json, markdown, text};
-use meterctl::report::Style;
+use meterctl::report::{step_summary, Style};
 
 pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
     let config = Config::discover(out.config.as_deref())?;
+    let summary_to = step_summary::target(args.report.is_some())?;
     let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
     let opts = Options {
         include_volatile: args.include_volatile,
@@ -77,6 +78,9 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
         DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(out.color_stdout())),
         DiffFormat::Text => text::render(&report, Style::new(out.color_stdout())),
     };
+    if let Some(path) = &summary_to {
+        step_summary::append(path, &masker.mask(&markdown::render(&report)))?;
+    }
     out.print(&masker.mask(&rendered))
         .context("cannot write to stdout")?;
     let s = report.summary();

@@ -118,11 +118,14 @@ pub(crate) fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 }
 
 fn stdin(args: &FmtArgs) -> anyhow::Result<Outcome> {
-    let doc = load::load_stdin(None).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let name = args.stdin_filename.as_deref();
+    let doc = load::load_stdin_as(name, None).map_err(|d| anyhow::anyhow!("{d}"))?;
     let canonical = canonical::document_string(&doc, doc.format);
     let mut stdout = io::stdout().lock();
     if args.diff {
-        stdout.write_all(unified_diff(Path::new("-"), &doc.text, &canonical).as_bytes())?;
+        stdout.write_all(
+            unified_diff(name.unwrap_or(Path::new("-")), &doc.text, &canonical).as_bytes(),
+        )?;
     } else if !args.check {
         stdout
             .write_all(canonical.as_bytes())

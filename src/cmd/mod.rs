@@ -15,6 +15,7 @@ mod plan;
 mod pull;
 mod render;
 mod repo;
+mod restore;
 mod rules;
 mod sandbox;
 mod track;

@@ -4,6 +4,7 @@ use anyhow::bail;
 use meterctl::fsutil::display;
 use meterctl::promote::lock::Lock;
 use meterctl::promote::remote::Reader;
+use meterctl::promote::select::Selection;
 use meterctl::promote::{load_repo, pull};
 
 use super::{repo, Outcome, Shell};
@@ -24,6 +25,8 @@ pub(super) fn run(args: PullArgs, out: Shell) -> anyhow::Result<Outcome> {
             args.env
         );
     }
+    let mut global_ids = args.global_ids.clone();
+    global_ids.extend(Selection::new(&args.only)?.pick(lock.env(&args.env).keys())?);
     let reader = Reader::connect(&args.env, env, &repo::net(&args.net, &out))?;
     let report = pull::pull(
         &args.env,
@@ -33,7 +36,7 @@ pub(super) fn run(args: PullArgs, out: Shell) -> anyhow::Result<Outcome> {
         &mut lock,
         &lock_path,
         &reader,
-        &args.global_ids,
+        &global_ids,
         args.net.concurrency as usize,
         &out.progress(),
     )?;

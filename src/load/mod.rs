@@ -199,9 +199,18 @@ pub fn read_file(path: &Path) -> Result<(Vec<u8>, Format), Diagnostic> {
 
 /// Reads and parses stdin; the format is sniffed unless given.
 pub fn load_stdin(format: Option<Format>) -> Result<Document, Diagnostic> {
-    let path = Path::new("-");
+    load_stdin_as(None, format)
+}
+
+/// [`load_stdin`], with the input named `name` in diagnostics instead of `-`
+/// (`--stdin-filename`); the name's extension, when it is `.json`, `.yaml` or `.yml`, also gives
+/// the format.
+pub fn load_stdin_as(name: Option<&Path>, format: Option<Format>) -> Result<Document, Diagnostic> {
+    let path = name.unwrap_or(Path::new("-"));
     let bytes = read_limited(path, Ok(std::io::stdin().lock()))?;
-    let format = format.unwrap_or_else(|| Format::sniff(&String::from_utf8_lossy(&bytes)));
+    let format = format
+        .or_else(|| name.and_then(Format::from_path))
+        .unwrap_or_else(|| Format::sniff(&String::from_utf8_lossy(&bytes)));
     parse_bytes(path, bytes, format)
 }
 

@@ -58,9 +58,50 @@ pub struct Outcome {
     /// Things to know (globalId, what): a create that found the meter an interrupted apply had
     /// sent.
     pub notes: Vec<(String, String)>,
+    /// Every planned meter's outcome, sorted by globalId (`apply --format json`).
+    pub meters: Vec<MeterOutcome>,
+}
+
+/// What happened to one meter (`apply --format json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MeterOutcome {
+    /// Repository identity.
+    pub global_id: String,
+    /// Meter name.
+    pub name: String,
+    /// `created`, `updated`, `unchanged`, `failed`, `skipped` (not sent: `--fail-fast` or
+    /// refused credentials) or `orphaned` (tracked, no file; left alone); before anything is
+    /// sent (`--dry-run`), `create` or `update`.
+    pub outcome: &'static str,
+    /// The tenant's meter id, when there is one.
+    pub meter_id: Option<String>,
+    /// Why it failed (secrets masked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Outcome {
+    /// The outcome before anything is sent (nothing to do, or `--dry-run`): unchanged and
+    /// orphaned meters as they are, the others with their planned action (`create`, `update`).
+    pub fn of_plan(plan: &crate::promote::plan::Plan) -> Outcome {
+        let meters = plan
+            .actions
+            .iter()
+            .map(|a| MeterOutcome {
+                global_id: a.global_id.clone(),
+                name: a.name.clone(),
+                outcome: a.action.as_str(),
+                meter_id: a.meter_id.clone(),
+                error: None,
+            })
+            .collect();
+        Outcome {
+            unchanged: plan.count(Action::Unchanged),
+            meters,
+            ..Default::default()
+        }
+    }
+
     /// `2 created, 1 updated, 14 unchanged, 0 failed`.
     pub fn summary(&self) -> String {
         let mut s = format!(
@@ -339,10 +380,10 @@ pub fn apply(
     opts: &Options,
 ) -> anyhow::Result<Outcome> {
     let env = planned.plan.environment.clone();
-    let mut outcome = Outcome {
-        unchanged: planned.plan.count(Action::Unchanged),
-        ..Default::default()
-    };
+    let mut outcome = Outcome::of_plan(&planned.plan);
+    outcome
+        .meters
+        .retain(|m| matches!(m.outcome, "unchanged" | "orphaned"));
     let work: Vec<_> = planned
         .plan
         .actions
@@ -449,6 +490,21 @@ pub fn apply(
             "{e}\nthe credentials for {env} were refused, so apply stopped: {done} meter(s) were applied before (recorded in meterctl.lock), the others were not sent"
         );
     }
+    for (a, r) in work.iter().zip(&results) {
+        let (what, meter_id, error) = match r {
+            None => ("skipped", a.meter_id.clone(), None),
+            Some((Action::Create, Ok((id, _)))) => ("created", Some(id.clone()), None),
+            Some((_, Ok((id, _)))) => ("updated", Some(id.clone()), None),
+            Some((_, Err(e))) => ("failed", a.meter_id.clone(), Some(e.clone())),
+        };
+        outcome.meters.push(MeterOutcome {
+            global_id: a.global_id.clone(),
+            name: a.name.clone(),
+            outcome: what,
+            meter_id,
+            error,
+        });
+    }
     for (a, r) in work.iter().zip(results) {
         match r {
             None => outcome.skipped += 1,
@@ -468,6 +524,7 @@ pub fn apply(
             Some((_, Err(e))) => outcome.failed.push((a.global_id.clone(), e)),
         }
     }
+    outcome.meters.sort_by(|a, b| a.global_id.cmp(&b.global_id));
     Ok(outcome)
 }
 

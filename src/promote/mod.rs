@@ -16,6 +16,7 @@ pub mod lock;
 pub mod plan;
 pub mod pull;
 pub mod remote;
+pub mod select;
 pub mod values;
 
 use std::collections::{BTreeMap, HashMap};
@@ -260,9 +261,15 @@ pub fn compute_plan(
     let label = format!("reading {} meter(s) from {env_name}", jobs.len());
     progress.event(Event::Started {
         label: &label,
-        total: None,
+        total: Some(jobs.len() as u64),
     });
-    let exports = par_map(&jobs, concurrency, |(_, id)| reader.export(id));
+    let exports = par_map(&jobs, concurrency, |(i, id)| {
+        let r = reader.export(id);
+        progress.event(Event::Advanced {
+            item: &repo[*i].name,
+        });
+        r
+    });
     progress.event(Event::Finished);
     let mut remote: BTreeMap<String, Value> = BTreeMap::new();
     let mut mismatches: Vec<String> = Vec::new();
@@ -473,11 +480,25 @@ pub fn plan_environment(
     env_name: &str,
     net: &remote::Net,
     concurrency: usize,
+    only: &select::Selection,
     progress: &dyn Progress,
 ) -> anyhow::Result<Planned> {
     let env = config.environment(env_name)?;
-    let repo = load_repo(&config.meters_dir())?;
-    let lock = Lock::load(&config.lock_path())?;
+    let mut repo = load_repo(&config.meters_dir())?;
+    let mut lock = Lock::load(&config.lock_path())?;
+    if !only.is_all() {
+        // `--only`: the other meters are neither rendered, nor exported, nor planned.
+        let tracked = lock.env(env_name);
+        only.check(
+            repo.iter()
+                .map(|m| m.global_id.as_str())
+                .chain(tracked.keys().map(String::as_str)),
+        )?;
+        repo.retain(|m| only.matches(&m.global_id));
+        if let Some(entries) = lock.environments.get_mut(env_name) {
+            entries.retain(|gid, _| only.matches(gid));
+        }
+    }
     let reader = remote::Reader::connect(env_name, env, net)?;
     compute_plan(env_name, env, &repo, &lock, &reader, concurrency, progress)
 }

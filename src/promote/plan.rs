@@ -254,14 +254,23 @@ impl Plan {
         s
     }
 
-    /// The plan as a Markdown comment for a pull request.
-    pub fn to_markdown(&self) -> String {
+    /// The plan as a Markdown comment for a pull request: a row per meter that changes (per
+    /// meter with `show_unchanged`), so one change among hundreds stays small.
+    pub fn to_markdown(&self, show_unchanged: bool) -> String {
         let mut s = format!(
-            "### meterctl plan: `{}`\n\n{}\n\n| action | meter | globalId | meter id |\n| --- | --- | --- | --- |\n",
+            "### meterctl plan: `{}`\n\n{}\n",
             self.environment,
             self.summary()
         );
-        for a in &self.actions {
+        let rows: Vec<&PlanAction> = self
+            .actions
+            .iter()
+            .filter(|a| show_unchanged || a.action != Action::Unchanged)
+            .collect();
+        if !rows.is_empty() {
+            s.push_str("\n| action | meter | globalId | meter id |\n| --- | --- | --- | --- |\n");
+        }
+        for a in rows {
             s.push_str(&format!(
                 "| {} | {} | `{}` | {} |\n",
                 a.label(),
@@ -459,7 +468,7 @@ mod tests {
         let text = p.to_text(true);
         assert!(text.contains("+ create (untracked) N (g)"), "{text}");
         assert!(text.contains("1 meter(s) to create are not tracked in meterctl.lock"));
-        let md = p.to_markdown();
+        let md = p.to_markdown(false);
         assert!(md.contains("| create (untracked) | N | `g` |"), "{md}");
         assert!(md.contains("**Warning:** 1 meter(s) to create are not tracked"));
     }

@@ -1,8 +1,10 @@
 //! Renders findings for people and machines: validation diagnostics and diffs, in every output
 //! format. Reporters never compute anything; they only turn library results into text.
 
+pub mod apply;
 pub mod color;
 pub mod diff;
+pub mod step_summary;
 pub mod summary;
 pub mod validate;
 

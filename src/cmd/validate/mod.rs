@@ -16,10 +16,11 @@ pub(super) use options::{options_from, write_invalid};
 use sink::{cannot_write, Sink};
 
 use super::{Outcome, Shell};
-use crate::cli::ValidateArgs;
+use crate::cli::{ValidateArgs, ValidateReport};
 use meterctl::config::Config;
 use meterctl::fsutil::AtomicFile;
 use meterctl::load;
+use meterctl::report::step_summary;
 use meterctl::report::validate::{Renderer, TextOptions, ValidateFormat};
 use meterctl::validate::{FileReport, Summary, Validator};
 
@@ -53,12 +54,22 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     // Every output is opened before the first file is checked (a report path that cannot be
     // written fails at once), then fed each file's report as validation hands it over.
     let mut outputs: Vec<(Renderer, Sink)> = Vec::new();
-    for (format, path) in &args.report {
+    for (format, path) in args.report.iter().filter_map(|r| match r {
+        ValidateReport::File(f, p) => Some((f, p)),
+        ValidateReport::GithubSummary => None,
+    }) {
         let file = AtomicFile::create(path).with_context(|| cannot_write(Some(path)))?;
         outputs.push((
             Renderer::new(*format, TextOptions::default()),
             Sink::File(file, path),
         ));
+    }
+    let asked = args.report.contains(&ValidateReport::GithubSummary);
+    let summary_path = step_summary::target(asked)?;
+    if let Some(path) = &summary_path {
+        let file = step_summary::open(path)?;
+        let markdown = Renderer::new(ValidateFormat::Markdown, TextOptions::default());
+        outputs.push((markdown, Sink::Append(file, path)));
     }
     let text = TextOptions {
         color: args.format == ValidateFormat::Text && out.color_stdout(),
@@ -86,9 +97,10 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
         Ok(())
     };
     if stdin {
-        each(match load::load_stdin(None) {
+        let name = args.stdin_filename.as_deref();
+        each(match load::load_stdin_as(name, None) {
             Ok(doc) => validator.check_document(doc),
-            Err(d) => validator.failed_load(Path::new("-"), d),
+            Err(d) => validator.failed_load(name.unwrap_or(Path::new("-")), d),
         })?;
     } else {
         validator.check_paths_each_among(&files, &others, &mut each)?;
@@ -101,7 +113,8 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
             .with_context(|| cannot_write(path))?;
     }
 
-    let failed = summary.errors > 0;
+    // `--exit-zero`: findings are printed but do not fail the job (errors still exit 2).
+    let failed = summary.errors > 0 && !args.exit_zero;
     Ok(if failed {
         Outcome::Findings
     } else {

@@ -9,13 +9,15 @@ use meterctl::fsutil::{display, AtomicFile};
 pub(super) enum Sink<'a> {
     Stdout(io::BufWriter<io::StdoutLock<'static>>),
     File(AtomicFile, &'a Path),
+    /// A file appended to (the GitHub job summary).
+    Append(std::fs::File, &'a Path),
 }
 
 impl<'a> Sink<'a> {
     pub(super) fn path(&self) -> Option<&'a Path> {
         match self {
             Sink::Stdout(_) => None,
-            Sink::File(_, p) => Some(*p),
+            Sink::File(_, p) | Sink::Append(_, p) => Some(*p),
         }
     }
 
@@ -24,6 +26,7 @@ impl<'a> Sink<'a> {
         match self {
             Sink::Stdout(mut w) => w.flush(),
             Sink::File(f, _) => f.commit(),
+            Sink::Append(mut f, _) => f.write_all(b"\n").and_then(|()| f.flush()),
         }
     }
 }
@@ -33,6 +36,7 @@ impl Write for Sink<'_> {
         match self {
             Sink::Stdout(w) => w.write(buf),
             Sink::File(f, _) => f.write(buf),
+            Sink::Append(f, _) => f.write(buf),
         }
     }
 
@@ -40,6 +44,7 @@ impl Write for Sink<'_> {
         match self {
             Sink::Stdout(w) => w.flush(),
             Sink::File(f, _) => f.flush(),
+            Sink::Append(f, _) => f.flush(),
         }
     }
 }

@@ -2,14 +2,18 @@
 //! [`Renderer`] is the only place formats are named.
 //!
 //! Reports are streamed: [`Renderer::file`] takes each file's report as validation hands it over
-//! and [`Renderer::finish`] the totals. Text and GitHub output is written at once (code frames
-//! while the file's text is still there); JSON, SARIF and JUnit, whose documents open with totals
-//! or close around every result, are written at the end from each file's diagnostics, which the
-//! caller keeps (never the text), once however many of these outputs there are.
+//! and [`Renderer::finish`] the totals. Text, GitHub and rdjsonl output is written at once (code
+//! frames while the file's text is still there); JSON, SARIF, JUnit and GitLab, whose documents
+//! open with totals or close around every result, are written at the end from each file's
+//! diagnostics, which the caller keeps (never the text), once however many of these outputs
+//! there are.
 
 mod github;
+mod gitlab;
 mod json;
 mod junit;
+mod markdown;
+mod rdjsonl;
 mod sarif;
 mod text;
 
@@ -32,13 +36,19 @@ pub enum ValidateFormat {
     Junit,
     /// GitHub Actions workflow commands (`::error file=...`).
     Github,
+    /// GitLab Code Quality (a JSON array for `artifacts: reports: codequality:`).
+    Gitlab,
+    /// reviewdog's rdjsonl: one JSON diagnostic per line (`reviewdog -f=rdjsonl`).
+    Rdjsonl,
+    /// A Markdown summary (a table of at most 50 findings), as `--report github-summary` writes.
+    Markdown,
 }
 
 impl std::str::FromStr for ValidateFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         <ValidateFormat as ValueEnum>::from_str(s, true).map_err(|_| {
-            format!("unknown report format {s:?}; use text, json, sarif, junit or github")
+            format!("unknown report format {s:?}; use text, json, sarif, junit, github, gitlab, rdjsonl or markdown")
         })
     }
 }
@@ -65,12 +75,16 @@ impl Renderer {
     }
 
     /// True for the formats written only at the end, from every file's diagnostics (JSON,
-    /// SARIF, JUnit): the caller keeps those (without text, see [`FileReport::without_text`]),
+    /// SARIF, JUnit, GitLab): the caller keeps those (without text, see [`FileReport::without_text`]),
     /// once for all such outputs, and passes them to [`Renderer::finish`].
     pub fn needs_all(&self) -> bool {
         matches!(
             self.format,
-            ValidateFormat::Json | ValidateFormat::Sarif | ValidateFormat::Junit
+            ValidateFormat::Json
+                | ValidateFormat::Sarif
+                | ValidateFormat::Junit
+                | ValidateFormat::Gitlab
+                | ValidateFormat::Markdown
         )
     }
 
@@ -80,7 +94,12 @@ impl Renderer {
         match self.format {
             ValidateFormat::Text => text::file(f, self.text, w),
             ValidateFormat::Github => github::file(f, w),
-            ValidateFormat::Json | ValidateFormat::Sarif | ValidateFormat::Junit => Ok(()),
+            ValidateFormat::Rdjsonl => rdjsonl::file(f, w),
+            ValidateFormat::Json
+            | ValidateFormat::Sarif
+            | ValidateFormat::Junit
+            | ValidateFormat::Gitlab
+            | ValidateFormat::Markdown => Ok(()),
         }
     }
 
@@ -94,7 +113,9 @@ impl Renderer {
     ) -> io::Result<()> {
         match self.format {
             ValidateFormat::Text => text::finish(summary, self.text, w),
-            ValidateFormat::Github => Ok(()),
+            ValidateFormat::Github | ValidateFormat::Rdjsonl => Ok(()),
+            ValidateFormat::Gitlab => gitlab::write(files, w),
+            ValidateFormat::Markdown => markdown::write(files, summary, w),
             ValidateFormat::Json => json::write(files, summary, w),
             ValidateFormat::Sarif => sarif::write(files, w),
             ValidateFormat::Junit => junit::write(files, summary, w),

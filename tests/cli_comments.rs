@@ -12,9 +12,7 @@ use meterctl::yaml;
 const FIXTURE: &str = "tests/fixtures/comments/commented.yaml";
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    c.env_remove("METERCTL_MAX_FILE_SIZE");
-    c
+    common::meterctl()
 }
 
 /// Every comment line of a text (what a reader sees), sorted.

@@ -9,9 +9,7 @@ use common::output as stdout;
 use assert_cmd::Command;
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    c.env_remove("METERCTL_MAX_FILE_SIZE");
-    c
+    common::meterctl()
 }
 
 fn copy_examples(dir: &Path) {

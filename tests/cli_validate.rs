@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn meterctl() -> Command {
-    common::meterctl_without(common::VALIDATE_ENV)
+    common::meterctl()
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {

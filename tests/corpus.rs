@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use rayon::prelude::*;
 use serde_json::Value;
 
@@ -69,8 +68,7 @@ fn generated_corpus_validates_without_errors_and_round_trips() {
     for (seed, _, _) in SETS {
         let set = dir.path().join(seed);
         let (code, stdout, stderr) = output(
-            Command::cargo_bin("meterctl")
-                .unwrap()
+            common::meterctl()
                 .args(["validate", "--format", "json"])
                 .arg(&set),
         );

@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use rayon::prelude::*;
 use serde_json::json;
 
@@ -144,8 +143,7 @@ fn pyyaml_reads_what_meterctl_wrote() {
     assert_eq!(files.len(), SEEDS.len() * PER_SEED + 1);
     files.par_iter().for_each(|json| {
         let (code, _, err) = output(
-            Command::cargo_bin("meterctl")
-                .unwrap()
+            common::meterctl()
                 .args(["convert", "--to", "yaml"])
                 .arg(json)
                 .arg("--output")

@@ -1,4 +1,4 @@
-//! Helpers the integration test binaries share (each binary uses some of them).
+//! Helpers the integration tests share (`tests/cli/main.rs` includes this module).
 #![allow(dead_code)]
 
 use std::io::Read;

@@ -11,8 +11,10 @@ use std::process::Command as Process;
 use rayon::prelude::*;
 use serde_json::Value;
 
-mod common;
-use common::{corpus_unavailable as unavailable, files_under, output, round_trip, GENERATOR};
+use crate::common;
+use crate::common::{
+    corpus_unavailable as unavailable, files_under, output, round_trip, GENERATOR,
+};
 
 /// (seed, format, repository form) per folder; 250 definitions each. Seeds differ so the 1,000
 /// meters do too; each folder is validated on its own, since the generator reuses meter names

@@ -11,8 +11,8 @@ use std::process::Command as Process;
 use rayon::prelude::*;
 use serde_json::json;
 
-mod common;
-use common::{corpus_unavailable, files_under, output, GENERATOR};
+use crate::common;
+use crate::common::{corpus_unavailable, files_under, output, GENERATOR};
 
 const SEEDS: &[(&str, bool)] = &[("11", false), ("12", true), ("13", false), ("14", true)];
 const PER_SEED: usize = 250;

@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
-use common::output as stdout;
+use crate::common;
+use crate::common::output as stdout;
 
 use assert_cmd::Command;
 

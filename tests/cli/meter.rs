@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
-mod common;
-use common::output as out;
+use crate::common;
+use crate::common::output as out;
 
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};

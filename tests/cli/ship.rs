@@ -1,11 +1,11 @@
 //! Shipping: shell completions, man pages, `--color`, and the CI files (action, example
 //! workflows, release workflow) checked with actionlint when it is installed.
 
-mod common;
+use crate::common;
 
 use std::process::Command as StdCommand;
 
-use common::{meterctl, output};
+use crate::common::{meterctl, output};
 
 /// Every top-level subcommand (checked against the clap definition below).
 const SUBCOMMANDS: &[&str] = &[

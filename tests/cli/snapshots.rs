@@ -10,8 +10,8 @@
 //! lets a changed snapshot pass. To review and accept an intended change:
 //!
 //! ```text
-//! INSTA_UPDATE=always cargo test --test snapshots   # rewrite the .snap files
-//! git diff tests/snapshots/                          # review, then commit them
+//! INSTA_UPDATE=always cargo test --test cli snapshots::   # rewrite the .snap files
+//! git diff tests/snapshots/                                # review, then commit them
 //! ```
 //!
 //! (`cargo insta review` does the same interactively where cargo-insta is installed; it is not
@@ -23,7 +23,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server};
 
-mod common;
+use crate::common;
 
 /// The fixtures of these snapshots (small real-dialect meters).
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snapshots");
@@ -130,8 +130,12 @@ fn plan_every_format() {
             fs::copy(from, repo.path().join("meters").join(f)).unwrap();
         }
     };
-    copy("left", &["api-calls.yaml", "storage-sum.yaml"]);
-    ok(meterctl().args(["apply", "--env", "sandbox", "--yes"]));
+    // One meter per apply: the sandbox numbers meters in the order they arrive, and one apply
+    // creates several at once, in any order.
+    for file in ["api-calls.yaml", "storage-sum.yaml"] {
+        copy("left", &[file]);
+        ok(meterctl().args(["apply", "--env", "sandbox", "--yes"]));
+    }
     copy("right", &["api-calls.yaml", "storage-gb.yaml"]);
 
     let repo_path = repo.path().to_str().unwrap();

@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-mod common;
-use common::output as out;
+use crate::common;
+use crate::common::output as out;
 
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};

@@ -3,8 +3,8 @@
 
 use std::fs;
 
-mod common;
-use common::output;
+use crate::common;
+use crate::common::output;
 
 use assert_cmd::Command;
 use meterctl::yaml;

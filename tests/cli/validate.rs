@@ -3,8 +3,8 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -4,8 +4,8 @@
 
 use std::fs;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -8,8 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 

@@ -20,6 +20,7 @@ mod meter;
 mod promote;
 mod pyyaml;
 mod roundtrip;
+mod rule_fixtures;
 mod rules;
 mod sandbox;
 mod sandbox_shapes;

@@ -1,4 +1,4 @@
-//! Helpers the integration test binaries share (each binary uses some of them).
+//! Helpers the integration tests share (`tests/cli/main.rs` includes this module).
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -10,16 +10,6 @@ use meterctl::canonical::to_canonical_string;
 use meterctl::load::{self, Format};
 use meterctl::model::Meter;
 use serde_json::Value;
-
-/// The environment variables `meterctl validate` reads (cleared so the host's settings do not
-/// leak into a test).
-pub const VALIDATE_ENV: &[&str] = &[
-    "METERCTL_FORMAT",
-    "METERCTL_STRICT",
-    "METERCTL_DENY_WARNINGS",
-    "METERCTL_CONFIG",
-    "NO_COLOR",
-];
 
 /// The corpus generator, beside the repository.
 pub const GENERATOR: &str = "../shared/tools/gen_corpus.py";
@@ -39,13 +29,75 @@ pub fn corpus_unavailable() -> Option<String> {
     }
 }
 
-/// The meterctl binary with these environment variables removed.
-pub fn meterctl_without(vars: &[&str]) -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for v in vars {
-        c.env_remove(v);
+/// Whether a variable of the host's environment is one meterctl reads, or may read one day, and
+/// so must not reach a test's run of the binary: every `METERCTL_*` and `ZUORA_*` setting, the
+/// colour conventions (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `FORCE_COLOR`), GitHub's
+/// `GITHUB_STEP_SUMMARY` (which turns on `--report github-summary`) and the proxy
+/// variables the HTTP client honours (a proxy would intercept the sandbox on 127.0.0.1).
+pub fn is_host_setting(name: &str) -> bool {
+    const EXACT: &[&str] = &["NO_COLOR", "FORCE_COLOR", "GITHUB_STEP_SUMMARY"];
+    const PROXIES: &[&str] = &["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"];
+    name.starts_with("METERCTL_")
+        || name.starts_with("ZUORA_")
+        || name.starts_with("CLICOLOR")
+        || EXACT.contains(&name)
+        || PROXIES.iter().any(|p| p.eq_ignore_ascii_case(name))
+}
+
+/// Removes from a command every variable of the host's environment that [`is_host_setting`]
+/// names, so the test sees the same result whatever the shell exports. It walks the environment
+/// rather than a list, so a variable added to meterctl later is covered too. A test then sets
+/// what it needs with `.env(...)`.
+pub fn clean_env(c: &mut std::process::Command) -> &mut std::process::Command {
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_host_setting) {
+            c.env_remove(&name);
+        }
     }
     c
+}
+
+/// The meterctl binary under test, as a `std` command with a clean environment ([`clean_env`]):
+/// for children a test spawns, pipes or kills itself.
+pub fn meterctl_std() -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("meterctl"));
+    clean_env(&mut c);
+    c
+}
+
+/// The meterctl binary under test with a clean environment ([`clean_env`]). Every test that runs
+/// the binary starts here.
+pub fn meterctl() -> Command {
+    Command::from_std(meterctl_std())
+}
+
+/// Variables only the tests read (never the binary): knobs a developer sets on purpose, kept by
+/// [`clean_process_env`].
+pub const TEST_KNOBS: &[&str] = &[
+    "METERCTL_UPDATE_EXPECTED",
+    "METERCTL_FUZZ_ITERATIONS",
+    "METERCTL_SARIF_SCHEMA",
+    "METERCTL_ACTIONLINT",
+    "METERCTL_SHELLCHECK",
+    "METERCTL_HADOLINT",
+];
+
+/// Tests that call the library in this process (not through the binary) call this first: the
+/// library reads `METERCTL_MAX_FILE_SIZE` from the process environment (`load::max_file_size`),
+/// which no command's environment can clean. It removes every host setting
+/// ([`is_host_setting`]) but the [`TEST_KNOBS`] from this process, once, before the first load.
+pub fn clean_process_env() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for (name, _) in std::env::vars_os() {
+            if name
+                .to_str()
+                .is_some_and(|n| is_host_setting(n) && !TEST_KNOBS.contains(&n))
+            {
+                std::env::remove_var(&name);
+            }
+        }
+    });
 }
 
 /// Runs a command: (exit code, stdout, stderr), streams decoded lossily.
@@ -89,6 +141,7 @@ pub fn read_request(s: &mut TcpStream) -> String {
 /// integer/float identity), formatting is idempotent in both formats, and the typed model is
 /// lossless too. Panics naming the file otherwise.
 pub fn round_trip(path: &Path) {
+    clean_process_env();
     let doc = load::load_file(path).unwrap_or_else(|d| panic!("{d}"));
     let yaml = to_canonical_string(&doc.value, Format::Yaml);
     let from_yaml = load::parse_text(Path::new("x.yaml"), yaml.clone(), Format::Yaml)
@@ -137,5 +190,6 @@ pub fn assert_values_identical(a: &Value, b: &Value, path: &Path) {
 
 /// Every definition file under a folder, as `meterctl` finds them.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    clean_process_env();
     load::discover(&[dir.to_path_buf()]).unwrap()
 }

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use rayon::prelude::*;
 use serde_json::Value;
 
-mod common;
-use common::{corpus_unavailable as unavailable, files_under, output, round_trip, GENERATOR};
+use crate::common;
+use crate::common::{
+    corpus_unavailable as unavailable, files_under, output, round_trip, GENERATOR,
+};
 
 /// (seed, format, repository form) per folder; 250 definitions each. Seeds differ so the 1,000
 /// meters do too; each folder is validated on its own, since the generator reuses meter names
@@ -69,8 +70,7 @@ fn generated_corpus_validates_without_errors_and_round_trips() {
     for (seed, _, _) in SETS {
         let set = dir.path().join(seed);
         let (code, stdout, stderr) = output(
-            Command::cargo_bin("meterctl")
-                .unwrap()
+            common::meterctl()
                 .args(["validate", "--format", "json"])
                 .arg(&set),
         );

@@ -8,12 +8,11 @@
 use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
 use rayon::prelude::*;
 use serde_json::json;
 
-mod common;
-use common::{corpus_unavailable, files_under, output, GENERATOR};
+use crate::common;
+use crate::common::{corpus_unavailable, files_under, output, GENERATOR};
 
 const SEEDS: &[(&str, bool)] = &[("11", false), ("12", true), ("13", false), ("14", true)];
 const PER_SEED: usize = 250;
@@ -144,8 +143,7 @@ fn pyyaml_reads_what_meterctl_wrote() {
     assert_eq!(files.len(), SEEDS.len() * PER_SEED + 1);
     files.par_iter().for_each(|json| {
         let (code, _, err) = output(
-            Command::cargo_bin("meterctl")
-                .unwrap()
+            common::meterctl()
                 .args(["convert", "--to", "yaml"])
                 .arg(json)
                 .arg("--output")

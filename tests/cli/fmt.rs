@@ -3,15 +3,13 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
-use common::output as stdout;
+use crate::common;
+use crate::common::output as stdout;
 
 use assert_cmd::Command;
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    c.env_remove("METERCTL_MAX_FILE_SIZE");
-    c
+    common::meterctl()
 }
 
 fn copy_examples(dir: &Path) {

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-mod common;
+use crate::common;
 use common::output as out;
 
 use assert_cmd::Command;
@@ -72,6 +72,7 @@ impl Setup {
     /// A program run in the repository with the environment of [`Setup::std_cmd`].
     fn program(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
         let mut c = std::process::Command::new(program);
+        common::clean_env(&mut c);
         for v in [
             "HTTP_PROXY",
             "HTTPS_PROXY",
@@ -383,7 +384,7 @@ fn findings_folder() -> tempfile::TempDir {
 }
 
 fn validate(dir: &Path) -> Command {
-    let mut c = common::meterctl_without(common::VALIDATE_ENV);
+    let mut c = common::meterctl();
     c.current_dir(dir).env_remove("GITHUB_STEP_SUMMARY");
     c.arg("validate");
     c
@@ -468,14 +469,14 @@ fn stdin_filename_names_stdin_in_diagnostics() {
     assert_eq!(code, 1);
     assert!(stdout.contains("meters/sms.yaml:"), "{stdout}");
     // fmt: the diff header and errors.
-    let mut fmt = common::meterctl_without(&[]);
+    let mut fmt = common::meterctl();
     let (code, stdout, _) = out(fmt
         .current_dir(dir.path())
         .args(["fmt", "--diff", "--stdin-filename", "meters/sms.yaml", "-"])
         .write_stdin(bad.replace("name:", "name:   ")));
     assert_eq!(code, 1);
     assert!(stdout.starts_with("--- a/meters/sms.yaml\n"), "{stdout}");
-    let (code, _, stderr) = out(common::meterctl_without(&[])
+    let (code, _, stderr) = out(common::meterctl()
         .current_dir(dir.path())
         .args(["fmt", "--stdin-filename", "meters/sms.yaml", "-"])
         .write_stdin("name: [unclosed\n"));

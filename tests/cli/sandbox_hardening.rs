@@ -39,6 +39,7 @@ impl Sandbox {
             }
             None => Command::new(bin),
         };
+        crate::common::clean_env(&mut cmd);
         cmd.args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--quiet"])
             .args(args)
             .stdin(Stdio::null())

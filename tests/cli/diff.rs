@@ -8,25 +8,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 
 const FIXTURES: &str = "tests/fixtures/diff";
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for v in [
-        "METERCTL_MAX_FILE_SIZE",
-        "METERCTL_DIFF_FORMAT",
-        "METERCTL_DIFF_STAT",
-        "METERCTL_INCLUDE_VOLATILE",
-        "METERCTL_IGNORE",
-    ] {
-        c.env_remove(v);
-    }
-    c
+    common::meterctl()
 }
 
 fn in_fixtures(args: &[&str]) -> (i32, String, String) {
@@ -412,8 +402,7 @@ fn git_revisions_are_read_without_checkout() {
 fn closed_stdout_pipe_is_sigpipe_not_success() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Stdio;
-    let bin = assert_cmd::cargo::cargo_bin("meterctl");
-    let mut child = std::process::Command::new(bin)
+    let mut child = common::meterctl_std()
         .current_dir(FIXTURES)
         .args([
             "diff",

@@ -4,11 +4,11 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
-mod common;
-use common::output as out;
+use crate::common;
+use crate::common::output as out;
 
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};
@@ -37,18 +37,7 @@ fn quick() -> Config {
 
 /// `meterctl` pointed at the sandbox, with the tenant's credentials.
 fn meterctl(server: &Server) -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for v in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(v);
-    }
-    c.env_remove("ZUORA_ENTITY_IDS").env_remove("ZUORA_ORG_IDS");
+    let mut c = common::meterctl();
     c.env("ZUORA_URL", server.base_url())
         .env("ZUORA_CLIENT_ID", "acme-client")
         .env("ZUORA_CLIENT_SECRET", SECRET)
@@ -607,7 +596,7 @@ impl Drop for Serve {
 }
 
 fn serve(args: &[&str]) -> Serve {
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("meterctl"))
+    let mut child = common::meterctl_std()
         .args(["sandbox", "serve"])
         .args(args)
         .stdout(Stdio::piped())
@@ -622,7 +611,7 @@ fn serve(args: &[&str]) -> Serve {
 }
 
 fn cli_for(url: &str, id: &str, secret: &str) -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
+    let mut c = common::meterctl();
     c.env("ZUORA_URL", url)
         .env("ZUORA_CLIENT_ID", id)
         .env("ZUORA_CLIENT_SECRET", secret);

@@ -6,21 +6,14 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
-use common::output;
+use crate::common::{self, output};
 
 use assert_cmd::Command;
 
 const METER: &str = "examples/meters/sms-messages.yaml";
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    for (k, _) in std::env::vars() {
-        if k.starts_with("METERCTL_") || k == "NO_COLOR" {
-            c.env_remove(k);
-        }
-    }
-    c
+    common::meterctl()
 }
 
 /// A copy of an example meter, with its name padded so it is not canonical.

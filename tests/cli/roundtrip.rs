@@ -1,14 +1,14 @@
 //! Lossless round trips: load → canonical YAML → load → canonical JSON gives the original value,
 //! over our fixtures, the examples and (when present beside the repository) the shared corpus of
-//! real-dialect definitions. `tests/corpus.rs` does the same over 1,000 generated ones.
+//! real-dialect definitions. `corpus.rs` beside this file does the same over 1,000 generated ones.
 
 use std::path::Path;
 
 use meterctl::canonical::to_canonical_string;
 use meterctl::load::{self, Format};
 
-mod common;
-use common::{files_under, round_trip};
+use crate::common;
+use crate::common::{files_under, round_trip};
 
 #[test]
 fn fixtures_round_trip() {
@@ -41,6 +41,7 @@ fn shared_corpus_round_trips_when_present() {
 
 #[test]
 fn unknown_fields_keep_their_place_after_known_ones() {
+    common::clean_process_env();
     let doc = load::load_file(Path::new(
         "tests/fixtures/roundtrip/unknown-fields-everywhere.json",
     ))

@@ -1,8 +1,7 @@
 //! The sandbox and the client as libraries: token refresh on 401, rate limiting, concurrency,
 //! persistence, Zuora's error shapes and gzip, without going through the binary.
 
-mod common;
-use common::read_request;
+use crate::common::read_request;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;

@@ -1,11 +1,11 @@
 //! Shipping: shell completions, man pages, `--color`, and the CI files (action, example
 //! workflows, release workflow) checked with actionlint when it is installed.
 
-mod common;
+use crate::common;
 
 use std::process::Command as StdCommand;
 
-use common::{meterctl_without, output};
+use crate::common::{meterctl, output};
 
 /// Every top-level subcommand (checked against the clap definition below).
 const SUBCOMMANDS: &[&str] = &[
@@ -32,7 +32,7 @@ const SUBCOMMANDS: &[&str] = &[
 #[test]
 fn subcommand_list_matches_the_cli() {
     // The clap definition belongs to the binary: read its list from `--help`.
-    let (code, help, err) = output(meterctl_without(&[]).arg("--help"));
+    let (code, help, err) = output(meterctl().arg("--help"));
     assert_eq!(code, 0, "{err}");
     let names: Vec<&str> = help
         .lines()
@@ -49,7 +49,7 @@ fn subcommand_list_matches_the_cli() {
 #[test]
 fn completions_for_every_shell_mention_every_subcommand() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let (code, script, err) = output(meterctl_without(&[]).args(["completions", shell]));
+        let (code, script, err) = output(meterctl().args(["completions", shell]));
         assert_eq!(code, 0, "{shell}: {err}");
         assert!(!script.trim().is_empty(), "{shell}: empty script");
         for sub in SUBCOMMANDS {
@@ -60,7 +60,7 @@ fn completions_for_every_shell_mention_every_subcommand() {
 
 #[test]
 fn completions_rejects_an_unknown_shell() {
-    let (code, _, err) = output(meterctl_without(&[]).args(["completions", "tcsh"]));
+    let (code, _, err) = output(meterctl().args(["completions", "tcsh"]));
     assert_eq!(code, 2);
     assert!(err.contains("possible values"), "{err}");
 }
@@ -71,7 +71,7 @@ fn bash_completion_completes_me_to_meter() {
         eprintln!("note: bash not found; completion test skipped");
         return;
     }
-    let (_, script, _) = output(meterctl_without(&[]).args(["completions", "bash"]));
+    let (_, script, _) = output(meterctl().args(["completions", "bash"]));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("meterctl.bash");
     std::fs::write(&path, script).unwrap();
@@ -103,7 +103,7 @@ fn bash_completion_completes_me_to_meter() {
 
 #[test]
 fn man_page_mentions_every_subcommand() {
-    let (code, page, err) = output(meterctl_without(&[]).arg("man"));
+    let (code, page, err) = output(meterctl().arg("man"));
     assert_eq!(code, 0, "{err}");
     assert!(page.contains(".TH meterctl 1"), "{page}");
     for sub in SUBCOMMANDS {
@@ -115,11 +115,7 @@ fn man_page_mentions_every_subcommand() {
 fn man_out_dir_writes_one_page_per_command() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("man");
-    let (code, stdout, err) = output(
-        meterctl_without(&[])
-            .args(["man", "--out-dir"])
-            .arg(&out_dir),
-    );
+    let (code, stdout, err) = output(meterctl().args(["man", "--out-dir"]).arg(&out_dir));
     assert_eq!(code, 0, "{err}");
     assert!(stdout.is_empty(), "{stdout}");
     assert!(out_dir.join("meterctl.1").is_file());
@@ -146,14 +142,7 @@ fn broken_dir() -> &'static tempfile::TempDir {
 /// environment variables: (exit code, stdout).
 fn validate_broken(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let dir = broken_dir();
-    let mut c = meterctl_without(&[
-        "NO_COLOR",
-        "CLICOLOR",
-        "CLICOLOR_FORCE",
-        "FORCE_COLOR",
-        "METERCTL_FORMAT",
-        "METERCTL_CONFIG",
-    ]);
+    let mut c = common::meterctl();
     c.arg("validate").args(args).arg(dir.path());
     for (k, v) in env {
         c.env(k, v);
@@ -194,12 +183,12 @@ fn color_always_colours_a_pipe_and_never_does_not() {
 fn color_flag_is_global_and_checked() {
     // Before the subcommand too.
     let (_, stdout, _) = output(
-        meterctl_without(&["NO_COLOR"])
+        meterctl()
             .args(["--color", "always", "validate"])
             .arg(broken_dir().path()),
     );
     assert!(stdout.contains(ESC), "{stdout:?}");
-    let (code, _, err) = output(meterctl_without(&[]).args(["--color", "sometimes", "rules"]));
+    let (code, _, err) = output(meterctl().args(["--color", "sometimes", "rules"]));
     assert_eq!(code, 2);
     assert!(err.contains("auto") && err.contains("never"), "{err}");
 }
@@ -373,7 +362,7 @@ mod action_install {
     use std::os::unix::fs::PermissionsExt;
     use std::process::Command as StdCommand;
 
-    use super::{action_scripts, output, repo_root};
+    use super::{action_scripts, common, output, repo_root};
 
     /// A fake `gh` that serves one release (tag `v9.9.9`) from `releases/`, or none when that
     /// folder is missing: enough of `gh release view` and `gh release download` for action.yml.
@@ -415,7 +404,7 @@ mod action_install {
         std::fs::write(&gpath, "").unwrap();
         std::fs::write(&gout, "").unwrap();
         let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-        let out = StdCommand::new("bash")
+        let out = common::clean_env(&mut StdCommand::new("bash"))
             .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &install])
             .env("PATH", path)
             .env("RUNNER_TEMP", &temp)
@@ -496,7 +485,10 @@ mod action_install {
         assert!(log.contains("OK"), "sha256sum checked it: {log}");
         let bin_dir = gpath.trim();
         let installed = std::path::Path::new(bin_dir).join("meterctl");
-        let (vcode, version, _) = output(assert_cmd::Command::new(&installed).arg("--version"));
+        let mut version_cmd = StdCommand::new(&installed);
+        common::clean_env(&mut version_cmd);
+        let (vcode, version, _) =
+            output(assert_cmd::Command::from_std(version_cmd).arg("--version"));
         assert_eq!(vcode, 0);
         assert!(
             gout.contains(&format!("version={}", version.trim())),
@@ -506,7 +498,7 @@ mod action_install {
 
         // The run step runs `meterctl ARGS` from GITHUB_PATH's folder and reports the exit code.
         let (_, run) = action_scripts();
-        let out = StdCommand::new("bash")
+        let out = common::clean_env(&mut StdCommand::new("bash"))
             .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &run])
             .current_dir(repo_root().join("examples"))
             .env("RUNNER_TEMP", dir.path().join("runner-temp"))

@@ -6,8 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-mod common;
-use common::output as out;
+use crate::common;
+use crate::common::output as out;
 
 use assert_cmd::Command;
 use meterctl::sandbox::{Config, Server, TenantSpec};
@@ -78,21 +78,7 @@ fn cmd(repo: &tempfile::TempDir, server: &Server) -> Command {
 }
 
 fn std_cmd(repo: &tempfile::TempDir, server: &Server) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("meterctl"));
-    for v in [
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "ZUORA_ENTITY_IDS",
-        "ZUORA_ORG_IDS",
-        "METERCTL_CONFIG",
-        "METERCTL_ENV",
-    ] {
-        c.env_remove(v);
-    }
+    let mut c = common::meterctl_std();
     c.current_dir(repo.path())
         .env("ZUORA_URL", server.base_url())
         .env("ZUORA_CLIENT_ID", "sbx")
@@ -892,9 +878,7 @@ fn config_check_and_unknown_keys() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown field `protect`"), "{stderr}");
     // Folder walks skip meterctl.yaml: the example repository validates as a whole.
-    let (code, stdout, stderr) = out(Command::cargo_bin("meterctl")
-        .unwrap()
-        .args(["validate", "examples"]));
+    let (code, stdout, stderr) = out(common::meterctl().args(["validate", "examples"]));
     assert_eq!(code, 0, "{stdout}{stderr}");
     // init refuses to overwrite.
     let (code, _, _) = out(cmd(&s.repo, &s.server).args(["init"]));

@@ -3,8 +3,8 @@
 
 use std::fs;
 
-mod common;
-use common::output;
+use crate::common;
+use crate::common::output;
 
 use assert_cmd::Command;
 use meterctl::yaml;
@@ -12,9 +12,7 @@ use meterctl::yaml;
 const FIXTURE: &str = "tests/fixtures/comments/commented.yaml";
 
 fn meterctl() -> Command {
-    let mut c = Command::cargo_bin("meterctl").unwrap();
-    c.env_remove("METERCTL_MAX_FILE_SIZE");
-    c
+    common::meterctl()
 }
 
 /// Every comment line of a text (what a reader sees), sorted.

@@ -3,14 +3,14 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
 fn meterctl() -> Command {
-    common::meterctl_without(common::VALIDATE_ENV)
+    common::meterctl()
 }
 
 fn json_report(args: &[&str]) -> (i32, Value) {

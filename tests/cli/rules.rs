@@ -4,14 +4,14 @@
 
 use std::fs;
 
-mod common;
-use common::output as run;
+use crate::common;
+use crate::common::output as run;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
 fn meterctl() -> Command {
-    common::meterctl_without(common::VALIDATE_ENV)
+    common::meterctl()
 }
 
 /// (fixture under tests/fixtures/rules, code, pointer, line, Zuora's message when §4 gives one).

@@ -29,9 +29,50 @@ use crate::common;
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/snapshots");
 
 /// Every `--format` of `meterctl validate`.
-const VALIDATE_FORMATS: &[&str] = &["text", "json", "sarif", "junit", "github"];
+const VALIDATE_FORMATS: &[&str] = &[
+    "text", "json", "sarif", "junit", "github", "gitlab", "rdjsonl", "markdown",
+];
 /// Every `--format` of `meterctl diff` and `meterctl plan`.
 const DIFF_FORMATS: &[&str] = &["text", "json", "markdown"];
+
+/// The `--format` values a subcommand's `--help` lists ("Possible values:" then `- NAME: ...`).
+fn formats_in_help(command: &str) -> Vec<String> {
+    let (code, help, _) = common::output(common::meterctl().args([command, "--help"]));
+    assert_eq!(code, 0, "{command} --help");
+    let from = help.find("--format <FORMAT>").expect("a --format flag");
+    let mut values = Vec::new();
+    for line in help[from..].lines().skip(1) {
+        let t = line.trim();
+        if t.starts_with("--") || t.starts_with('[') {
+            break;
+        }
+        if let Some(v) = t.strip_prefix("- ").and_then(|r| r.split(':').next()) {
+            values.push(v.trim().to_string());
+        }
+    }
+    values
+}
+
+/// A format added to a command fails here until it has its snapshot (the lists above).
+#[test]
+fn every_format_of_the_cli_has_a_snapshot() {
+    for (command, known) in [
+        ("validate", VALIDATE_FORMATS),
+        ("diff", DIFF_FORMATS),
+        ("plan", DIFF_FORMATS),
+    ] {
+        let listed = formats_in_help(command);
+        assert!(!listed.is_empty(), "{command} --help lists no formats");
+        let missing: Vec<_> = listed
+            .iter()
+            .filter(|f| !known.contains(&f.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{command}: formats without a snapshot: {missing:?}"
+        );
+    }
+}
 
 /// Runs a command and lays out its exit code, stdout and stderr as one text, with each
 /// `(from, to)` replacement applied (temp folders, URLs: whatever changes between runs).

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    meterctl::settings::apply_environment();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -39,6 +39,18 @@ pub fn check_environment(cli: &clap::Command) -> Result<(), String> {
     check(cli, &vars)
 }
 
+/// Applies the settings the library holds process-wide (today the file size limit,
+/// `METERCTL_MAX_FILE_SIZE`); call it after [`check_environment`] passed. The library itself
+/// never reads these variables.
+pub fn apply_environment() {
+    if let Some(n) = std::env::var(crate::load::MAX_FILE_SIZE_VAR)
+        .ok()
+        .and_then(|v| crate::load::parse_max_file_size(&v).ok().flatten())
+    {
+        crate::load::set_max_file_size(n);
+    }
+}
+
 fn check(cli: &clap::Command, vars: &[(OsString, OsString)]) -> Result<(), String> {
     let mut sorted: Vec<_> = vars.iter().collect();
     sorted.sort();

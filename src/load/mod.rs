@@ -27,13 +27,20 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 /// The environment variable that overrides [`DEFAULT_MAX_FILE_SIZE`].
 pub const MAX_FILE_SIZE_VAR: &str = "METERCTL_MAX_FILE_SIZE";
 
-/// The size limit in force. The binary refuses a bad `METERCTL_MAX_FILE_SIZE` before any command
-/// runs ([`crate::settings`]); here a bad one can only mean the default.
+/// The size limit in force: [`DEFAULT_MAX_FILE_SIZE`] unless [`set_max_file_size`] changed it.
+static MAX_FILE_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_MAX_FILE_SIZE);
+
+/// The size limit in force. The library never reads the environment for it: the binary reads
+/// `METERCTL_MAX_FILE_SIZE` once ([`crate::settings::apply_environment`]), so a variable exported
+/// in a developer's shell cannot change what the library's own tests see.
 pub fn max_file_size() -> u64 {
-    std::env::var(MAX_FILE_SIZE_VAR)
-        .ok()
-        .and_then(|v| parse_max_file_size(&v).ok().flatten())
-        .unwrap_or(DEFAULT_MAX_FILE_SIZE)
+    MAX_FILE_SIZE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the size limit for this process (the binary, from `METERCTL_MAX_FILE_SIZE`).
+pub fn set_max_file_size(bytes: u64) {
+    MAX_FILE_SIZE.store(bytes, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// A `METERCTL_MAX_FILE_SIZE` value: a whole number of bytes above 0 (`None` when empty: unset).

@@ -19,8 +19,11 @@ use meterctl::sandbox::http::{Request, Response};
 use meterctl::sandbox::{Config, Shared};
 use serde_json::Value;
 
+/// One target: it returns for every input, and panics when a property breaks.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name (the names of the cargo-fuzz binaries and of the seed folders).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("load_json", load_json),
     ("load_yaml", load_yaml),
     ("canonical", canonical),

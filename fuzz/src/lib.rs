@@ -161,7 +161,8 @@ pub fn canonical(data: &[u8]) {
 
 fn has_long_key(v: &Value) -> bool {
     match v {
-        Value::Object(m) => m.iter().any(|(k, v)| k.len() > 1000 || has_long_key(v)),
+        // 160 bytes: escaped (`\u0000`: 6 characters a byte), a key may pass 1,024.
+        Value::Object(m) => m.iter().any(|(k, v)| k.len() > 160 || has_long_key(v)),
         Value::Array(items) => items.iter().any(has_long_key),
         _ => false,
     }

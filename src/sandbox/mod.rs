@@ -105,6 +105,18 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Loads the state and sets up what the handlers share, without listening anywhere: the
+    /// server builds on it, and the fuzz targets drive [`api::handle`] with it directly.
+    pub fn new(config: Config, base_url: String) -> std::io::Result<Shared> {
+        let state = State::open(&config.effective_tenants(), config.state_dir.as_deref())?;
+        Ok(Shared {
+            faults: Faults::new(config.fail_rate, config.seed),
+            config,
+            base_url,
+            state: Mutex::new(state),
+        })
+    }
+
     /// Locks the state (a panicked handler does not poison it for the others).
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -121,19 +133,13 @@ pub struct Server {
 impl Server {
     /// Binds, loads state, and serves in a background thread.
     pub fn start(config: Config) -> std::io::Result<Server> {
-        let state = State::open(&config.effective_tenants(), config.state_dir.as_deref())?;
         let listener = TcpListener::bind(&config.addr)?;
         let addr = listener.local_addr()?;
         let base_url = match addr {
             SocketAddr::V4(a) => format!("http://{}:{}", a.ip(), a.port()),
             SocketAddr::V6(a) => format!("http://[{}]:{}", a.ip(), a.port()),
         };
-        let shared = Arc::new(Shared {
-            faults: Faults::new(config.fail_rate, config.seed),
-            config,
-            base_url,
-            state: Mutex::new(state),
-        });
+        let shared = Arc::new(Shared::new(config, base_url)?);
         let stop = Arc::new(Notify::new());
         let thread = server::spawn(listener, shared.clone(), stop.clone())?;
         Ok(Server {

@@ -15,6 +15,7 @@ mod comments;
 mod corpus;
 mod diff;
 mod fmt;
+mod fuzz_targets;
 mod fuzz_validate;
 mod layers;
 mod meter;

@@ -128,6 +128,23 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// `environments:` has no such name.
+    #[error("no environment {name:?} in {FILE_NAME}{}", known_environments(.known))]
+    UnknownEnvironment {
+        /// The name asked for.
+        name: String,
+        /// The names there are.
+        known: Vec<String>,
+    },
+}
+
+/// `; known: a, b`, or how to add one when there is none.
+fn known_environments(known: &[String]) -> String {
+    if known.is_empty() {
+        "; add one under `environments:` (`meterctl init` writes an example)".to_string()
+    } else {
+        format!("; known: {}", known.join(", "))
+    }
 }
 
 impl Config {
@@ -294,19 +311,13 @@ impl Config {
     }
 
     /// The named environment, or an error listing the known ones.
-    pub fn environment(&self, name: &str) -> anyhow::Result<&Environment> {
-        self.environments.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
-            anyhow::anyhow!(
-                "no environment {name:?} in {FILE_NAME}{}",
-                if known.is_empty() {
-                    "; add one under `environments:` (`meterctl init` writes an example)"
-                        .to_string()
-                } else {
-                    format!("; known: {}", known.join(", "))
-                }
-            )
-        })
+    pub fn environment(&self, name: &str) -> Result<&Environment, ConfigError> {
+        self.environments
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownEnvironment {
+                name: name.to_string(),
+                known: self.environments.keys().cloned().collect(),
+            })
     }
 
     /// A path from the config, made relative to the current folder.
@@ -471,11 +482,11 @@ mod tests {
             "s3-usage-sandbox"
         );
         assert!(c.environments["production"].protected);
-        assert!(c
-            .environment("staging")
-            .unwrap_err()
-            .to_string()
-            .contains("known: production, sandbox"));
+        let e = c.environment("staging").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::UnknownEnvironment { known, .. } if known == &["production", "sandbox"])
+        );
+        assert!(e.to_string().ends_with("known: production, sandbox"), "{e}");
         std::fs::write(&p, good.replace("    protected: true", "    protect: true")).unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(

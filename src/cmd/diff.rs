@@ -1,4 +1,4 @@
-//! `meterctl diff`: two sides through [`meterctl::diff::compare`], secrets masked, rendered.
+//! `meterctl diff`: two sides through [`meterctl::diff::compare`], secrets masked, formatted.
 
 use std::sync::Mutex;
 
@@ -71,17 +71,17 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // A tenant's secrets never show, whatever side they come from.
     let masker = env.masker.into_inner().unwrap_or_else(|p| p.into_inner());
     mask_diff(&mut report, &masker);
-    let rendered = match args.format {
-        DiffFormat::Json => json::render(&report),
-        DiffFormat::Markdown => markdown::render(&report),
+    let formatted = match args.format {
+        DiffFormat::Json => json::format(&report),
+        DiffFormat::Markdown => markdown::format(&report),
         DiffFormat::Text if out.quiet() => String::new(),
-        DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(out.color_stdout())),
-        DiffFormat::Text => text::render(&report, Style::new(out.color_stdout())),
+        DiffFormat::Text if args.stat => text::format_stat(&report, Style::new(out.color_stdout())),
+        DiffFormat::Text => text::format(&report, Style::new(out.color_stdout())),
     };
     if let Some(path) = &summary_to {
-        step_summary::append(path, &masker.mask(&markdown::render(&report)))?;
+        step_summary::append(path, &masker.mask(&markdown::format(&report)))?;
     }
-    out.print(&masker.mask(&rendered))
+    out.print(&masker.mask(&formatted))
         .context("cannot write to stdout")?;
     let s = report.summary();
     out.detail(&format!(

@@ -1,4 +1,4 @@
-//! The `meterctl diff` pipeline: two sides in, one [`Report`] out.
+//! The `meterctl diff` pipeline: two sides in, one [`DiffReport`] out.
 //!
 //! [`compare`] lists both sides (in parallel), reads every file's identity, keeps the meters,
 //! pairs them, then reads, parses and compares pair by pair in parallel (byte-identical files are
@@ -12,7 +12,9 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::side::{self, Loaded, Side, SideError};
-use super::{diff_pair, diff_versions, pair, unchanged, Doc, Identity, MeterDiff, Options, Report};
+use super::{
+    diff_pair, diff_versions, pair, unchanged, DiffReport, Doc, Identity, MeterDiff, Options,
+};
 use crate::diagnostic::Diagnostic;
 use crate::progress::{Event, Progress};
 
@@ -33,7 +35,7 @@ pub struct Context<'a> {
 }
 
 /// Compares two sides meter by meter.
-pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> anyhow::Result<Report> {
+pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> anyhow::Result<DiffReport> {
     let (l, r) = rayon::join(
         || load_side(left, Some(right), cx),
         || load_side(right, Some(left), cx),
@@ -81,7 +83,7 @@ pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> anyhow::Result<Re
     if !errors.is_empty() {
         return Err(SideError::Files(errors).into());
     }
-    Ok(Report::new(meters))
+    Ok(DiffReport::new(meters))
 }
 
 /// Both sides failed: their unreadable files together, else the left side's error.
@@ -103,7 +105,7 @@ pub fn compare_versions(
     a: &str,
     b: &str,
     cx: &Context<'_>,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<DiffReport> {
     let one = |s: &Side, other: Option<&Side>| -> anyhow::Result<Doc> {
         let l = load_side(s, other, cx)?;
         match l.entries.len() {
@@ -120,7 +122,7 @@ pub fn compare_versions(
         None => l.clone(),
     };
     let m = diff_versions(&l, a, &r, b, cx.opts)?;
-    Ok(Report { meters: vec![m] })
+    Ok(DiffReport { meters: vec![m] })
 }
 
 /// Lists a side; an `env:NAME` side through the caller's [`EnvSides`].

@@ -9,7 +9,7 @@
 //! that is interrupted resumes from where it stopped. One meter failing does not stop the others
 //! unless `fail_fast`. A `create` cannot know whether the tenant already holds its globalId
 //! (Zuora has no lookup by globalId), so its answer is read afterwards ([`existed_before`]) and an
-//! overwrite of an untracked meter is reported ([`Outcome::overwrote`]); refused credentials stop
+//! overwrite of an untracked meter is reported ([`ApplyOutcome::overwrote`]); refused credentials stop
 //! the run with one error.
 
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use anyhow::Context;
 use serde_json::Value;
 
-use super::lock::{Entry, Lock};
+use super::lock::{Lock, LockEntry};
 use super::plan::Action;
 use super::remote::Writer;
 use super::{par_map, slug, Planned};
@@ -39,7 +39,7 @@ pub struct Options {
 
 /// What an apply did.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub struct ApplyOutcome {
     /// Meters created.
     pub created: usize,
     /// Meters updated.
@@ -80,10 +80,10 @@ pub struct MeterOutcome {
     pub error: Option<String>,
 }
 
-impl Outcome {
+impl ApplyOutcome {
     /// The outcome before anything is sent (nothing to do, or `--dry-run`): unchanged and
     /// orphaned meters as they are, the others with their planned action (`create`, `update`).
-    pub fn of_plan(plan: &crate::promote::plan::Plan) -> Outcome {
+    pub fn of_plan(plan: &crate::promote::plan::Plan) -> ApplyOutcome {
         let meters = plan
             .actions
             .iter()
@@ -95,7 +95,7 @@ impl Outcome {
                 error: None,
             })
             .collect();
-        Outcome {
+        ApplyOutcome {
             unchanged: plan.count(Action::Unchanged),
             meters,
             ..Default::default()
@@ -378,9 +378,9 @@ pub fn apply(
     lock_path: &Path,
     backup_root: &Path,
     opts: &Options,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<ApplyOutcome> {
     let env = planned.plan.environment.clone();
-    let mut outcome = Outcome::of_plan(&planned.plan);
+    let mut outcome = ApplyOutcome::of_plan(&planned.plan);
     outcome
         .meters
         .retain(|m| matches!(m.outcome, "unchanged" | "orphaned"));
@@ -449,7 +449,7 @@ pub fn apply(
                 l.set(
                     &env,
                     &a.global_id,
-                    Entry {
+                    LockEntry {
                         meter_id: id.clone(),
                         digest: a.desired_digest.clone(),
                         name: desired["name"].as_str().map(str::to_string),
@@ -559,8 +559,8 @@ pub fn restore(
     backup: &[(String, Value)],
     writer: &Writer,
     lock_path: &Path,
-) -> anyhow::Result<Outcome> {
-    let mut outcome = Outcome::default();
+) -> anyhow::Result<ApplyOutcome> {
+    let mut outcome = ApplyOutcome::default();
     let mut lock = Lock::load(lock_path)?;
     for (gid, def) in backup {
         let body = import_body(def);
@@ -570,7 +570,7 @@ pub fn restore(
                     lock.set(
                         env,
                         gid,
-                        Entry {
+                        LockEntry {
                             meter_id: id,
                             digest: Some(super::plan::digest(def)),
                             name: def["name"].as_str().map(str::to_string),

@@ -19,7 +19,7 @@ use crate::fsutil::{display, write_atomic};
 /// One tracked meter in one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
+pub struct LockEntry {
     /// The tenant's meter id.
     #[serde(rename = "meterId")]
     pub meter_id: String,
@@ -41,7 +41,7 @@ pub struct Lock {
     pub version: u32,
     /// Environment → globalId → entry.
     #[serde(default)]
-    pub environments: BTreeMap<String, BTreeMap<String, Entry>>,
+    pub environments: BTreeMap<String, BTreeMap<String, LockEntry>>,
 }
 
 impl Default for Lock {
@@ -94,17 +94,17 @@ impl Lock {
     }
 
     /// The entries of one environment (empty when none).
-    pub fn env(&self, env: &str) -> BTreeMap<String, Entry> {
+    pub fn env(&self, env: &str) -> BTreeMap<String, LockEntry> {
         self.environments.get(env).cloned().unwrap_or_default()
     }
 
     /// One entry.
-    pub fn get(&self, env: &str, global_id: &str) -> Option<&Entry> {
+    pub fn get(&self, env: &str, global_id: &str) -> Option<&LockEntry> {
         self.environments.get(env)?.get(global_id)
     }
 
     /// Records (or replaces) one entry.
-    pub fn set(&mut self, env: &str, global_id: &str, entry: Entry) {
+    pub fn set(&mut self, env: &str, global_id: &str, entry: LockEntry) {
         self.environments
             .entry(env.to_string())
             .or_default()
@@ -125,7 +125,7 @@ mod tests {
         a.set(
             "production",
             "mtr-b",
-            Entry {
+            LockEntry {
                 meter_id: "2".into(),
                 digest: None,
                 name: None,
@@ -134,7 +134,7 @@ mod tests {
         a.set(
             "production",
             "mtr-a",
-            Entry {
+            LockEntry {
                 meter_id: "1".into(),
                 digest: Some("sha256:x".into()),
                 name: Some("A".into()),
@@ -143,7 +143,7 @@ mod tests {
         a.set(
             "sandbox",
             "mtr-a",
-            Entry {
+            LockEntry {
                 meter_id: "7".into(),
                 digest: None,
                 name: None,

@@ -184,7 +184,7 @@ pub fn identity_mismatch(
     env_name: &str,
     global_id: &str,
     repo_name: Option<&str>,
-    entry: &lock::Entry,
+    entry: &lock::LockEntry,
     export: &Value,
 ) -> Option<String> {
     let id = &entry.meter_id;
@@ -504,7 +504,7 @@ pub fn plan_environment(
 }
 
 /// Masks known secrets in every value of a diff report (before any format renders it).
-pub fn mask_diff(report: &mut crate::diff::Report, masker: &Masker) {
+pub fn mask_diff(report: &mut crate::diff::DiffReport, masker: &Masker) {
     if masker.is_empty() {
         return;
     }
@@ -567,13 +567,13 @@ mod tests {
 
     #[test]
     fn identity_mismatch_accepts_either_known_name() {
-        let entry = |name: Option<&str>| lock::Entry {
+        let entry = |name: Option<&str>| lock::LockEntry {
             meter_id: "7".into(),
             digest: None,
             name: name.map(str::to_string),
         };
         let export = serde_json::json!({"name": "SMS"});
-        let check = |repo: Option<&str>, e: &lock::Entry, x: &Value| {
+        let check = |repo: Option<&str>, e: &lock::LockEntry, x: &Value| {
             identity_mismatch("prod", "mtr-sms", repo, e, x)
         };
         assert_eq!(check(Some("SMS"), &entry(None), &export), None);

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde_json::Value;
 
-use super::lock::{Entry, Lock};
+use super::lock::{Lock, LockEntry};
 use super::remote::Reader;
 use super::values::{Masker, Renderer, Restored};
 use super::{par_map, plan, slug, RepoMeter};
@@ -24,7 +24,7 @@ use crate::progress::{Event, Progress};
 
 /// What a pull did.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct PullReport {
     /// (globalId, file) written (or already equal).
     pub written: Vec<(String, PathBuf)>,
     /// Files whose content did not change.
@@ -141,7 +141,7 @@ pub fn pull(
     only: &[String],
     concurrency: usize,
     progress: &dyn Progress,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<PullReport> {
     let tracked = lock.env(env_name);
     for g in only {
         if !tracked.contains_key(g) {
@@ -150,7 +150,7 @@ pub fn pull(
             );
         }
     }
-    let jobs: Vec<(String, Entry)> = tracked
+    let jobs: Vec<(String, LockEntry)> = tracked
         .into_iter()
         .filter(|(g, _)| only.is_empty() || only.contains(g))
         .collect();
@@ -203,7 +203,7 @@ pub fn pull(
             "nothing was written",
         ));
     }
-    let mut report = Report::default();
+    let mut report = PullReport::default();
     // Names taken: every repository file, and every file this pull writes.
     let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
     std::fs::create_dir_all(meters_dir)
@@ -263,7 +263,7 @@ pub fn pull(
                 }));
                 text
             }
-            Format::Json => crate::canonical::render(&form, format),
+            Format::Json => crate::canonical::to_text(&form, format),
         };
         if old.as_deref() == Some(text.as_str()) {
             report.unchanged += 1;
@@ -274,7 +274,7 @@ pub fn pull(
         lock.set(
             env_name,
             gid,
-            Entry {
+            LockEntry {
                 meter_id: entry.meter_id.clone(),
                 digest: Some(plan::digest(&remote)),
                 name: remote["name"].as_str().map(str::to_string),
@@ -353,7 +353,7 @@ mod tests {
         );
         assert_eq!(moved, ["/metadata/old"]);
         // No file, or one that does not parse: plain canonical YAML.
-        let plain = crate::canonical::render(&form, Format::Yaml);
+        let plain = crate::canonical::to_text(&form, Format::Yaml);
         assert_eq!(with_comments(&form, None).0, plain);
         assert_eq!(with_comments(&form, Some("a: [")).0, plain);
     }

@@ -1,4 +1,4 @@
-//! Renders a [`crate::diff::Report`] as text (people, optionally coloured), JSON (machines, with
+//! Renders a [`crate::diff::DiffReport`] as text (people, optionally coloured), JSON (machines, with
 //! `format_version`), markdown (pull-request comments) or a `--stat` summary. Renderers compute
 //! nothing about the meters; they only lay out the changes the diff found.
 

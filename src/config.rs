@@ -108,6 +108,60 @@ pub struct Config {
     pub root: PathBuf,
 }
 
+/// The validation flags of a command line, which win over `validate:` (`--strict`, `--schema`,
+/// `--allow`, `--deny`).
+#[derive(Debug, Clone, Default)]
+pub struct ValidateFlags {
+    /// `--strict`.
+    pub strict: bool,
+    /// `--schema`: extra JSON Schemas.
+    pub schema: Vec<PathBuf>,
+    /// `--allow`: rule codes turned off.
+    pub allow: Vec<String>,
+    /// `--deny`: rule codes made errors.
+    pub deny: Vec<String>,
+}
+
+/// The validation options of a run: meterctl.yaml's `validate:` settings (when there is a
+/// config), then the flags (flags win).
+pub fn validate_options(
+    config: Option<&Config>,
+    flags: &ValidateFlags,
+) -> Result<crate::validate::Options, ConfigError> {
+    use crate::diagnostic::Severity;
+    use crate::validate::rules;
+    let mut overrides = std::collections::HashMap::new();
+    let mut extra_schemas = Vec::new();
+    let mut strict = flags.strict;
+    if let Some(c) = config {
+        strict |= c.validate.strict;
+        extra_schemas.extend(c.validate.schemas.iter().map(|p| c.resolve(p)));
+        for (code, level) in &c.validate.rules {
+            let code = rules::by_code(code).map_or(code.as_str(), |r| r.code);
+            let sev = match level {
+                RuleLevel::Off => None,
+                RuleLevel::Warning => Some(Severity::Warning),
+                RuleLevel::Error => Some(Severity::Error),
+            };
+            overrides.insert(code.to_string(), sev);
+        }
+    }
+    extra_schemas.extend(flags.schema.iter().cloned());
+    for (list, sev) in [(&flags.allow, None), (&flags.deny, Some(Severity::Error))] {
+        for code in list {
+            let rule = rules::by_code(code)
+                .ok_or_else(|| ConfigError::UnknownRule { code: code.clone() })?;
+            overrides.insert(rule.code.to_string(), sev);
+        }
+    }
+    Ok(crate::validate::Options {
+        strict,
+        extra_schemas,
+        overrides,
+        deny_warnings: false,
+    })
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -127,6 +181,12 @@ pub enum ConfigError {
         path: String,
         /// What is wrong.
         message: String,
+    },
+    /// `--allow` or `--deny` names a rule that does not exist.
+    #[error("unknown rule {code:?}; `meterctl rules` lists the codes")]
+    UnknownRule {
+        /// The code as given.
+        code: String,
     },
     /// `environments:` has no such name.
     #[error("no environment {name:?} in {FILE_NAME}{}", known_environments(.known))]
@@ -468,6 +528,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown rule"));
+    }
+
+    #[test]
+    fn validate_options_merge_the_file_then_the_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "version: 1\nvalidate:\n  strict: true\n  schemas: [house.json]\n  rules:\n    MC0011: off\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        let flags = ValidateFlags {
+            deny: vec!["MC0011".into()],
+            ..Default::default()
+        };
+        let o = validate_options(Some(&c), &flags).unwrap();
+        assert!(o.strict);
+        assert_eq!(o.extra_schemas, vec![c.resolve(Path::new("house.json"))]);
+        // The flag wins over the file.
+        assert_eq!(
+            o.overrides.get("MC0011"),
+            Some(&Some(crate::diagnostic::Severity::Error))
+        );
+        let bad = ValidateFlags {
+            allow: vec!["NOPE".into()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            validate_options(None, &bad),
+            Err(ConfigError::UnknownRule { code }) if code == "NOPE"
+        ));
     }
 
     #[test]

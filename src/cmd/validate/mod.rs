@@ -11,13 +11,12 @@ use anyhow::Context;
 mod options;
 mod sink;
 
-use options::Flags;
-pub(super) use options::{options_from, write_invalid};
+pub(super) use options::write_invalid;
 use sink::{cannot_write, Sink};
 
 use super::{Outcome, Shell};
 use crate::cli::{ValidateArgs, ValidateReport};
-use meterctl::config::Config;
+use meterctl::config::{self, Config};
 use meterctl::fsutil::AtomicFile;
 use meterctl::load;
 use meterctl::report::step_summary;
@@ -26,7 +25,7 @@ use meterctl::validate::{FileReport, Summary, Validator};
 
 pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
-    let mut options = options_from(config.as_ref(), &Flags::from(&args))?;
+    let mut options = config::validate_options(config.as_ref(), &options::flags(&args))?;
     options.deny_warnings = args.deny_warnings;
     let validator = Validator::new(options)?;
 

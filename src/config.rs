@@ -162,6 +162,25 @@ pub fn validate_options(
     })
 }
 
+/// The diff options of a run: `--ignore` globs, then meterctl.yaml's `diff.ignore` (blank globs
+/// dropped, each trimmed).
+pub fn diff_options(
+    config: Option<&Config>,
+    include_volatile: bool,
+    ignore: &[String],
+) -> crate::diff::Options {
+    let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
+    crate::diff::Options {
+        include_volatile,
+        ignore: ignore
+            .iter()
+            .chain(from_config)
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| crate::diff::PointerGlob::new(g.trim()))
+            .collect(),
+    }
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -556,6 +575,21 @@ mod tests {
             validate_options(None, &bad),
             Err(ConfigError::UnknownRule { code }) if code == "NOPE"
         ));
+    }
+
+    #[test]
+    fn diff_options_take_the_flags_then_the_file() {
+        let c = Config {
+            diff: DiffConfig {
+                ignore: vec![" /a ".into(), "".into()],
+            },
+            ..Default::default()
+        };
+        let o = diff_options(Some(&c), true, &["/b".into(), "  ".into()]);
+        assert!(o.include_volatile);
+        let globs: Vec<String> = o.ignore.iter().map(|g| format!("{g:?}")).collect();
+        assert_eq!(globs.len(), 2, "{globs:?}");
+        assert_eq!(diff_options(None, false, &[]).ignore.len(), 0);
     }
 
     #[test]

@@ -6,10 +6,9 @@ use anyhow::Context;
 
 use super::{AlreadyReported, Outcome, Shell};
 use crate::cli::{DiffArgs, DiffFormat, NetArgs};
-use meterctl::config::Config;
+use meterctl::config::{self, Config};
 use meterctl::diff::compare::{self, EnvSides};
 use meterctl::diff::side::{Loaded, Side, SideError};
-use meterctl::diff::{Options, PointerGlob};
 use meterctl::promote::lock::Lock;
 use meterctl::promote::remote::Reader;
 use meterctl::promote::values::Masker;
@@ -21,17 +20,7 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
     let config = Config::discover(out.config.as_deref())?;
     let summary_to = step_summary::target(args.report.is_some())?;
-    let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
-    let opts = Options {
-        include_volatile: args.include_volatile,
-        ignore: args
-            .ignore
-            .iter()
-            .chain(from_config)
-            .filter(|g| !g.trim().is_empty())
-            .map(|g| PointerGlob::new(g.trim()))
-            .collect(),
-    };
+    let opts = config::diff_options(config.as_ref(), args.include_volatile, &args.ignore);
     if args.stat && args.format != DiffFormat::Text {
         anyhow::bail!(
             "--stat is a text layout; it cannot be combined with --format json or markdown"
@@ -83,15 +72,7 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     }
     out.print(&masker.mask(&formatted))
         .context("cannot write to stdout")?;
-    let s = report.summary();
-    out.detail(&format!(
-        "{} meters: {} changed, {} added, {} removed, {} unchanged",
-        report.meters.len(),
-        s.changed,
-        s.added,
-        s.removed,
-        s.unchanged
-    ));
+    out.detail(&report.tally());
     Ok(if report.has_changes() {
         Outcome::Findings
     } else {
@@ -138,7 +119,7 @@ impl Tenants<'_> {
         let config = self.config.ok_or_else(|| {
             anyhow::anyhow!(
                 "no {} in this folder or any parent: env: sides name its environments; run `meterctl init` to start a repository (or pass --config PATH)",
-                meterctl::config::FILE_NAME
+                config::FILE_NAME
             )
         })?;
         let env = config.environment(name)?;

@@ -167,6 +167,19 @@ impl DiffReport {
         s
     }
 
+    /// `N meters: C changed, A added, R removed, U unchanged`.
+    pub fn tally(&self) -> String {
+        let s = self.summary();
+        format!(
+            "{} meters: {} changed, {} added, {} removed, {} unchanged",
+            self.meters.len(),
+            s.changed,
+            s.added,
+            s.removed,
+            s.unchanged
+        )
+    }
+
     /// Whether anything differs.
     pub fn has_changes(&self) -> bool {
         self.meters

@@ -278,7 +278,9 @@ impl Config {
                 dotted.push(token);
             }
             let inner = e.into_inner().to_string();
-            // An unknown field is reported at its key, inside the object that refuses it.
+            // An unknown field is reported at its key, inside the object that refuses it. serde
+            // says which field only in its message (`unknown field `x`, expected ...`), so that
+            // text (serde's, not ours) is read.
             let unknown = inner
                 .strip_prefix("unknown field `")
                 .and_then(|r| r.split('`').next());

@@ -42,6 +42,9 @@ pub struct Finding {
     pub pointer: String,
     /// Point at the member's key rather than its value (unknown fields, duplicates).
     pub at_key: bool,
+    /// The required key a schema finding says is missing, so that a rule finding naming that
+    /// key supersedes it (see `supersede_schema_findings`).
+    pub missing: Option<String>,
 }
 
 impl Finding {
@@ -52,6 +55,7 @@ impl Finding {
             message: message.into(),
             pointer: pointer.into(),
             at_key: false,
+            missing: None,
         }
     }
 
@@ -624,7 +628,9 @@ fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
             s.code == rules::SCHEMA.code
                 && rule.iter().any(|r| {
                     r.pointer == s.pointer
-                        && missing_key(&s.message).is_none_or(|key| r.message.contains(key))
+                        && s.missing
+                            .as_deref()
+                            .is_none_or(|key| r.message.contains(key))
                 })
         })
         .collect();
@@ -634,12 +640,6 @@ fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
         i += 1;
         keep
     });
-}
-
-/// The key a schema finding says is missing (`missing required field `x`; add it`).
-fn missing_key(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("missing required field `")?;
-    rest.split('`').next()
 }
 
 #[cfg(test)]

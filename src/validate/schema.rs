@@ -331,11 +331,13 @@ fn translate(
             let name = property
                 .as_str()
                 .map_or(property.to_string(), |s| s.to_string());
-            out.push(Finding::new(
+            let mut f = Finding::new(
                 code,
                 pointer,
                 format!("{prefix}missing required field `{name}`; add it"),
-            ));
+            );
+            f.missing = Some(name);
+            out.push(f);
         }
         _ => out.push(Finding::new(
             code,

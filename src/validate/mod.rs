@@ -169,7 +169,7 @@ pub struct Validator {
 
 impl Validator {
     /// Compiles the embedded schema and the extra schemas.
-    pub fn new(options: Options) -> anyhow::Result<Validator> {
+    pub fn new(options: Options) -> Result<Validator, schema::SchemaError> {
         let schemas = schema::Schemas::compile(&options.extra_schemas)?;
         Ok(Validator { schemas, options })
     }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use super::{AlreadyReported, Outcome, Shell};
 use crate::cli::{DiffArgs, DiffFormat, NetArgs};
 use meterctl::config::{self, Config};
-use meterctl::diff::compare::{self, EnvSides};
+use meterctl::diff::compare::{self, BoxError, CompareError, EnvSides};
 use meterctl::diff::side::{Loaded, Side, SideError};
 use meterctl::promote::lock::Lock;
 use meterctl::promote::remote::Reader;
@@ -47,15 +47,14 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
             compare::compare(&left, &right, &cx)
         }
     };
-    let mut report = report.map_err(|e| match e.downcast::<SideError>() {
-        Ok(SideError::Files(diags)) => {
+    let mut report = report.map_err(|e| match e {
+        CompareError::Side(SideError::Files(diags)) => {
             for d in &diags {
                 out.error(&format!("error: {d}"));
             }
             AlreadyReported(format!("{} files could not be read", diags.len())).into()
         }
-        Ok(e) => e.into(),
-        Err(e) => e,
+        e => anyhow::Error::from(e),
     })?;
     // A tenant's secrets never show, whatever side they come from.
     let masker = env.masker.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -89,7 +88,7 @@ struct Tenants<'a> {
 }
 
 impl EnvSides for Tenants<'_> {
-    fn load(&self, name: &str) -> anyhow::Result<Loaded> {
+    fn load(&self, name: &str) -> Result<Loaded, BoxError> {
         // One line that names the side, the cause included.
         let lv = self
             .export(name)

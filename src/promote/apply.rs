@@ -455,7 +455,8 @@ pub fn apply(
                         name: desired["name"].as_str().map(str::to_string),
                     },
                 );
-                l.save(lock_path).map_err(|e| format!("{e:#}"))?;
+                l.save(lock_path)
+                    .map_err(|e| format!("{:#}", anyhow::Error::from(e)))?;
                 drop(l);
                 if a.action == Action::Create {
                     inflight.settle(&a.global_id);

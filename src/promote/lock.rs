@@ -8,10 +8,10 @@
 //! content always gives the same bytes. Every save is atomic (temporary file + rename), so the
 //! file is valid at every moment, even when `apply` is killed between two meters.
 
+use super::error::PromoteError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::{display, write_atomic};
@@ -55,27 +55,29 @@ impl Default for Lock {
 
 impl Lock {
     /// Reads the lock; a missing file is an empty lock.
-    pub fn load(path: &Path) -> anyhow::Result<Lock> {
+    pub fn load(path: &Path) -> Result<Lock, PromoteError> {
+        let shown = || display(path).into_owned();
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", display(path))),
+            Err(source) => {
+                return Err(PromoteError::ReadLock {
+                    path: shown(),
+                    source,
+                })
+            }
         };
-        let lock: Lock = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: {}; meterctl.lock is written by meterctl, restore it from Git",
-                display(path),
-                e.line(),
-                e.column(),
-                e
-            )
+        let lock: Lock = serde_json::from_str(&text).map_err(|e| PromoteError::InvalidLock {
+            path: shown(),
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
         })?;
         if lock.version != 1 {
-            anyhow::bail!(
-                "{}: lock version {} is not supported",
-                display(path),
-                lock.version
-            );
+            return Err(PromoteError::LockVersion {
+                path: shown(),
+                version: lock.version,
+            });
         }
         Ok(lock)
     }
@@ -88,9 +90,11 @@ impl Lock {
     }
 
     /// Writes the lock atomically.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        write_atomic(path, self.to_text().as_bytes())
-            .with_context(|| format!("cannot write {}", display(path)))
+    pub fn save(&self, path: &Path) -> Result<(), PromoteError> {
+        write_atomic(path, self.to_text().as_bytes()).map_err(|source| PromoteError::Write {
+            path: display(path).into_owned(),
+            source,
+        })
     }
 
     /// The entries of one environment (empty when none).

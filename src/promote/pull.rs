@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use super::error::{Detail, PromoteError};
 use serde_json::Value;
 
 use super::lock::{Lock, LockEntry};
@@ -141,13 +141,14 @@ pub fn pull(
     only: &[String],
     concurrency: usize,
     progress: &dyn Progress,
-) -> anyhow::Result<PullReport> {
+) -> Result<PullReport, PromoteError> {
     let tracked = lock.env(env_name);
     for g in only {
         if !tracked.contains_key(g) {
-            anyhow::bail!(
-                "{g} is not tracked in environment {env_name:?}; record it first with `meterctl track --env {env_name} {g} METER_ID`"
-            );
+            return Err(PromoteError::NotTracked {
+                global_id: g.clone(),
+                env: env_name.to_string(),
+            });
         }
     }
     let jobs: Vec<(String, LockEntry)> = tracked
@@ -169,9 +170,10 @@ pub fn pull(
         .iter()
         .find_map(|r| r.as_ref().err().filter(|e| e.is_auth()))
     {
-        return Err(anyhow::anyhow!("{e}").context(format!(
-            "cannot export from {env_name}; nothing was written"
-        )));
+        return Err(PromoteError::PullRefused {
+            env: env_name.to_string(),
+            source: Detail(e.to_string()),
+        });
     }
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
@@ -206,8 +208,10 @@ pub fn pull(
     let mut report = PullReport::default();
     // Names taken: every repository file, and every file this pull writes.
     let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
-    std::fs::create_dir_all(meters_dir)
-        .with_context(|| format!("cannot create {}", display(meters_dir)))?;
+    std::fs::create_dir_all(meters_dir).map_err(|source| PromoteError::CreateDir {
+        path: display(meters_dir).into_owned(),
+        source,
+    })?;
     for ((gid, entry), result) in jobs.iter().zip(exports) {
         // One meter that cannot be exported does not stop the others (it is reported as
         // refused, and the run exits 1).
@@ -268,8 +272,10 @@ pub fn pull(
         if old.as_deref() == Some(text.as_str()) {
             report.unchanged += 1;
         } else {
-            write_atomic(&path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", display(&path)))?;
+            write_atomic(&path, text.as_bytes()).map_err(|source| PromoteError::Write {
+                path: display(&path).into_owned(),
+                source,
+            })?;
         }
         lock.set(
             env_name,

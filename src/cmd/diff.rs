@@ -126,13 +126,7 @@ impl Tenants<'_> {
         let lock = Lock::load(&config.lock_path())?;
         let reader = Reader::connect(name, env, &super::repo::net(self.net, self.out))?;
         let _wait = self.out.wait(&format!("reading env:{name}"));
-        live::export(
-            name,
-            env,
-            &repo,
-            &lock,
-            &reader,
-            self.net.concurrency as usize,
-        )
+        let concurrency = self.net.concurrency as usize;
+        Ok(live::export(name, env, &repo, &lock, &reader, concurrency)?)
     }
 }

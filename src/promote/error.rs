@@ -87,9 +87,9 @@ pub enum PromoteError {
         #[source]
         source: Detail,
     },
-    /// `meterctl.lock` cannot be read.
+    /// A repository file (`meterctl.lock`, a saved plan) cannot be read.
     #[error("cannot read {path}")]
-    ReadLock {
+    Read {
         /// The file, as shown.
         path: String,
         /// Why.
@@ -133,6 +133,37 @@ pub enum PromoteError {
         /// Why.
         #[source]
         source: std::io::Error,
+    },
+    /// A saved plan file that is not a plan.
+    #[error("{path}: not a plan written by `meterctl plan -o`")]
+    NotAPlan {
+        /// The file, as shown.
+        path: String,
+        /// The JSON reader's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A saved plan of another format.
+    #[error("the saved plan has format_version {version}; meterctl writes 1")]
+    PlanVersion {
+        /// Its `format_version`.
+        version: u32,
+    },
+    /// A saved plan of another environment.
+    #[error("the saved plan is for environment {saved:?}, not {fresh:?}")]
+    PlanEnvironment {
+        /// The saved plan's environment.
+        saved: String,
+        /// The environment asked for.
+        fresh: String,
+    },
+    /// A saved plan that no longer matches the fresh one.
+    #[error("the saved plan is stale, nothing was changed: {}; run `meterctl plan --env {env} -o PLAN.json` again", .stale.join(", "))]
+    StalePlan {
+        /// `globalId (what changed)`, one per meter.
+        stale: Vec<String>,
+        /// The environment.
+        env: String,
     },
     /// An `--only` pattern that is not a glob.
     #[error("--only {pattern:?} is not a valid glob: {detail}")]

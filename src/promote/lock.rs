@@ -61,7 +61,7 @@ impl Lock {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
             Err(source) => {
-                return Err(PromoteError::ReadLock {
+                return Err(PromoteError::Read {
                     path: shown(),
                     source,
                 })

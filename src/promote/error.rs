@@ -134,6 +134,49 @@ pub enum PromoteError {
         #[source]
         source: std::io::Error,
     },
+    /// A permission change that failed (backups are private to the user).
+    #[error("cannot restrict the permissions of {path}")]
+    Permissions {
+        /// The file or folder, as shown.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `init` could not write the new repository.
+    #[error(transparent)]
+    Io(std::io::Error),
+    /// The tenant refused the credentials in the middle of `apply`.
+    #[error("{detail}\nthe credentials for {env} were refused, so apply stopped: {done} meter(s) were applied before (recorded in meterctl.lock), the others were not sent")]
+    ApplyRefused {
+        /// Zuora's error, as text.
+        detail: String,
+        /// The environment.
+        env: String,
+        /// How many meters were applied before.
+        done: usize,
+    },
+    /// A backup folder that cannot be listed.
+    #[error("cannot read backup folder {path}")]
+    ReadBackup {
+        /// The folder, as shown.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A backup file without a `globalId`.
+    #[error("{path}: no globalId; not a meterctl backup")]
+    NotABackup {
+        /// The file, as shown.
+        path: String,
+    },
+    /// A backup folder without backup files.
+    #[error("{path}: no backup files (*.json) in it")]
+    EmptyBackup {
+        /// The folder, as shown.
+        path: String,
+    },
     /// A saved plan file that is not a plan.
     #[error("{path}: not a plan written by `meterctl plan -o`")]
     NotAPlan {
@@ -194,6 +237,19 @@ pub enum PromoteError {
     Zuora(#[from] ZuoraError),
 }
 
+/// An error and its causes on one line, `error: cause: cause` (as `{:#}` shows an
+/// `anyhow::Error`).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut next = e.source();
+    while let Some(c) = next {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        next = c.source();
+    }
+    s
+}
+
 /// The text of an underlying error, kept as text (masked of a tenant's secrets where it can hold
 /// them).
 #[derive(Debug, thiserror::Error)]
@@ -223,6 +279,11 @@ mod tests {
         assert!(two
             .to_string()
             .starts_with("2 meterctl.lock entries of prod point at"));
+        let write = PromoteError::Write {
+            path: "meterctl.lock".into(),
+            source: std::io::Error::other("disk full"),
+        };
+        assert_eq!(with_causes(&write), "cannot write meterctl.lock: disk full");
         let only = PromoteError::UnmatchedOnly {
             unmatched: vec!["x".into(), "y*".into()],
         };

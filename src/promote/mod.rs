@@ -413,7 +413,7 @@ pub fn utc_stamp() -> String {
 /// Starts a repository: `path` (meterctl.yaml) with one entry per `(name, url)` environment,
 /// a `meters/` folder beside it, and `.meterctl/` in its `.gitignore`; checked by loading it
 /// back. `path` must not exist yet.
-pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result<()> {
+pub fn init_repository(path: &Path, envs: &[(String, String)]) -> Result<(), PromoteError> {
     let mut text = String::from(
         "# meterctl repository: `meterctl config check` checks this file.\nversion: 1\nmeters: meters/                  # folder of definitions, one meter per file\nenvironments:\n",
     );
@@ -457,8 +457,8 @@ pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    crate::fsutil::write_atomic(path, text.as_bytes())?;
-    std::fs::create_dir_all(root.join("meters"))?;
+    crate::fsutil::write_atomic(path, text.as_bytes()).map_err(PromoteError::Io)?;
+    std::fs::create_dir_all(root.join("meters")).map_err(PromoteError::Io)?;
     let gi = root.join(".gitignore");
     let existing = std::fs::read_to_string(&gi).unwrap_or_default();
     if !existing.lines().any(|l| l.trim() == GITIGNORE_LINE) {
@@ -469,7 +469,7 @@ pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result
         t.push_str(
             "# meterctl's backups of tenant definitions (apply), and temporary files of an interrupted write\n.meterctl/\n.*.meterctl-*.tmp\n",
         );
-        crate::fsutil::write_atomic(&gi, t.as_bytes())?;
+        crate::fsutil::write_atomic(&gi, t.as_bytes()).map_err(PromoteError::Io)?;
     }
     // Check what was written with the same code every command uses.
     Config::load(path)?;

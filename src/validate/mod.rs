@@ -644,7 +644,7 @@ fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
 
 #[cfg(test)]
 impl FileReport {
-    /// A report built by hand, for renderer tests.
+    /// A report built by hand, for report-writer tests.
     pub(crate) fn for_tests(
         path: PathBuf,
         diagnostics: Vec<Diagnostic>,

@@ -71,8 +71,8 @@ fn reorder(map: &mut Map<String, Value>, order: &[&str]) {
     map.extend(old);
 }
 
-/// Renders a value (already canonicalized) in a format, ending with one newline.
-pub fn render(value: &Value, format: Format) -> String {
+/// Writes a value (already canonicalized) as text in a format, ending with one newline.
+pub fn to_text(value: &Value, format: Format) -> String {
     let mut out = match format {
         Format::Json => serde_json::to_string_pretty(value).expect("JSON values always serialize"),
         Format::Yaml => crate::yaml::to_string(value, &crate::yaml::Comments::default()),
@@ -91,7 +91,7 @@ pub fn document_string(doc: &crate::load::Document, format: Format) -> String {
     canonicalize(&mut v);
     match format {
         Format::Yaml => crate::yaml::to_string(&v, &doc.comments),
-        Format::Json => render(&v, format),
+        Format::Json => to_text(&v, format),
     }
 }
 
@@ -99,7 +99,7 @@ pub fn document_string(doc: &crate::load::Document, format: Format) -> String {
 pub fn to_canonical_string(value: &Value, format: Format) -> String {
     let mut v = value.clone();
     canonicalize(&mut v);
-    render(&v, format)
+    to_text(&v, format)
 }
 
 #[cfg(test)]
@@ -168,8 +168,8 @@ mod tests {
         canonicalize(&mut v);
         let m = Meter::from_value(&v).unwrap();
         assert_eq!(
-            render(&m.to_value(), Format::Json),
-            render(&v, Format::Json)
+            to_text(&m.to_value(), Format::Json),
+            to_text(&v, Format::Json)
         );
     }
 

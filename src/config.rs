@@ -108,6 +108,79 @@ pub struct Config {
     pub root: PathBuf,
 }
 
+/// The validation flags of a command line, which win over `validate:` (`--strict`, `--schema`,
+/// `--allow`, `--deny`).
+#[derive(Debug, Clone, Default)]
+pub struct ValidateFlags {
+    /// `--strict`.
+    pub strict: bool,
+    /// `--schema`: extra JSON Schemas.
+    pub schema: Vec<PathBuf>,
+    /// `--allow`: rule codes turned off.
+    pub allow: Vec<String>,
+    /// `--deny`: rule codes made errors.
+    pub deny: Vec<String>,
+}
+
+/// The validation options of a run: meterctl.yaml's `validate:` settings (when there is a
+/// config), then the flags (flags win).
+pub fn validate_options(
+    config: Option<&Config>,
+    flags: &ValidateFlags,
+) -> Result<crate::validate::Options, ConfigError> {
+    use crate::diagnostic::Severity;
+    use crate::validate::rules;
+    let mut overrides = std::collections::HashMap::new();
+    let mut extra_schemas = Vec::new();
+    let mut strict = flags.strict;
+    if let Some(c) = config {
+        strict |= c.validate.strict;
+        extra_schemas.extend(c.validate.schemas.iter().map(|p| c.resolve(p)));
+        for (code, level) in &c.validate.rules {
+            let code = rules::by_code(code).map_or(code.as_str(), |r| r.code);
+            let sev = match level {
+                RuleLevel::Off => None,
+                RuleLevel::Warning => Some(Severity::Warning),
+                RuleLevel::Error => Some(Severity::Error),
+            };
+            overrides.insert(code.to_string(), sev);
+        }
+    }
+    extra_schemas.extend(flags.schema.iter().cloned());
+    for (list, sev) in [(&flags.allow, None), (&flags.deny, Some(Severity::Error))] {
+        for code in list {
+            let rule = rules::by_code(code)
+                .ok_or_else(|| ConfigError::UnknownRule { code: code.clone() })?;
+            overrides.insert(rule.code.to_string(), sev);
+        }
+    }
+    Ok(crate::validate::Options {
+        strict,
+        extra_schemas,
+        overrides,
+        deny_warnings: false,
+    })
+}
+
+/// The diff options of a run: `--ignore` globs, then meterctl.yaml's `diff.ignore` (blank globs
+/// dropped, each trimmed).
+pub fn diff_options(
+    config: Option<&Config>,
+    include_volatile: bool,
+    ignore: &[String],
+) -> crate::diff::Options {
+    let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
+    crate::diff::Options {
+        include_volatile,
+        ignore: ignore
+            .iter()
+            .chain(from_config)
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| crate::diff::PointerGlob::new(g.trim()))
+            .collect(),
+    }
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -128,6 +201,29 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// `--allow` or `--deny` names a rule that does not exist.
+    #[error("unknown rule {code:?}; `meterctl rules` lists the codes")]
+    UnknownRule {
+        /// The code as given.
+        code: String,
+    },
+    /// `environments:` has no such name.
+    #[error("no environment {name:?} in {FILE_NAME}{}", known_environments(.known))]
+    UnknownEnvironment {
+        /// The name asked for.
+        name: String,
+        /// The names there are.
+        known: Vec<String>,
+    },
+}
+
+/// `; known: a, b`, or how to add one when there is none.
+fn known_environments(known: &[String]) -> String {
+    if known.is_empty() {
+        "; add one under `environments:` (`meterctl init` writes an example)".to_string()
+    } else {
+        format!("; known: {}", known.join(", "))
+    }
 }
 
 impl Config {
@@ -182,7 +278,9 @@ impl Config {
                 dotted.push(token);
             }
             let inner = e.into_inner().to_string();
-            // An unknown field is reported at its key, inside the object that refuses it.
+            // An unknown field is reported at its key, inside the object that refuses it. serde
+            // says which field only in its message (`unknown field `x`, expected ...`), so that
+            // text (serde's, not ours) is read.
             let unknown = inner
                 .strip_prefix("unknown field `")
                 .and_then(|r| r.split('`').next());
@@ -294,19 +392,13 @@ impl Config {
     }
 
     /// The named environment, or an error listing the known ones.
-    pub fn environment(&self, name: &str) -> anyhow::Result<&Environment> {
-        self.environments.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
-            anyhow::anyhow!(
-                "no environment {name:?} in {FILE_NAME}{}",
-                if known.is_empty() {
-                    "; add one under `environments:` (`meterctl init` writes an example)"
-                        .to_string()
-                } else {
-                    format!("; known: {}", known.join(", "))
-                }
-            )
-        })
+    pub fn environment(&self, name: &str) -> Result<&Environment, ConfigError> {
+        self.environments
+            .get(name)
+            .ok_or_else(|| ConfigError::UnknownEnvironment {
+                name: name.to_string(),
+                known: self.environments.keys().cloned().collect(),
+            })
     }
 
     /// A path from the config, made relative to the current folder.
@@ -460,6 +552,49 @@ mod tests {
     }
 
     #[test]
+    fn validate_options_merge_the_file_then_the_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(FILE_NAME);
+        std::fs::write(&p, "version: 1\nvalidate:\n  strict: true\n  schemas: [house.json]\n  rules:\n    MC0011: off\n").unwrap();
+        let c = Config::load(&p).unwrap();
+        let flags = ValidateFlags {
+            deny: vec!["MC0011".into()],
+            ..Default::default()
+        };
+        let o = validate_options(Some(&c), &flags).unwrap();
+        assert!(o.strict);
+        assert_eq!(o.extra_schemas, vec![c.resolve(Path::new("house.json"))]);
+        // The flag wins over the file.
+        assert_eq!(
+            o.overrides.get("MC0011"),
+            Some(&Some(crate::diagnostic::Severity::Error))
+        );
+        let bad = ValidateFlags {
+            allow: vec!["NOPE".into()],
+            ..Default::default()
+        };
+        assert!(matches!(
+            validate_options(None, &bad),
+            Err(ConfigError::UnknownRule { code }) if code == "NOPE"
+        ));
+    }
+
+    #[test]
+    fn diff_options_take_the_flags_then_the_file() {
+        let c = Config {
+            diff: DiffConfig {
+                ignore: vec![" /a ".into(), "".into()],
+            },
+            ..Default::default()
+        };
+        let o = diff_options(Some(&c), true, &["/b".into(), "  ".into()]);
+        assert!(o.include_volatile);
+        let globs: Vec<String> = o.ignore.iter().map(|g| format!("{g:?}")).collect();
+        assert_eq!(globs.len(), 2, "{globs:?}");
+        assert_eq!(diff_options(None, false, &[]).ignore.len(), 0);
+    }
+
+    #[test]
     fn environments_are_typed_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join(FILE_NAME);
@@ -471,11 +606,11 @@ mod tests {
             "s3-usage-sandbox"
         );
         assert!(c.environments["production"].protected);
-        assert!(c
-            .environment("staging")
-            .unwrap_err()
-            .to_string()
-            .contains("known: production, sandbox"));
+        let e = c.environment("staging").unwrap_err();
+        assert!(
+            matches!(&e, ConfigError::UnknownEnvironment { known, .. } if known == &["production", "sandbox"])
+        );
+        assert!(e.to_string().ends_with("known: production, sandbox"), "{e}");
         std::fs::write(&p, good.replace("    protected: true", "    protect: true")).unwrap();
         let e = Config::load(&p).unwrap_err().to_string();
         assert!(

@@ -16,7 +16,7 @@ use meterctl::diff::PointerGlob;
 use meterctl::load::{self, Format, Pos, Spans};
 use meterctl::sandbox::api::{self, Handled};
 use meterctl::sandbox::http::{Request, Response};
-use meterctl::sandbox::{Config, Shared};
+use meterctl::sandbox::{ServerConfig, Shared};
 use serde_json::Value;
 
 /// One target: it returns for every input, and panics when a property breaks.
@@ -245,7 +245,7 @@ const MAX_REQUESTS: usize = 8;
 /// `name: value`, a blank line and the body; it carries the token unless it has its own
 /// `authorization` header. Every answer must be a status from 100 to 599 with a JSON body.
 pub fn sandbox(data: &[u8]) {
-    let shared = Shared::new(Config::default(), "http://127.0.0.1:1".into())
+    let shared = Shared::new(ServerConfig::default(), "http://127.0.0.1:1".into())
         .expect("an in-memory sandbox opens");
     let token = answer(
         &shared,

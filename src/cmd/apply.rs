@@ -46,7 +46,7 @@ pub(super) fn run(args: ApplyArgs, out: Shell) -> anyhow::Result<Outcome> {
     }
     if !p.plan.has_changes || args.dry_run {
         if json {
-            let o = apply::Outcome::of_plan(&p.plan);
+            let o = apply::ApplyOutcome::of_plan(&p.plan);
             out.print_json(&report::apply::json(&args.env, &o, args.dry_run))?;
         } else if !p.plan.has_changes {
             out.status("nothing to do")?;

@@ -20,7 +20,7 @@ pub(super) fn run(action: ConfigAction, out: Shell) -> anyhow::Result<Outcome> {
         Err(e) => return Err(e.into()),
     };
     if let Err(e) = load_repo(&config.meters_dir()) {
-        out.error(&format!("error: {e:#}"));
+        out.error(&format!("error: {:#}", anyhow::Error::from(e)));
         return Ok(Outcome::Findings);
     }
     let shown = display(&config.root.join(config::FILE_NAME)).into_owned();

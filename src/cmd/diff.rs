@@ -1,4 +1,4 @@
-//! `meterctl diff`: two sides through [`meterctl::diff::compare`], secrets masked, rendered.
+//! `meterctl diff`: two sides through [`meterctl::diff::compare`], secrets masked, formatted.
 
 use std::sync::Mutex;
 
@@ -6,10 +6,9 @@ use anyhow::Context;
 
 use super::{AlreadyReported, Outcome, Shell};
 use crate::cli::{DiffArgs, DiffFormat, NetArgs};
-use meterctl::config::Config;
-use meterctl::diff::compare::{self, EnvSides};
+use meterctl::config::{self, Config};
+use meterctl::diff::compare::{self, BoxError, CompareError, EnvSides};
 use meterctl::diff::side::{Loaded, Side, SideError};
-use meterctl::diff::{Options, PointerGlob};
 use meterctl::promote::lock::Lock;
 use meterctl::promote::remote::Reader;
 use meterctl::promote::values::Masker;
@@ -21,17 +20,7 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
     // meterctl.yaml's `diff.ignore` adds to --ignore.
     let config = Config::discover(out.config.as_deref())?;
     let summary_to = step_summary::target(args.report.is_some())?;
-    let from_config = config.iter().flat_map(|c| c.diff.ignore.iter());
-    let opts = Options {
-        include_volatile: args.include_volatile,
-        ignore: args
-            .ignore
-            .iter()
-            .chain(from_config)
-            .filter(|g| !g.trim().is_empty())
-            .map(|g| PointerGlob::new(g.trim()))
-            .collect(),
-    };
+    let opts = config::diff_options(config.as_ref(), args.include_volatile, &args.ignore);
     if args.stat && args.format != DiffFormat::Text {
         anyhow::bail!(
             "--stat is a text layout; it cannot be combined with --format json or markdown"
@@ -58,40 +47,31 @@ pub(super) fn run(args: DiffArgs, out: Shell) -> anyhow::Result<Outcome> {
             compare::compare(&left, &right, &cx)
         }
     };
-    let mut report = report.map_err(|e| match e.downcast::<SideError>() {
-        Ok(SideError::Files(diags)) => {
+    let mut report = report.map_err(|e| match e {
+        CompareError::Side(SideError::Files(diags)) => {
             for d in &diags {
                 out.error(&format!("error: {d}"));
             }
             AlreadyReported(format!("{} files could not be read", diags.len())).into()
         }
-        Ok(e) => e.into(),
-        Err(e) => e,
+        e => anyhow::Error::from(e),
     })?;
     // A tenant's secrets never show, whatever side they come from.
     let masker = env.masker.into_inner().unwrap_or_else(|p| p.into_inner());
     mask_diff(&mut report, &masker);
-    let rendered = match args.format {
-        DiffFormat::Json => json::render(&report),
-        DiffFormat::Markdown => markdown::render(&report),
+    let formatted = match args.format {
+        DiffFormat::Json => json::format(&report),
+        DiffFormat::Markdown => markdown::format(&report),
         DiffFormat::Text if out.quiet() => String::new(),
-        DiffFormat::Text if args.stat => text::render_stat(&report, Style::new(out.color_stdout())),
-        DiffFormat::Text => text::render(&report, Style::new(out.color_stdout())),
+        DiffFormat::Text if args.stat => text::format_stat(&report, Style::new(out.color_stdout())),
+        DiffFormat::Text => text::format(&report, Style::new(out.color_stdout())),
     };
     if let Some(path) = &summary_to {
-        step_summary::append(path, &masker.mask(&markdown::render(&report)))?;
+        step_summary::append(path, &masker.mask(&markdown::format(&report)))?;
     }
-    out.print(&masker.mask(&rendered))
+    out.print(&masker.mask(&formatted))
         .context("cannot write to stdout")?;
-    let s = report.summary();
-    out.detail(&format!(
-        "{} meters: {} changed, {} added, {} removed, {} unchanged",
-        report.meters.len(),
-        s.changed,
-        s.added,
-        s.removed,
-        s.unchanged
-    ));
+    out.detail(&report.tally());
     Ok(if report.has_changes() {
         Outcome::Findings
     } else {
@@ -108,7 +88,7 @@ struct Tenants<'a> {
 }
 
 impl EnvSides for Tenants<'_> {
-    fn load(&self, name: &str) -> anyhow::Result<Loaded> {
+    fn load(&self, name: &str) -> Result<Loaded, BoxError> {
         // One line that names the side, the cause included.
         let lv = self
             .export(name)
@@ -138,7 +118,7 @@ impl Tenants<'_> {
         let config = self.config.ok_or_else(|| {
             anyhow::anyhow!(
                 "no {} in this folder or any parent: env: sides name its environments; run `meterctl init` to start a repository (or pass --config PATH)",
-                meterctl::config::FILE_NAME
+                config::FILE_NAME
             )
         })?;
         let env = config.environment(name)?;
@@ -146,13 +126,7 @@ impl Tenants<'_> {
         let lock = Lock::load(&config.lock_path())?;
         let reader = Reader::connect(name, env, &super::repo::net(self.net, self.out))?;
         let _wait = self.out.wait(&format!("reading env:{name}"));
-        live::export(
-            name,
-            env,
-            &repo,
-            &lock,
-            &reader,
-            self.net.concurrency as usize,
-        )
+        let concurrency = self.net.concurrency as usize;
+        Ok(live::export(name, env, &repo, &lock, &reader, concurrency)?)
     }
 }

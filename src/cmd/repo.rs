@@ -61,7 +61,7 @@ pub(super) fn validate(config: &Config, out: &Shell) -> anyhow::Result<bool> {
         return Ok(true);
     }
     let files = meterctl::load::discover(&[meters])?;
-    let options = super::validate::options_from(Some(config), &Default::default())?;
+    let options = config::validate_options(Some(config), &Default::default())?;
     let reports = meterctl::validate::Validator::new(options)?.check_paths(&files);
     if reports.iter().all(|r| r.is_valid()) {
         return Ok(true);

@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use super::{Outcome, Shell};
 use crate::cli::{SandboxCommand, SandboxServeArgs};
-use meterctl::sandbox::{Config, Server};
+use meterctl::sandbox::{Server, ServerConfig};
 
 pub(super) fn run(command: SandboxCommand, out: Shell) -> anyhow::Result<Outcome> {
     match command {
@@ -15,7 +15,7 @@ pub(super) fn run(command: SandboxCommand, out: Shell) -> anyhow::Result<Outcome
 }
 
 fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
-    let config = Config {
+    let config = ServerConfig {
         addr: args.addr.clone(),
         state_dir: args.state.clone(),
         tenants: args.tenant.clone(),

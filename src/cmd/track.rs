@@ -1,7 +1,7 @@
 //! `meterctl track`: record in meterctl.lock that a tenant meter is this repository meter.
 
 use anyhow::bail;
-use meterctl::promote::lock::{Entry, Lock};
+use meterctl::promote::lock::{Lock, LockEntry};
 use meterctl::promote::plan as plan_mod;
 use meterctl::promote::remote::Reader;
 
@@ -71,7 +71,7 @@ pub(super) fn run(args: TrackArgs, out: Shell) -> anyhow::Result<Outcome> {
     lock.set(
         &args.env,
         &args.global_id,
-        Entry {
+        LockEntry {
             meter_id: args.meter_id.clone(),
             digest: digest_and_name.as_ref().map(|(d, _)| d.clone()),
             name: digest_and_name.and_then(|(_, n)| n),

@@ -1,4 +1,4 @@
-//! The `meterctl diff` pipeline: two sides in, one [`Report`] out.
+//! The `meterctl diff` pipeline: two sides in, one [`DiffReport`] out.
 //!
 //! [`compare`] lists both sides (in parallel), reads every file's identity, keeps the meters,
 //! pairs them, then reads, parses and compares pair by pair in parallel (byte-identical files are
@@ -12,14 +12,46 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::side::{self, Loaded, Side, SideError};
-use super::{diff_pair, diff_versions, pair, unchanged, Doc, Identity, MeterDiff, Options, Report};
+use super::{
+    diff_pair, diff_versions, pair, unchanged, DiffReport, Doc, Identity, MeterDiff, NoSuchVersion,
+    Options, PairError,
+};
 use crate::diagnostic::Diagnostic;
 use crate::progress::{Event, Progress};
 
 /// Reads `env:NAME` sides (from a tenant, in repository form).
 pub trait EnvSides: Sync {
     /// The meters of environment `name`.
-    fn load(&self, name: &str) -> anyhow::Result<Loaded>;
+    fn load(&self, name: &str) -> Result<Loaded, BoxError>;
+}
+
+/// An error of the caller's [`EnvSides`] (which reach a tenant, above this layer).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Why two sides could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// A side cannot be listed or read (unreadable files come together in
+    /// [`SideError::Files`]).
+    #[error(transparent)]
+    Side(#[from] SideError),
+    /// The meters cannot be paired.
+    #[error(transparent)]
+    Pair(#[from] PairError),
+    /// `--versions` names a version the meter does not have.
+    #[error(transparent)]
+    Version(#[from] NoSuchVersion),
+    /// `--versions` with a side that holds more or fewer than one definition.
+    #[error("--versions compares two versions of one meter, but {side} holds {count} definitions; name one file")]
+    NotOneMeter {
+        /// The side, as the user wrote it.
+        side: String,
+        /// How many definitions it holds.
+        count: usize,
+    },
+    /// An `env:` side could not be read (the caller's error).
+    #[error(transparent)]
+    Env(BoxError),
 }
 
 /// What a comparison needs besides its two sides.
@@ -33,7 +65,7 @@ pub struct Context<'a> {
 }
 
 /// Compares two sides meter by meter.
-pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> anyhow::Result<Report> {
+pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> Result<DiffReport, CompareError> {
     let (l, r) = rayon::join(
         || load_side(left, Some(right), cx),
         || load_side(right, Some(left), cx),
@@ -81,18 +113,20 @@ pub fn compare(left: &Side, right: &Side, cx: &Context<'_>) -> anyhow::Result<Re
     if !errors.is_empty() {
         return Err(SideError::Files(errors).into());
     }
-    Ok(Report::new(meters))
+    Ok(DiffReport::new(meters))
 }
 
 /// Both sides failed: their unreadable files together, else the left side's error.
-fn both(a: anyhow::Error, b: anyhow::Error) -> anyhow::Error {
-    match (a.downcast::<SideError>(), b.downcast_ref::<SideError>()) {
-        (Ok(SideError::Files(mut da)), Some(SideError::Files(db))) => {
-            da.extend(db.iter().cloned());
+fn both(a: CompareError, b: CompareError) -> CompareError {
+    match (a, b) {
+        (
+            CompareError::Side(SideError::Files(mut da)),
+            CompareError::Side(SideError::Files(db)),
+        ) => {
+            da.extend(db);
             SideError::Files(da).into()
         }
-        (Ok(e), _) => e.into(),
-        (Err(a), _) => a,
+        (a, _) => a,
     }
 }
 
@@ -103,15 +137,15 @@ pub fn compare_versions(
     a: &str,
     b: &str,
     cx: &Context<'_>,
-) -> anyhow::Result<Report> {
-    let one = |s: &Side, other: Option<&Side>| -> anyhow::Result<Doc> {
+) -> Result<DiffReport, CompareError> {
+    let one = |s: &Side, other: Option<&Side>| -> Result<Doc, CompareError> {
         let l = load_side(s, other, cx)?;
         match l.entries.len() {
             1 => Ok(l.load_all()?.remove(0)),
-            n => anyhow::bail!(
-                "--versions compares two versions of one meter, but {} holds {n} definitions; name one file",
-                describe(s)
-            ),
+            count => Err(CompareError::NotOneMeter {
+                side: describe(s),
+                count,
+            }),
         }
     };
     let l = one(left, right)?;
@@ -120,13 +154,13 @@ pub fn compare_versions(
         None => l.clone(),
     };
     let m = diff_versions(&l, a, &r, b, cx.opts)?;
-    Ok(Report { meters: vec![m] })
+    Ok(DiffReport { meters: vec![m] })
 }
 
 /// Lists a side; an `env:NAME` side through the caller's [`EnvSides`].
-fn load_side(s: &Side, other: Option<&Side>, cx: &Context<'_>) -> anyhow::Result<Loaded> {
+fn load_side(s: &Side, other: Option<&Side>, cx: &Context<'_>) -> Result<Loaded, CompareError> {
     match (s, cx.env) {
-        (Side::Env(name), Some(env)) => env.load(name),
+        (Side::Env(name), Some(env)) => env.load(name).map_err(CompareError::Env),
         _ => Ok(side::load(s, other)?),
     }
 }

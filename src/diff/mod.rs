@@ -147,12 +147,12 @@ pub struct Summary {
 
 /// The result of a diff: every meter of both sides, sorted by key.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Report {
+pub struct DiffReport {
     /// One entry per meter.
     pub meters: Vec<MeterDiff>,
 }
 
-impl Report {
+impl DiffReport {
     /// Counts per status.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
@@ -165,6 +165,19 @@ impl Report {
             }
         }
         s
+    }
+
+    /// `N meters: C changed, A added, R removed, U unchanged`.
+    pub fn tally(&self) -> String {
+        let s = self.summary();
+        format!(
+            "{} meters: {} changed, {} added, {} removed, {} unchanged",
+            self.meters.len(),
+            s.changed,
+            s.added,
+            s.removed,
+            s.unchanged
+        )
     }
 
     /// Whether anything differs.
@@ -249,16 +262,16 @@ pub(crate) fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-impl Report {
+impl DiffReport {
     /// A report of these meters, sorted by key (then origins).
-    pub fn new(mut meters: Vec<MeterDiff>) -> Report {
+    pub fn new(mut meters: Vec<MeterDiff>) -> DiffReport {
         meters.sort_by(|a, b| {
             a.key
                 .cmp(&b.key)
                 .then_with(|| a.left.cmp(&b.left))
                 .then_with(|| a.right.cmp(&b.right))
         });
-        Report { meters }
+        DiffReport { meters }
     }
 }
 
@@ -506,7 +519,7 @@ mod tests {
         right: &[Doc],
         single: bool,
         opts: &Options,
-    ) -> Result<Report, PairError> {
+    ) -> Result<DiffReport, PairError> {
         use rayon::prelude::*;
         let li: Vec<Identity> = left.iter().map(Identity::of).collect();
         let ri: Vec<Identity> = right.iter().map(Identity::of).collect();
@@ -515,7 +528,7 @@ mod tests {
             .par_iter()
             .map(|&(l, r)| diff_pair(l.map(|i| &left[i]), r.map(|i| &right[i]), opts))
             .collect();
-        Ok(Report::new(meters))
+        Ok(DiffReport::new(meters))
     }
     use serde_json::json;
 

@@ -9,17 +9,17 @@
 //! that is interrupted resumes from where it stopped. One meter failing does not stop the others
 //! unless `fail_fast`. A `create` cannot know whether the tenant already holds its globalId
 //! (Zuora has no lookup by globalId), so its answer is read afterwards ([`existed_before`]) and an
-//! overwrite of an untracked meter is reported ([`Outcome::overwrote`]); refused credentials stop
+//! overwrite of an untracked meter is reported ([`ApplyOutcome::overwrote`]); refused credentials stop
 //! the run with one error.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use anyhow::Context;
+use super::error::PromoteError;
 use serde_json::Value;
 
-use super::lock::{Entry, Lock};
+use super::lock::{Lock, LockEntry};
 use super::plan::Action;
 use super::remote::Writer;
 use super::{par_map, slug, Planned};
@@ -39,7 +39,7 @@ pub struct Options {
 
 /// What an apply did.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
+pub struct ApplyOutcome {
     /// Meters created.
     pub created: usize,
     /// Meters updated.
@@ -80,10 +80,10 @@ pub struct MeterOutcome {
     pub error: Option<String>,
 }
 
-impl Outcome {
+impl ApplyOutcome {
     /// The outcome before anything is sent (nothing to do, or `--dry-run`): unchanged and
     /// orphaned meters as they are, the others with their planned action (`create`, `update`).
-    pub fn of_plan(plan: &crate::promote::plan::Plan) -> Outcome {
+    pub fn of_plan(plan: &crate::promote::plan::Plan) -> ApplyOutcome {
         let meters = plan
             .actions
             .iter()
@@ -95,7 +95,7 @@ impl Outcome {
                 error: None,
             })
             .collect();
-        Outcome {
+        ApplyOutcome {
             unchanged: plan.count(Action::Unchanged),
             meters,
             ..Default::default()
@@ -125,7 +125,7 @@ impl Outcome {
 }
 
 /// Saves the tenant definitions the plan's updates overwrite; `None` when there are none.
-pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>> {
+pub fn backup(planned: &Planned, root: &Path) -> Result<Option<PathBuf>, PromoteError> {
     let updates: Vec<_> = planned
         .plan
         .actions
@@ -178,31 +178,39 @@ pub fn backup(planned: &Planned, root: &Path) -> anyhow::Result<Option<PathBuf>>
             name = format!("{base}-{k}.json");
         }
         let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())
-            .with_context(|| format!("cannot write {}", display(&path)))?;
+        write_atomic(&path, text.as_bytes()).map_err(|source| PromoteError::Write {
+            path: display(&path).into_owned(),
+            source,
+        })?;
         set_mode(&path, 0o600)?;
     }
     Ok(Some(dir))
 }
 
 /// Creates `dir` and its missing parents with mode 0700 (on Unix).
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+fn create_private_dir(dir: &Path) -> Result<(), PromoteError> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)
-        .with_context(|| format!("cannot create {}", display(dir)))?;
+    b.create(dir).map_err(|source| PromoteError::CreateDir {
+        path: display(dir).into_owned(),
+        source,
+    })?;
     set_mode(dir, 0o700)
 }
 
 /// Sets a file's or folder's permission bits (on Unix; elsewhere nothing).
-fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+fn set_mode(path: &Path, mode: u32) -> Result<(), PromoteError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot restrict the permissions of {}", display(path)))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(
+            |source| PromoteError::Permissions {
+                path: display(path).into_owned(),
+                source,
+            },
+        )?;
     }
     #[cfg(not(unix))]
     let _ = (path, mode);
@@ -378,9 +386,9 @@ pub fn apply(
     lock_path: &Path,
     backup_root: &Path,
     opts: &Options,
-) -> anyhow::Result<Outcome> {
+) -> Result<ApplyOutcome, PromoteError> {
     let env = planned.plan.environment.clone();
-    let mut outcome = Outcome::of_plan(&planned.plan);
+    let mut outcome = ApplyOutcome::of_plan(&planned.plan);
     outcome
         .meters
         .retain(|m| matches!(m.outcome, "unchanged" | "orphaned"));
@@ -449,13 +457,14 @@ pub fn apply(
                 l.set(
                     &env,
                     &a.global_id,
-                    Entry {
+                    LockEntry {
                         meter_id: id.clone(),
                         digest: a.desired_digest.clone(),
                         name: desired["name"].as_str().map(str::to_string),
                     },
                 );
-                l.save(lock_path).map_err(|e| format!("{e:#}"))?;
+                l.save(lock_path)
+                    .map_err(|e| super::error::with_causes(&e))?;
                 drop(l);
                 if a.action == Action::Create {
                     inflight.settle(&a.global_id);
@@ -486,9 +495,11 @@ pub fn apply(
             .iter()
             .filter(|r| matches!(r, Some((_, Ok(_)))))
             .count();
-        anyhow::bail!(
-            "{e}\nthe credentials for {env} were refused, so apply stopped: {done} meter(s) were applied before (recorded in meterctl.lock), the others were not sent"
-        );
+        return Err(PromoteError::ApplyRefused {
+            detail: e,
+            env,
+            done,
+        });
     }
     for (a, r) in work.iter().zip(&results) {
         let (what, meter_id, error) = match r {
@@ -529,26 +540,33 @@ pub fn apply(
 }
 
 /// The definitions of a backup folder: (globalId, definition) per `*.json` file.
-pub fn read_backup(dir: &Path) -> anyhow::Result<Vec<(String, Value)>> {
+pub fn read_backup(dir: &Path) -> Result<Vec<(String, Value)>, PromoteError> {
     let mut out = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read backup folder {}", display(dir)))?
+        .map_err(|source| PromoteError::ReadBackup {
+            path: display(dir).into_owned(),
+            source,
+        })?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     entries.sort();
     for p in entries {
-        let doc = crate::load::load_file(&p).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let doc = crate::load::load_file(&p).map_err(PromoteError::Definition)?;
         let gid = doc.value["globalId"]
             .as_str()
             .filter(|g| !g.is_empty())
-            .with_context(|| format!("{}: no globalId; not a meterctl backup", display(&p)))?
+            .ok_or_else(|| PromoteError::NotABackup {
+                path: display(&p).into_owned(),
+            })?
             .to_string();
         out.push((gid, doc.value));
     }
     if out.is_empty() {
-        anyhow::bail!("{}: no backup files (*.json) in it", display(dir));
+        return Err(PromoteError::EmptyBackup {
+            path: display(dir).into_owned(),
+        });
     }
     Ok(out)
 }
@@ -559,8 +577,8 @@ pub fn restore(
     backup: &[(String, Value)],
     writer: &Writer,
     lock_path: &Path,
-) -> anyhow::Result<Outcome> {
-    let mut outcome = Outcome::default();
+) -> Result<ApplyOutcome, PromoteError> {
+    let mut outcome = ApplyOutcome::default();
     let mut lock = Lock::load(lock_path)?;
     for (gid, def) in backup {
         let body = import_body(def);
@@ -570,7 +588,7 @@ pub fn restore(
                     lock.set(
                         env,
                         gid,
-                        Entry {
+                        LockEntry {
                             meter_id: id,
                             digest: Some(super::plan::digest(def)),
                             name: def["name"].as_str().map(str::to_string),

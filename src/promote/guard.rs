@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::display;
@@ -117,6 +116,26 @@ pub enum LockError {
         /// How to clear a lock left behind.
         hint: String,
     },
+    /// The lock file (or its folder) cannot be created, written or read.
+    #[error("cannot {action} {path}")]
+    Io {
+        /// `create`, `write` or `read`.
+        action: &'static str,
+        /// The file or folder, as shown.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The [`LockError::Io`] of `action` on `path`.
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LockError + 'a {
+    move |source| LockError::Io {
+        action,
+        path: display(path).into_owned(),
+        source,
+    }
 }
 
 fn read_holder(path: &Path) -> std::io::Result<Option<Holder>> {
@@ -126,11 +145,10 @@ fn read_holder(path: &Path) -> std::io::Result<Option<Holder>> {
 
 impl RepoLock {
     /// Takes `root/.meterctl/lock` for `command`, waiting up to `timeout` for another holder.
-    pub fn acquire(root: &Path, command: &str, timeout: Duration) -> anyhow::Result<RepoLock> {
+    pub fn acquire(root: &Path, command: &str, timeout: Duration) -> Result<RepoLock, LockError> {
         let path = root.join(LOCK_FILE);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", display(dir)))?;
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
         }
         let me = Holder::me(command);
         let text = serde_json::to_string(&me).expect("a holder serializes") + "\n";
@@ -146,7 +164,7 @@ impl RepoLock {
                     let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_all());
                     if let Err(e) = written {
                         let _ = std::fs::remove_file(&path);
-                        return Err(e).with_context(|| format!("cannot write {}", display(&path)));
+                        return Err(io("write", &path)(e));
                     }
                     return Ok(RepoLock {
                         path,
@@ -155,15 +173,13 @@ impl RepoLock {
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    return Err(e).with_context(|| format!("cannot create {}", display(&path)))
-                }
+                Err(e) => return Err(io("create", &path)(e)),
             }
             let holder = match read_holder(&path) {
                 Ok(h) => h,
                 // Released between our attempt and this read: try again at once.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot read {}", display(&path))),
+                Err(e) => return Err(io("read", &path)(e)),
             };
             if let Some(h) = &holder {
                 if h.host == me.host && !alive(h.pid) && reclaim(&path, h) {
@@ -189,8 +205,7 @@ impl RepoLock {
                     holder,
                     path: display(&path).into_owned(),
                     hint,
-                }
-                .into());
+                });
             }
             std::thread::sleep(
                 Duration::from_millis(50).min(timeout.saturating_sub(start.elapsed())),

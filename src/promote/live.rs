@@ -10,6 +10,7 @@
 //! the placeholder is kept whatever the tenant holds, secrets of the environment are masked
 //! (`***`), and a literal credential in the tenant (rule MC0111) is shown as `***`.
 
+use super::error::{Detail, PromoteError};
 use serde_json::Value;
 
 use super::lock::Lock;
@@ -51,7 +52,7 @@ pub fn export(
     lock: &Lock,
     reader: &Reader,
     concurrency: usize,
-) -> anyhow::Result<Live> {
+) -> Result<Live, PromoteError> {
     let renderer = Renderer::new(env_name, &env.values);
     let mut live = Live::default();
     let tracked: Vec<(String, String)> = lock
@@ -97,8 +98,12 @@ pub fn export(
                 continue;
             }
             Err(e) => {
-                return Err(anyhow::anyhow!(live.masker.mask(&e.to_string()))
-                    .context(format!("cannot export meter {id} ({gid}) from {env_name}")))
+                return Err(PromoteError::Export {
+                    meter_id: id.clone(),
+                    global_id: gid.clone(),
+                    env: env_name.to_string(),
+                    source: Detail(live.masker.mask(&e.to_string())),
+                })
             }
         };
         let existing = repo.iter().find(|m| &m.global_id == gid).map(|m| &m.value);

@@ -8,10 +8,10 @@
 //! content always gives the same bytes. Every save is atomic (temporary file + rename), so the
 //! file is valid at every moment, even when `apply` is killed between two meters.
 
+use super::error::PromoteError;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::{display, write_atomic};
@@ -19,7 +19,7 @@ use crate::fsutil::{display, write_atomic};
 /// One tracked meter in one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
+pub struct LockEntry {
     /// The tenant's meter id.
     #[serde(rename = "meterId")]
     pub meter_id: String,
@@ -41,7 +41,7 @@ pub struct Lock {
     pub version: u32,
     /// Environment → globalId → entry.
     #[serde(default)]
-    pub environments: BTreeMap<String, BTreeMap<String, Entry>>,
+    pub environments: BTreeMap<String, BTreeMap<String, LockEntry>>,
 }
 
 impl Default for Lock {
@@ -55,27 +55,29 @@ impl Default for Lock {
 
 impl Lock {
     /// Reads the lock; a missing file is an empty lock.
-    pub fn load(path: &Path) -> anyhow::Result<Lock> {
+    pub fn load(path: &Path) -> Result<Lock, PromoteError> {
+        let shown = || display(path).into_owned();
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Lock::default()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", display(path))),
+            Err(source) => {
+                return Err(PromoteError::Read {
+                    path: shown(),
+                    source,
+                })
+            }
         };
-        let lock: Lock = serde_json::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: {}; meterctl.lock is written by meterctl, restore it from Git",
-                display(path),
-                e.line(),
-                e.column(),
-                e
-            )
+        let lock: Lock = serde_json::from_str(&text).map_err(|e| PromoteError::InvalidLock {
+            path: shown(),
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
         })?;
         if lock.version != 1 {
-            anyhow::bail!(
-                "{}: lock version {} is not supported",
-                display(path),
-                lock.version
-            );
+            return Err(PromoteError::LockVersion {
+                path: shown(),
+                version: lock.version,
+            });
         }
         Ok(lock)
     }
@@ -88,23 +90,25 @@ impl Lock {
     }
 
     /// Writes the lock atomically.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        write_atomic(path, self.to_text().as_bytes())
-            .with_context(|| format!("cannot write {}", display(path)))
+    pub fn save(&self, path: &Path) -> Result<(), PromoteError> {
+        write_atomic(path, self.to_text().as_bytes()).map_err(|source| PromoteError::Write {
+            path: display(path).into_owned(),
+            source,
+        })
     }
 
     /// The entries of one environment (empty when none).
-    pub fn env(&self, env: &str) -> BTreeMap<String, Entry> {
+    pub fn env(&self, env: &str) -> BTreeMap<String, LockEntry> {
         self.environments.get(env).cloned().unwrap_or_default()
     }
 
     /// One entry.
-    pub fn get(&self, env: &str, global_id: &str) -> Option<&Entry> {
+    pub fn get(&self, env: &str, global_id: &str) -> Option<&LockEntry> {
         self.environments.get(env)?.get(global_id)
     }
 
     /// Records (or replaces) one entry.
-    pub fn set(&mut self, env: &str, global_id: &str, entry: Entry) {
+    pub fn set(&mut self, env: &str, global_id: &str, entry: LockEntry) {
         self.environments
             .entry(env.to_string())
             .or_default()
@@ -125,7 +129,7 @@ mod tests {
         a.set(
             "production",
             "mtr-b",
-            Entry {
+            LockEntry {
                 meter_id: "2".into(),
                 digest: None,
                 name: None,
@@ -134,7 +138,7 @@ mod tests {
         a.set(
             "production",
             "mtr-a",
-            Entry {
+            LockEntry {
                 meter_id: "1".into(),
                 digest: Some("sha256:x".into()),
                 name: Some("A".into()),
@@ -143,7 +147,7 @@ mod tests {
         a.set(
             "sandbox",
             "mtr-a",
-            Entry {
+            LockEntry {
                 meter_id: "7".into(),
                 digest: None,
                 name: None,

@@ -10,6 +10,7 @@
 //! commands from running on one repository at once.
 
 pub mod apply;
+pub mod error;
 pub mod guard;
 pub mod live;
 pub mod lock;
@@ -23,13 +24,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::bail;
 use serde_json::Value;
 
 use crate::config::{Config, Environment};
 use crate::fsutil::display;
 use crate::load::Format;
 use crate::progress::{Event, Progress};
+pub use error::PromoteError;
 use lock::Lock;
 use plan::{Action, Plan, PlanAction};
 use values::{Masker, Renderer};
@@ -51,7 +52,7 @@ pub struct RepoMeter {
 
 /// Loads every definition under `dir` (none when it does not exist). Every file needs a unique
 /// `globalId`.
-pub fn load_repo(dir: &Path) -> anyhow::Result<Vec<RepoMeter>> {
+pub fn load_repo(dir: &Path) -> Result<Vec<RepoMeter>, PromoteError> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
@@ -59,24 +60,28 @@ pub fn load_repo(dir: &Path) -> anyhow::Result<Vec<RepoMeter>> {
     let mut out: Vec<RepoMeter> = Vec::new();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for path in paths {
-        let doc = crate::load::load_file(&path).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let doc = crate::load::load_file(&path).map_err(PromoteError::Definition)?;
         let Some(gid) = doc.value["globalId"]
             .as_str()
             .map(str::trim)
             .filter(|g| !g.is_empty())
         else {
-            bail!(
-                "{}: no top-level `globalId`; every meter file needs one (its portable identity across tenants), e.g. `globalId: mtr-{}`",
-                display(&path),
-                slug(path.file_stem().map(|s| s.to_string_lossy()).as_deref().unwrap_or("meter"))
-            );
+            return Err(PromoteError::NoGlobalId {
+                path: display(&path).into_owned(),
+                slug: slug(
+                    path.file_stem()
+                        .map(|s| s.to_string_lossy())
+                        .as_deref()
+                        .unwrap_or("meter"),
+                ),
+            });
         };
         if let Some(other) = seen.get(gid) {
-            bail!(
-                "{} and {} both have globalId {gid:?}; each meter needs its own",
-                display(other),
-                display(&path)
-            );
+            return Err(PromoteError::DuplicateGlobalId {
+                first: display(other).into_owned(),
+                second: display(&path).into_owned(),
+                global_id: gid.to_string(),
+            });
         }
         seen.insert(gid.to_string(), path.clone());
         let name = doc.value["name"].as_str().map_or_else(
@@ -151,7 +156,7 @@ pub fn render_all(
     env_name: &str,
     env: &Environment,
     repo: &[RepoMeter],
-) -> anyhow::Result<(Vec<Value>, Masker)> {
+) -> Result<(Vec<Value>, Masker), PromoteError> {
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
     let mut out = Vec::new();
@@ -163,11 +168,10 @@ pub fn render_all(
         }
     }
     if !errors.is_empty() {
-        bail!(
-            "{} placeholder(s) cannot be filled in for environment {env_name:?}; nothing was sent:\n  {}",
-            errors.len(),
-            errors.join("\n  ")
-        );
+        return Err(PromoteError::Unresolved {
+            env: env_name.to_string(),
+            unresolved: errors,
+        });
     }
     Ok((out, masker))
 }
@@ -184,7 +188,7 @@ pub fn identity_mismatch(
     env_name: &str,
     global_id: &str,
     repo_name: Option<&str>,
-    entry: &lock::Entry,
+    entry: &lock::LockEntry,
     export: &Value,
 ) -> Option<String> {
     let id = &entry.meter_id;
@@ -217,15 +221,12 @@ pub fn identity_mismatch(
 }
 
 /// The error for lock entries that point at the wrong tenant meters ([`identity_mismatch`]).
-pub fn wrong_entries(env_name: &str, mismatches: &[String], consequence: &str) -> anyhow::Error {
-    let one = mismatches.len() == 1;
-    anyhow::anyhow!(
-        "{} meterctl.lock entr{} of {env_name} point{} at the wrong tenant meter; {consequence}:\n  {}",
-        mismatches.len(),
-        if one { "y" } else { "ies" },
-        if one { "s" } else { "" },
-        mismatches.join("\n  ")
-    )
+pub fn wrong_entries(env_name: &str, mismatches: &[String], consequence: &str) -> PromoteError {
+    PromoteError::WrongEntries {
+        env: env_name.to_string(),
+        mismatches: mismatches.to_vec(),
+        consequence: consequence.to_string(),
+    }
 }
 
 /// A plan with what it was computed from (kept in memory for `apply`, never saved).
@@ -250,7 +251,7 @@ pub fn compute_plan(
     reader: &remote::Reader,
     concurrency: usize,
     progress: &dyn Progress,
-) -> anyhow::Result<Planned> {
+) -> Result<Planned, PromoteError> {
     let (rendered, masker) = render_all(env_name, env, repo)?;
     let tracked = lock.env(env_name);
     let jobs: Vec<(usize, String)> = repo
@@ -286,8 +287,12 @@ pub fn compute_plan(
             // Tracked, but the tenant no longer has it: a create, with a warning.
             Err(e) if e.status() == Some(404) => {}
             Err(e) => {
-                return Err(anyhow::anyhow!(masker.mask(&e.to_string()))
-                    .context(format!("cannot export meter {id} ({gid}) from {env_name}")))
+                return Err(PromoteError::Export {
+                    meter_id: id.clone(),
+                    global_id: gid.clone(),
+                    env: env_name.to_string(),
+                    source: error::Detail(masker.mask(&e.to_string())),
+                })
             }
         }
     }
@@ -408,7 +413,7 @@ pub fn utc_stamp() -> String {
 /// Starts a repository: `path` (meterctl.yaml) with one entry per `(name, url)` environment,
 /// a `meters/` folder beside it, and `.meterctl/` in its `.gitignore`; checked by loading it
 /// back. `path` must not exist yet.
-pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result<()> {
+pub fn init_repository(path: &Path, envs: &[(String, String)]) -> Result<(), PromoteError> {
     let mut text = String::from(
         "# meterctl repository: `meterctl config check` checks this file.\nversion: 1\nmeters: meters/                  # folder of definitions, one meter per file\nenvironments:\n",
     );
@@ -452,8 +457,8 @@ pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    crate::fsutil::write_atomic(path, text.as_bytes())?;
-    std::fs::create_dir_all(root.join("meters"))?;
+    crate::fsutil::write_atomic(path, text.as_bytes()).map_err(PromoteError::Io)?;
+    std::fs::create_dir_all(root.join("meters")).map_err(PromoteError::Io)?;
     let gi = root.join(".gitignore");
     let existing = std::fs::read_to_string(&gi).unwrap_or_default();
     if !existing.lines().any(|l| l.trim() == GITIGNORE_LINE) {
@@ -464,7 +469,7 @@ pub fn init_repository(path: &Path, envs: &[(String, String)]) -> anyhow::Result
         t.push_str(
             "# meterctl's backups of tenant definitions (apply), and temporary files of an interrupted write\n.meterctl/\n.*.meterctl-*.tmp\n",
         );
-        crate::fsutil::write_atomic(&gi, t.as_bytes())?;
+        crate::fsutil::write_atomic(&gi, t.as_bytes()).map_err(PromoteError::Io)?;
     }
     // Check what was written with the same code every command uses.
     Config::load(path)?;
@@ -482,7 +487,7 @@ pub fn plan_environment(
     concurrency: usize,
     only: &select::Selection,
     progress: &dyn Progress,
-) -> anyhow::Result<Planned> {
+) -> Result<Planned, PromoteError> {
     let env = config.environment(env_name)?;
     let mut repo = load_repo(&config.meters_dir())?;
     let mut lock = Lock::load(&config.lock_path())?;
@@ -504,7 +509,7 @@ pub fn plan_environment(
 }
 
 /// Masks known secrets in every value of a diff report (before any format renders it).
-pub fn mask_diff(report: &mut crate::diff::Report, masker: &Masker) {
+pub fn mask_diff(report: &mut crate::diff::DiffReport, masker: &Masker) {
     if masker.is_empty() {
         return;
     }
@@ -567,13 +572,13 @@ mod tests {
 
     #[test]
     fn identity_mismatch_accepts_either_known_name() {
-        let entry = |name: Option<&str>| lock::Entry {
+        let entry = |name: Option<&str>| lock::LockEntry {
             meter_id: "7".into(),
             digest: None,
             name: name.map(str::to_string),
         };
         let export = serde_json::json!({"name": "SMS"});
-        let check = |repo: Option<&str>, e: &lock::Entry, x: &Value| {
+        let check = |repo: Option<&str>, e: &lock::LockEntry, x: &Value| {
             identity_mismatch("prod", "mtr-sms", repo, e, x)
         };
         assert_eq!(check(Some("SMS"), &entry(None), &export), None);

@@ -8,6 +8,7 @@
 //! fingerprint of each remote definition and a digest of each rendered one, so `apply` can refuse
 //! a plan the world has moved away from.
 
+use super::error::PromoteError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -339,33 +340,31 @@ pub fn change_line(c: &PlanChange) -> String {
 }
 
 /// Reads a plan written by `meterctl plan -o`.
-pub fn read_saved(path: &std::path::Path) -> anyhow::Result<Plan> {
-    use anyhow::Context;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", crate::fsutil::display(path)))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{}: not a plan written by `meterctl plan -o`",
-            crate::fsutil::display(path)
-        )
+pub fn read_saved(path: &std::path::Path) -> Result<Plan, PromoteError> {
+    let shown = || crate::fsutil::display(path).into_owned();
+    let text = std::fs::read_to_string(path).map_err(|source| PromoteError::Read {
+        path: shown(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| PromoteError::NotAPlan {
+        path: shown(),
+        source,
     })
 }
 
 /// Checks that a saved plan still holds: same format and environment, and every action the
 /// same as in the fresh plan (else it is stale: it names what changed and where).
-pub fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
+pub fn check_saved(saved: &Plan, fresh: &Plan) -> Result<(), PromoteError> {
     if saved.format_version != 1 {
-        anyhow::bail!(
-            "the saved plan has format_version {}; meterctl writes 1",
-            saved.format_version
-        );
+        return Err(PromoteError::PlanVersion {
+            version: saved.format_version,
+        });
     }
     if saved.environment != fresh.environment {
-        anyhow::bail!(
-            "the saved plan is for environment {:?}, not {:?}",
-            saved.environment,
-            fresh.environment
-        );
+        return Err(PromoteError::PlanEnvironment {
+            saved: saved.environment.clone(),
+            fresh: fresh.environment.clone(),
+        });
     }
     let key = |p: &Plan| {
         p.actions
@@ -396,11 +395,10 @@ pub fn check_saved(saved: &Plan, fresh: &Plan) -> anyhow::Result<()> {
         stale.push(format!("{gid} (new since the plan)"));
     }
     if !stale.is_empty() {
-        anyhow::bail!(
-            "the saved plan is stale, nothing was changed: {}; run `meterctl plan --env {} -o PLAN.json` again",
-            stale.join(", "),
-            fresh.environment
-        );
+        return Err(PromoteError::StalePlan {
+            stale,
+            env: fresh.environment.clone(),
+        });
     }
     Ok(())
 }

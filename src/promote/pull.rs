@@ -10,10 +10,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use super::error::{Detail, PromoteError};
 use serde_json::Value;
 
-use super::lock::{Entry, Lock};
+use super::lock::{Lock, LockEntry};
 use super::remote::Reader;
 use super::values::{Masker, Renderer, Restored};
 use super::{par_map, plan, slug, RepoMeter};
@@ -24,7 +24,7 @@ use crate::progress::{Event, Progress};
 
 /// What a pull did.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct PullReport {
     /// (globalId, file) written (or already equal).
     pub written: Vec<(String, PathBuf)>,
     /// Files whose content did not change.
@@ -141,16 +141,17 @@ pub fn pull(
     only: &[String],
     concurrency: usize,
     progress: &dyn Progress,
-) -> anyhow::Result<Report> {
+) -> Result<PullReport, PromoteError> {
     let tracked = lock.env(env_name);
     for g in only {
         if !tracked.contains_key(g) {
-            anyhow::bail!(
-                "{g} is not tracked in environment {env_name:?}; record it first with `meterctl track --env {env_name} {g} METER_ID`"
-            );
+            return Err(PromoteError::NotTracked {
+                global_id: g.clone(),
+                env: env_name.to_string(),
+            });
         }
     }
-    let jobs: Vec<(String, Entry)> = tracked
+    let jobs: Vec<(String, LockEntry)> = tracked
         .into_iter()
         .filter(|(g, _)| only.is_empty() || only.contains(g))
         .collect();
@@ -169,9 +170,10 @@ pub fn pull(
         .iter()
         .find_map(|r| r.as_ref().err().filter(|e| e.is_auth()))
     {
-        return Err(anyhow::anyhow!("{e}").context(format!(
-            "cannot export from {env_name}; nothing was written"
-        )));
+        return Err(PromoteError::PullRefused {
+            env: env_name.to_string(),
+            source: Detail(e.to_string()),
+        });
     }
     let renderer = Renderer::new(env_name, &env.values);
     let mut masker = Masker::default();
@@ -203,11 +205,13 @@ pub fn pull(
             "nothing was written",
         ));
     }
-    let mut report = Report::default();
+    let mut report = PullReport::default();
     // Names taken: every repository file, and every file this pull writes.
     let mut taken: BTreeSet<PathBuf> = repo.iter().map(|m| m.path.clone()).collect();
-    std::fs::create_dir_all(meters_dir)
-        .with_context(|| format!("cannot create {}", display(meters_dir)))?;
+    std::fs::create_dir_all(meters_dir).map_err(|source| PromoteError::CreateDir {
+        path: display(meters_dir).into_owned(),
+        source,
+    })?;
     for ((gid, entry), result) in jobs.iter().zip(exports) {
         // One meter that cannot be exported does not stop the others (it is reported as
         // refused, and the run exits 1).
@@ -263,18 +267,20 @@ pub fn pull(
                 }));
                 text
             }
-            Format::Json => crate::canonical::render(&form, format),
+            Format::Json => crate::canonical::to_text(&form, format),
         };
         if old.as_deref() == Some(text.as_str()) {
             report.unchanged += 1;
         } else {
-            write_atomic(&path, text.as_bytes())
-                .with_context(|| format!("cannot write {}", display(&path)))?;
+            write_atomic(&path, text.as_bytes()).map_err(|source| PromoteError::Write {
+                path: display(&path).into_owned(),
+                source,
+            })?;
         }
         lock.set(
             env_name,
             gid,
-            Entry {
+            LockEntry {
                 meter_id: entry.meter_id.clone(),
                 digest: Some(plan::digest(&remote)),
                 name: remote["name"].as_str().map(str::to_string),
@@ -353,7 +359,7 @@ mod tests {
         );
         assert_eq!(moved, ["/metadata/old"]);
         // No file, or one that does not parse: plain canonical YAML.
-        let plain = crate::canonical::render(&form, Format::Yaml);
+        let plain = crate::canonical::to_text(&form, Format::Yaml);
         assert_eq!(with_comments(&form, None).0, plain);
         assert_eq!(with_comments(&form, Some("a: [")).0, plain);
     }

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use super::error::PromoteError;
 use serde_json::Value;
 
 use crate::config::Environment;
@@ -71,7 +71,7 @@ fn pace(limiter: &Option<Arc<Limiter>>) {
     }
 }
 
-fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client> {
+fn client(env_name: &str, env: &Environment, net: &Net) -> Result<Client, PromoteError> {
     let endpoint = Endpoint {
         base_url: env.url.clone(),
         entity_ids: (!env.entity_ids.is_empty()).then(|| env.entity_ids.join(",")),
@@ -88,11 +88,11 @@ fn client(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Client
     };
     match Client::from_env(endpoint, &env.client_id_env, &env.client_secret_env) {
         Ok(c) => Ok(c),
-        Err(FromEnvError::NoCredentials { .. }) => bail!(
-            "no credentials for environment {env_name:?}: set {} and {} (meterctl.yaml names the variables; credentials are read only from the environment)",
-            env.client_id_env,
-            env.client_secret_env
-        ),
+        Err(FromEnvError::NoCredentials { .. }) => Err(PromoteError::NoCredentials {
+            env: env_name.to_string(),
+            id_var: env.client_id_env.clone(),
+            secret_var: env.client_secret_env.clone(),
+        }),
         Err(FromEnvError::Zuora(e)) => Err(e.into()),
     }
 }
@@ -105,7 +105,7 @@ pub struct Reader {
 
 impl Reader {
     /// Connects (no request is made yet).
-    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Reader> {
+    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> Result<Reader, PromoteError> {
         Ok(Reader {
             client: client(env_name, env, net)?,
             limiter: net.limiter.clone(),
@@ -127,7 +127,7 @@ pub struct Writer {
 
 impl Writer {
     /// Connects (no request is made yet).
-    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> anyhow::Result<Writer> {
+    pub fn connect(env_name: &str, env: &Environment, net: &Net) -> Result<Writer, PromoteError> {
         Ok(Writer {
             client: client(env_name, env, net)?,
             limiter: net.limiter.clone(),

@@ -6,6 +6,7 @@
 //! matches no meter of the repository or the lock is an error that names it, so a typo never
 //! plans (or applies) nothing in silence.
 
+use super::error::PromoteError;
 use globset::{Glob, GlobMatcher};
 
 /// The meters chosen by `--only`.
@@ -22,12 +23,14 @@ impl Selection {
 
     /// The meters matching any of `patterns` (everything when there are none); a bad glob is an
     /// error naming it.
-    pub fn new(patterns: &[String]) -> anyhow::Result<Selection> {
+    pub fn new(patterns: &[String]) -> Result<Selection, PromoteError> {
         let mut out = Vec::new();
         for p in patterns {
             let glob = if p.contains(['*', '?', '[', '{']) {
-                let g = Glob::new(p)
-                    .map_err(|e| anyhow::anyhow!("--only {p:?} is not a valid glob: {e}"))?;
+                let g = Glob::new(p).map_err(|e| PromoteError::BadGlob {
+                    pattern: p.clone(),
+                    detail: e.to_string(),
+                })?;
                 Some(g.compile_matcher())
             } else {
                 None
@@ -59,18 +62,15 @@ impl Selection {
     pub fn check<'a>(
         &self,
         known: impl IntoIterator<Item = &'a str> + Clone,
-    ) -> anyhow::Result<()> {
-        let unused: Vec<String> = self
+    ) -> Result<(), PromoteError> {
+        let unmatched: Vec<String> = self
             .patterns
             .iter()
             .filter(|p| !known.clone().into_iter().any(|g| Self::hit(p, g)))
-            .map(|p| format!("{:?}", p.0))
+            .map(|p| p.0.clone())
             .collect();
-        if !unused.is_empty() {
-            anyhow::bail!(
-                "--only {} matches no meter in the repository or meterctl.lock; check the globalId (`meterctl plan --show-unchanged` lists them)",
-                unused.join(", --only ")
-            );
+        if !unmatched.is_empty() {
+            return Err(PromoteError::UnmatchedOnly { unmatched });
         }
         Ok(())
     }
@@ -82,7 +82,7 @@ impl Selection {
     pub fn pick<'a>(
         &self,
         known: impl IntoIterator<Item = &'a String>,
-    ) -> anyhow::Result<Vec<String>> {
+    ) -> Result<Vec<String>, PromoteError> {
         if self.is_all() {
             return Ok(Vec::new());
         }

@@ -6,10 +6,10 @@
 
 use serde_json::{json, Value};
 
-use crate::promote::apply::Outcome;
+use crate::promote::apply::ApplyOutcome;
 
 /// The document for one apply (or dry run) to `environment`.
-pub fn json(environment: &str, outcome: &Outcome, dry_run: bool) -> Value {
+pub fn json(environment: &str, outcome: &ApplyOutcome, dry_run: bool) -> Value {
     json!({
         "format_version": 1,
         "environment": environment,
@@ -32,7 +32,7 @@ mod tests {
 
     #[test]
     fn failed_meters_carry_their_error() {
-        let o = Outcome {
+        let o = ApplyOutcome {
             failed: vec![("g".into(), "HTTP 500".into())],
             meters: vec![MeterOutcome {
                 global_id: "g".into(),

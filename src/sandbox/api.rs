@@ -10,7 +10,7 @@
 //! shape, and upload, whose 401 is `{message}`; 500 `{reasons: [{code, message}]}` with string
 //! codes. Stop (`POST /meters/stop/{meterId}/{version}?forceStop=`) cancels a batch run at once
 //! (CANCELED) and stops a streaming one gracefully (STOPPING, then PAUSED after
-//! `Config::stop_delay`); the table has no code for STOPPING, so the sandbox answers it with
+//! `ServerConfig::stop_delay`); the table has no code for STOPPING, so the sandbox answers it with
 //! RUNNING's 5 and the description `STOPPING` (our choice; clients key on the description).
 //!
 //! Error codes the reference documents are Zuora's (70002005, 70002006, 70002011, 70002103,
@@ -1019,7 +1019,7 @@ fn run_status(state: &State, t: &str, id: &str, version: &str) -> Response {
 
 /// `POST /meters/stop/{meterId}/{version}?forceStop=`: stops every running NORMAL run of the
 /// version. Batch runs (and forced stops) end CANCELED at once; a streaming run stops gracefully
-/// (STOPPING, then PAUSED after `Config::stop_delay`), and while it does, any further stop is
+/// (STOPPING, then PAUSED after `ServerConfig::stop_delay`), and while it does, any further stop is
 /// refused with 70003043. Nothing running: 70002122.
 fn stop(
     shared: &Shared,

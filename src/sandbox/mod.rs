@@ -32,7 +32,7 @@ use crate::progress::{Event, Progress, Sink};
 
 /// How to run the sandbox.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct ServerConfig {
     /// Where to listen (`127.0.0.1:0` picks a free port).
     pub addr: String,
     /// Persist tenants here; `None` keeps state in memory.
@@ -60,9 +60,9 @@ pub struct Config {
     pub log: Option<Sink>,
 }
 
-impl Default for Config {
+impl Default for ServerConfig {
     fn default() -> Self {
-        Config {
+        ServerConfig {
             addr: "127.0.0.1:0".into(),
             state_dir: None,
             tenants: Vec::new(),
@@ -79,7 +79,7 @@ impl Default for Config {
     }
 }
 
-impl Config {
+impl ServerConfig {
     /// The tenants in force (the default one when none is configured).
     pub fn effective_tenants(&self) -> Vec<TenantSpec> {
         if self.tenants.is_empty() {
@@ -97,7 +97,7 @@ impl Config {
 /// What every connection shares.
 pub struct Shared {
     /// The configuration.
-    pub config: Config,
+    pub config: ServerConfig,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     state: Mutex<State>,
@@ -107,7 +107,7 @@ pub struct Shared {
 impl Shared {
     /// Loads the state and sets up what the handlers share, without listening anywhere: the
     /// server builds on it, and the fuzz targets drive [`api::handle`] with it directly.
-    pub fn new(config: Config, base_url: String) -> std::io::Result<Shared> {
+    pub fn new(config: ServerConfig, base_url: String) -> std::io::Result<Shared> {
         let state = State::open(&config.effective_tenants(), config.state_dir.as_deref())?;
         Ok(Shared {
             faults: Faults::new(config.fail_rate, config.seed),
@@ -132,7 +132,7 @@ pub struct Server {
 
 impl Server {
     /// Binds, loads state, and serves in a background thread.
-    pub fn start(config: Config) -> std::io::Result<Server> {
+    pub fn start(config: ServerConfig) -> std::io::Result<Server> {
         let listener = TcpListener::bind(&config.addr)?;
         let addr = listener.local_addr()?;
         let base_url = match addr {

@@ -42,6 +42,9 @@ pub struct Finding {
     pub pointer: String,
     /// Point at the member's key rather than its value (unknown fields, duplicates).
     pub at_key: bool,
+    /// The required key a schema finding says is missing, so that a rule finding naming that
+    /// key supersedes it (see `supersede_schema_findings`).
+    pub missing: Option<String>,
 }
 
 impl Finding {
@@ -52,6 +55,7 @@ impl Finding {
             message: message.into(),
             pointer: pointer.into(),
             at_key: false,
+            missing: None,
         }
     }
 
@@ -165,7 +169,7 @@ pub struct Validator {
 
 impl Validator {
     /// Compiles the embedded schema and the extra schemas.
-    pub fn new(options: Options) -> anyhow::Result<Validator> {
+    pub fn new(options: Options) -> Result<Validator, schema::SchemaError> {
         let schemas = schema::Schemas::compile(&options.extra_schemas)?;
         Ok(Validator { schemas, options })
     }
@@ -624,7 +628,9 @@ fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
             s.code == rules::SCHEMA.code
                 && rule.iter().any(|r| {
                     r.pointer == s.pointer
-                        && missing_key(&s.message).is_none_or(|key| r.message.contains(key))
+                        && s.missing
+                            .as_deref()
+                            .is_none_or(|key| r.message.contains(key))
                 })
         })
         .collect();
@@ -636,15 +642,9 @@ fn supersede_schema_findings(findings: &mut Vec<Finding>, schema_end: usize) {
     });
 }
 
-/// The key a schema finding says is missing (`missing required field `x`; add it`).
-fn missing_key(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("missing required field `")?;
-    rest.split('`').next()
-}
-
 #[cfg(test)]
 impl FileReport {
-    /// A report built by hand, for renderer tests.
+    /// A report built by hand, for report-writer tests.
     pub(crate) fn for_tests(
         path: PathBuf,
         diagnostics: Vec<Diagnostic>,

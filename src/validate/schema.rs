@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
 use serde_json::Value;
@@ -117,7 +116,7 @@ impl Schemas {
     /// The per-operator `metadata` schemas are compiled one by one and the meter schema without
     /// its `if`/`then` dispatch: a task's `metadata` is then checked by one hash lookup instead
     /// of one `if` per operator (the same findings, at a fraction of the cost).
-    pub fn compile(extra: &[PathBuf]) -> anyhow::Result<Schemas> {
+    pub fn compile(extra: &[PathBuf]) -> Result<Schemas, SchemaError> {
         let mut full: Value = serde_json::from_str(EMBEDDED[0].1).expect("embedded schema is JSON");
         let mut metadata: HashMap<String, HashMap<String, jsonschema::Validator>> = HashMap::new();
         for (node, op, def) in dispatch(&full) {
@@ -135,7 +134,7 @@ impl Schemas {
         let extra = extra
             .iter()
             .map(|p| compile_file(p))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Schemas {
             meter,
             metadata,
@@ -196,12 +195,35 @@ impl Schemas {
     }
 }
 
-fn compile_file(path: &Path) -> anyhow::Result<(String, jsonschema::Validator)> {
+/// Why an extra schema (`--schema`, `validate.schemas`) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The file cannot be read or parsed.
+    #[error("schema {0}")]
+    Load(crate::diagnostic::Diagnostic),
+    /// It is JSON, but not a JSON Schema the validator accepts.
+    #[error("{path} is not a usable JSON Schema")]
+    Unusable {
+        /// The file, as shown.
+        path: String,
+        /// The validator's words.
+        #[source]
+        source: SchemaDetail,
+    },
+}
+
+/// The JSON Schema compiler's message about a schema it refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SchemaDetail(String);
+
+fn compile_file(path: &Path) -> Result<(String, jsonschema::Validator), SchemaError> {
     let shown = crate::fsutil::display(path).into_owned();
-    let doc = crate::load::load_file(path).map_err(|d| anyhow::anyhow!("schema {d}"))?;
-    let v = jsonschema::validator_for(&doc.value)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("{shown} is not a usable JSON Schema"))?;
+    let doc = crate::load::load_file(path).map_err(SchemaError::Load)?;
+    let v = jsonschema::validator_for(&doc.value).map_err(|e| SchemaError::Unusable {
+        path: shown.clone(),
+        source: SchemaDetail(e.to_string()),
+    })?;
     let label = path.file_name().map_or(shown.clone(), |n| {
         crate::fsutil::escape(&n.to_string_lossy()).into_owned()
     });
@@ -331,11 +353,13 @@ fn translate(
             let name = property
                 .as_str()
                 .map_or(property.to_string(), |s| s.to_string());
-            out.push(Finding::new(
+            let mut f = Finding::new(
                 code,
                 pointer,
                 format!("{prefix}missing required field `{name}`; add it"),
-            ));
+            );
+            f.missing = Some(name);
+            out.push(f);
         }
         _ => out.push(Finding::new(
             code,

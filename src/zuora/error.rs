@@ -134,6 +134,8 @@ impl ZuoraError {
         else {
             return false;
         };
+        // Reads the REMOTE server's own message (Zuora gives no documented code for this), never
+        // one of ours.
         errors.iter().any(|e| {
             let m = e.message.to_ascii_lowercase();
             (m.contains("duplicate") || m.contains("already exists") || m.contains("already used"))
@@ -241,6 +243,7 @@ fn hint(status: u16, errors: &[ApiMessage]) -> Option<&'static str> {
                 .is_some_and(|c| (lo..=hi).contains(&c))
         })
     };
+    // Reads the REMOTE server's own text (Zuora's `errors[].message`), never one of ours.
     let text = |t: &str| {
         errors
             .iter()

@@ -10,13 +10,121 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::model::{graph, keys};
-use anyhow::{bail, Context};
 use serde_json::{json, Value};
 
 use super::types::{EventStoreSourceOption, RunRequest, RunStarted, RunStatus, Upload};
-use super::Client;
+use super::{Client, ZuoraError};
 use crate::fsutil::display;
 use crate::progress::{Event, Progress};
+
+/// Why a run could not be prepared, started or waited for. Zuora's own answers stay
+/// [`ZuoraError`]s (in [`RunError::Zuora`]), so a refusal still exits 1.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Zuora answered with an error, or could not be reached.
+    #[error(transparent)]
+    Zuora(#[from] ZuoraError),
+    /// The only SOURCE task has no `id`.
+    #[error("the meter's SOURCE task has no id; pass --processor-id")]
+    SourceWithoutId,
+    /// The version has no SOURCE task.
+    #[error("the meter version {version} has no SOURCE task to feed; pass --processor-id")]
+    NoSource {
+        /// The meter version.
+        version: String,
+    },
+    /// The version has several SOURCE tasks.
+    #[error("the meter version {version} has {count} SOURCE tasks ({listed}); choose one with --processor-id")]
+    ManySources {
+        /// The meter version.
+        version: String,
+        /// How many.
+        count: usize,
+        /// `id "name", ...`.
+        listed: String,
+    },
+    /// A file cannot be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file, as shown.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A runtime-configs file is not JSON.
+    #[error("{path}: invalid JSON")]
+    InvalidJson {
+        /// The file, as shown.
+        path: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A runtime-configs file holds JSON that is not an array.
+    #[error("{path}: expected a JSON array of runtimeSourceConfigs items")]
+    NotAnArray {
+        /// The file, as shown.
+        path: String,
+    },
+    /// An uploaded file's id that is not an integer.
+    #[error("file id {id:?} is not a number (Zuora's file ids are integers)")]
+    FileId {
+        /// The id as given.
+        id: String,
+        /// Why.
+        #[source]
+        source: std::num::ParseIntError,
+    },
+    /// A run request failed in a way that does not say whether the run started.
+    #[error("meter {meter_id} version {version}: the run may or may not have started; run the same command with --unique-key {unique_key} to find out without starting a second run")]
+    MaybeStarted {
+        /// The meter.
+        meter_id: String,
+        /// Its version.
+        version: String,
+        /// The request's `uniqueKey`, to repeat.
+        unique_key: String,
+        /// Zuora's error.
+        #[source]
+        source: ZuoraError,
+    },
+    /// A run did not end in time.
+    #[error("gave up waiting after {waited}: meter {meter_id} is still {status}; the run goes on in Zuora, check it with `meterctl meter status {meter_id} {version}`")]
+    RunTimeout {
+        /// The wait, formatted.
+        waited: String,
+        /// The meter.
+        meter_id: String,
+        /// Its version.
+        version: String,
+        /// The last status's description.
+        status: String,
+    },
+    /// A stop did not take effect in time.
+    #[error("gave up waiting after {waited}: meter {meter_id} version {version} is still {status}; the stop goes on in Zuora, check it with `meterctl meter status {meter_id} {version}`")]
+    StopTimeout {
+        /// The wait, formatted.
+        waited: String,
+        /// The meter.
+        meter_id: String,
+        /// Its version.
+        version: String,
+        /// The last status's label.
+        status: String,
+    },
+}
+
+impl RunError {
+    /// Zuora's error when this is one as Zuora gave it (so a caller can ask
+    /// [`ZuoraError::is_refusal`]).
+    pub fn zuora(&self) -> Option<&ZuoraError> {
+        match self {
+            RunError::Zuora(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A JSON scalar as text (`?` when absent).
 pub fn scalar(v: &Value) -> String {
@@ -34,7 +142,7 @@ pub fn resolve_version(
     meter_id: &str,
     given: Option<&str>,
     need_definition: bool,
-) -> anyhow::Result<(String, Option<Value>)> {
+) -> Result<(String, Option<Value>), ZuoraError> {
     if let (Some(v), false) = (given, need_definition) {
         return Ok((v.to_string(), None));
     }
@@ -51,7 +159,7 @@ pub fn source_processor(
     given: Option<&str>,
     definition: Option<&Value>,
     version: &str,
-) -> anyhow::Result<String> {
+) -> Result<String, RunError> {
     if let Some(p) = given {
         return Ok(p.to_string());
     }
@@ -63,18 +171,25 @@ pub fn source_processor(
         [one] => one["id"]
             .as_str()
             .map(str::to_string)
-            .context("the meter's SOURCE task has no id; pass --processor-id"),
-        [] => bail!("the meter version {version} has no SOURCE task to feed; pass --processor-id"),
-        many => {
-            bail!(
-            "the meter version {version} has {} SOURCE tasks ({}); choose one with --processor-id",
-            many.len(),
-            many.iter()
-                .map(|t| format!("{} {:?}", scalar(&t["id"]), t["name"].as_str().unwrap_or("")))
+            .ok_or(RunError::SourceWithoutId),
+        [] => Err(RunError::NoSource {
+            version: version.to_string(),
+        }),
+        many => Err(RunError::ManySources {
+            version: version.to_string(),
+            count: many.len(),
+            listed: many
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{} {:?}",
+                        scalar(&t["id"]),
+                        t["name"].as_str().unwrap_or("")
+                    )
+                })
                 .collect::<Vec<_>>()
-                .join(", ")
-        )
-        }
+                .join(", "),
+        }),
     }
 }
 
@@ -90,23 +205,29 @@ fn event_store_id(definition: Option<&Value>, version: &str, processor: &str) ->
 }
 
 /// Reads `runtimeSourceConfigs` items from a file holding a JSON array.
-pub fn read_runtime_configs(path: &Path) -> anyhow::Result<Vec<Value>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", display(path)))?;
-    match serde_json::from_str::<Value>(&text)
-        .with_context(|| format!("{}: invalid JSON", display(path)))?
-    {
+pub fn read_runtime_configs(path: &Path) -> Result<Vec<Value>, RunError> {
+    let read = |source| RunError::Read {
+        path: display(path).into_owned(),
+        source,
+    };
+    let text = std::fs::read_to_string(path).map_err(read)?;
+    match serde_json::from_str::<Value>(&text).map_err(|source| RunError::InvalidJson {
+        path: display(path).into_owned(),
+        source,
+    })? {
         Value::Array(items) => Ok(items),
-        _ => bail!(
-            "{}: expected a JSON array of runtimeSourceConfigs items",
-            display(path)
-        ),
+        _ => Err(RunError::NotAnArray {
+            path: display(path).into_owned(),
+        }),
     }
 }
 
 /// A file to upload for a run (a `.csv` has a header line).
-pub fn read_upload(path: &Path) -> anyhow::Result<Upload> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", display(path)))?;
+pub fn read_upload(path: &Path) -> Result<Upload, RunError> {
+    let bytes = std::fs::read(path).map_err(|source| RunError::Read {
+        path: display(path).into_owned(),
+        source,
+    })?;
     let name = path
         .file_name()
         .map_or("upload".into(), |n| n.to_string_lossy().into_owned());
@@ -150,7 +271,7 @@ pub fn run_request(
     feed: Feed<'_>,
     definition: Option<&Value>,
     version: &str,
-) -> anyhow::Result<RunRequest> {
+) -> Result<RunRequest, RunError> {
     let mut request = RunRequest {
         unique_key: unique_key.to_string(),
         runtime_source_configs: runtime_configs,
@@ -158,8 +279,9 @@ pub fn run_request(
     };
     if let Some(id) = feed.file_id {
         let processor = source_processor(feed.processor_id, definition, version)?;
-        let file_id: u64 = id.trim().parse().with_context(|| {
-            format!("file id {id:?} is not a number (Zuora's file ids are integers)")
+        let file_id: u64 = id.trim().parse().map_err(|source| RunError::FileId {
+            id: id.clone(),
+            source,
         })?;
         // The documented form (reference dialect §2); `sourceOptions` is the legacy one.
         request.runtime_source_configs.push(json!({
@@ -205,17 +327,17 @@ pub fn start(
     meter_id: &str,
     version: &str,
     request: &RunRequest,
-) -> anyhow::Result<RunStarted> {
+) -> Result<RunStarted, RunError> {
     client.run(meter_id, version, request).map_err(|e| {
-        let refusal = e.is_refusal();
-        let e = anyhow::Error::new(e);
-        if refusal {
-            e
+        if e.is_refusal() {
+            RunError::Zuora(e)
         } else {
-            e.context(format!(
-                "meter {meter_id} version {version}: the run may or may not have started; run the same command with --unique-key {} to find out without starting a second run",
-                request.unique_key
-            ))
+            RunError::MaybeStarted {
+                meter_id: meter_id.to_string(),
+                version: version.to_string(),
+                unique_key: request.unique_key.clone(),
+                source: e,
+            }
         }
     })
 }
@@ -255,7 +377,7 @@ pub fn wait_for_run(
     mut status: RunStatus,
     previous: Option<RunStatus>,
     progress: &dyn Progress,
-) -> anyhow::Result<RunStatus> {
+) -> Result<RunStatus, RunError> {
     let start = Instant::now();
     let mut last = String::new();
     // The previous run's final status, until the new run shows up (at most STALE_GRACE).
@@ -273,14 +395,12 @@ pub fn wait_for_run(
             break Ok(status);
         }
         if start.elapsed() >= poll.timeout {
-            break Err(anyhow::anyhow!(
-                "gave up waiting after {}: meter {} is still {}; the run goes on in Zuora, check it with `meterctl meter status {} {}`",
-                crate::duration::format(poll.timeout),
-                poll.meter_id,
-                status.description(),
-                poll.meter_id,
-                poll.version
-            ));
+            break Err(RunError::RunTimeout {
+                waited: crate::duration::format(poll.timeout),
+                meter_id: poll.meter_id.to_string(),
+                version: poll.version.to_string(),
+                status: status.description().to_string(),
+            });
         }
         let desc = status.description().to_string();
         if desc != last {
@@ -310,18 +430,19 @@ pub fn wait_for_stop(
     client: &Client,
     poll: Polling<'_>,
     progress: &dyn Progress,
-) -> anyhow::Result<RunStatus> {
+) -> Result<RunStatus, RunError> {
     let (id, version) = (poll.meter_id, poll.version);
     let start = Instant::now();
     let mut status = client.run_status(id, version)?;
     let mut last = String::new();
     while still_going(&status) {
         if start.elapsed() >= poll.timeout {
-            bail!(
-                "gave up waiting after {}: meter {id} version {version} is still {}; the stop goes on in Zuora, check it with `meterctl meter status {id} {version}`",
-                crate::duration::format(poll.timeout),
-                status.label()
-            );
+            return Err(RunError::StopTimeout {
+                waited: crate::duration::format(poll.timeout),
+                meter_id: id.to_string(),
+                version: version.to_string(),
+                status: status.label(),
+            });
         }
         if status.description() != last {
             progress.event(Event::Item(&format!("status: {}", status.label())));

@@ -447,6 +447,28 @@ fn library_layers_import_only_downwards_and_without_cycles() {
     );
 }
 
+/// The library's errors are typed (`thiserror`, an enum per layer: `ConfigError`, `ZuoraError`
+/// and `RunError`, `CompareError`, `PromoteError`, ...); `anyhow` belongs to the binary, for the
+/// top level and the exit code.
+#[test]
+fn the_library_does_not_use_anyhow() {
+    let binary = |m: &[String]| {
+        matches!(
+            m.first().map(String::as_str),
+            Some("main" | "cli" | "cmd" | "shell")
+        )
+    };
+    let found: Vec<String> = sources(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .into_iter()
+        .filter(|s| !binary(&s.module) && s.code.contains("anyhow"))
+        .map(|s| s.path)
+        .collect();
+    assert!(
+        found.is_empty(),
+        "library files using anyhow (return a typed error instead): {found:?}"
+    );
+}
+
 #[test]
 fn the_reader_sees_paths_not_comments_strings_or_tests() {
     let src = Source {

@@ -11,13 +11,13 @@ use crate::common;
 use crate::common::output as out;
 
 use assert_cmd::Command;
-use meterctl::sandbox::{Config, Server, TenantSpec};
+use meterctl::sandbox::{Server, ServerConfig, TenantSpec};
 use serde_json::Value;
 
 const SECRET: &str = "s3cr3t-DO-NOT-PRINT-7f3a";
 
-fn sandbox(cfg: Config) -> Server {
-    Server::start(Config {
+fn sandbox(cfg: ServerConfig) -> Server {
+    Server::start(ServerConfig {
         tenants: vec![TenantSpec {
             name: "acme".into(),
             client_id: "acme-client".into(),
@@ -28,10 +28,10 @@ fn sandbox(cfg: Config) -> Server {
     .unwrap()
 }
 
-fn quick() -> Config {
-    Config {
+fn quick() -> ServerConfig {
+    ServerConfig {
         run_duration: Duration::from_millis(300),
-        ..Config::default()
+        ..ServerConfig::default()
     }
 }
 
@@ -355,7 +355,7 @@ fn same_unique_key_twice_starts_one_run_and_exits_0() {
 
 #[test]
 fn slow_run_beyond_the_client_timeout_starts_exactly_one_run() {
-    let server = sandbox(Config {
+    let server = sandbox(ServerConfig {
         slow_run: Duration::from_millis(1500),
         ..quick()
     });
@@ -415,10 +415,10 @@ fn verbose_runs_never_print_the_secret_or_a_token() {
 
 #[test]
 fn token_expiry_mid_run_is_refreshed_transparently() {
-    let server = sandbox(Config {
+    let server = sandbox(ServerConfig {
         token_lifetime: Duration::from_secs(1),
         run_duration: Duration::from_millis(2500),
-        ..Config::default()
+        ..ServerConfig::default()
     });
     import(&server, SMS);
     let (code, stdout, stderr) = out(meterctl(&server).args([
@@ -440,7 +440,7 @@ fn token_expiry_mid_run_is_refreshed_transparently() {
 
 #[test]
 fn fail_rate_0_3_export_and_import_still_succeed() {
-    let server = sandbox(Config {
+    let server = sandbox(ServerConfig {
         fail_rate: 0.3,
         seed: 7,
         ..quick()
@@ -481,9 +481,9 @@ fn fail_rate_0_3_export_and_import_still_succeed() {
 
 #[test]
 fn a_sixth_running_meter_is_refused() {
-    let server = sandbox(Config {
+    let server = sandbox(ServerConfig {
         run_duration: Duration::from_secs(30),
-        ..Config::default()
+        ..ServerConfig::default()
     });
     for i in 1..=6 {
         let (code, _, stderr) =
@@ -566,9 +566,9 @@ fn could_not_run_cases_exit_2() {
     assert!(stderr.contains("Caused by:"), "{stderr}");
 
     // A --wait that runs out of time.
-    let slow = sandbox(Config {
+    let slow = sandbox(ServerConfig {
         run_duration: Duration::from_secs(30),
-        ..Config::default()
+        ..ServerConfig::default()
     });
     import(&slow, SMS);
     let (code, _, stderr) = out(meterctl(&slow).args([
@@ -767,9 +767,9 @@ fn run_wait_completes_stop_cancels_and_a_second_stop_finds_nothing() {
         "{stdout}"
     );
 
-    let slow = sandbox(Config {
+    let slow = sandbox(ServerConfig {
         run_duration: Duration::from_secs(30),
-        ..Config::default()
+        ..ServerConfig::default()
     });
     import(&slow, SMS);
     let (code, _, stderr) = out(meterctl(&slow).args(["meter", "run", "101"]));
@@ -808,10 +808,10 @@ fn run_wait_completes_stop_cancels_and_a_second_stop_finds_nothing() {
 
 #[test]
 fn a_streaming_meter_stops_gracefully_and_a_forced_stop_meanwhile_is_refused() {
-    let server = sandbox(Config {
+    let server = sandbox(ServerConfig {
         run_duration: Duration::from_millis(100),
         stop_delay: Duration::from_millis(1500),
-        ..Config::default()
+        ..ServerConfig::default()
     });
     import(&server, STREAMING);
     let (code, _, stderr) = out(meterctl(&server).args(["meter", "run", "101"]));

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use meterctl::progress::{Event, Progress, Sink};
-use meterctl::sandbox::{Config, Server};
+use meterctl::sandbox::{Server, ServerConfig};
 use meterctl::zuora::runs::{self, Polling};
 use meterctl::zuora::types::RunRequest;
 use meterctl::zuora::{Client, Endpoint, FromEnvError, RetryPolicy};
@@ -53,9 +53,9 @@ fn definition() -> Vec<u8> {
 
 #[test]
 fn a_run_wait_is_a_wait_with_a_line_per_status_and_the_client_logs_through_its_sink() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         run_duration: Duration::from_millis(300),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     // Unique names, so no other test's environment is read.

@@ -10,7 +10,7 @@ use crate::common;
 use crate::common::output as out;
 
 use assert_cmd::Command;
-use meterctl::sandbox::{Config, Server, TenantSpec};
+use meterctl::sandbox::{Server, ServerConfig, TenantSpec};
 use serde_json::Value;
 
 const SBX_SECRET: &str = "sbx-secret-5d1f";
@@ -24,7 +24,7 @@ struct Setup {
 
 fn setup(fail_rate: f64, latency_ms: u64, values: &str) -> Setup {
     let state = tempfile::tempdir().unwrap();
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         state_dir: Some(state.path().to_path_buf()),
         tenants: vec![
             TenantSpec {
@@ -42,7 +42,7 @@ fn setup(fail_rate: f64, latency_ms: u64, values: &str) -> Setup {
         seed: 11,
         latency: Duration::from_millis(latency_ms),
         run_duration: Duration::from_millis(200),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let repo = tempfile::tempdir().unwrap();

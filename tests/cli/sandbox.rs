@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use meterctl::sandbox::{Config, Server};
+use meterctl::sandbox::{Server, ServerConfig};
 use meterctl::zuora::types::{RunRequest, RunStarted, SummaryQuery};
 use meterctl::zuora::{Client, ClientConfig, Credentials, RetryPolicy, Secret, ZuoraError};
 use serde_json::{json, Value};
@@ -71,7 +71,7 @@ fn raw(server: &Server, request: &str) -> (u16, String, Vec<u8>) {
 
 #[test]
 fn a_revoked_token_is_refreshed_once_on_401() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     let data = c.import("m.json", &definition("M"), Some("g-1")).unwrap();
     assert_eq!(data["id"], 101);
@@ -85,7 +85,7 @@ fn a_revoked_token_is_refreshed_once_on_401() {
 
 #[test]
 fn wrong_secret_is_an_auth_error_that_hides_the_secret() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let e = client_with(&server, "not-the-secret-123")
         .export("1")
         .unwrap_err();
@@ -97,7 +97,7 @@ fn wrong_secret_is_an_auth_error_that_hides_the_secret() {
 
 #[test]
 fn unauthenticated_calls_get_zuoras_401_shapes() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let (status, _, body) = raw(
         &server,
         "GET /meters/export/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\n",
@@ -134,7 +134,7 @@ fn unauthenticated_calls_get_zuoras_401_shapes() {
 
 #[test]
 fn large_answers_are_gzipped_and_track_ids_echoed() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     c.import("m.json", &definition("Big"), Some("g")).unwrap();
     let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
@@ -170,9 +170,9 @@ fn large_answers_are_gzipped_and_track_ids_echoed() {
 
 #[test]
 fn rpm_limits_each_tenant_with_ratelimit_headers() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         rpm: Some(3),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let c = Client::new(ClientConfig {
@@ -221,9 +221,9 @@ fn rpm_limits_each_tenant_with_ratelimit_headers() {
 
 #[test]
 fn concurrent_imports_and_runs_lose_nothing() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         run_duration: Duration::from_secs(30),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let c = client(&server);
@@ -273,10 +273,10 @@ fn concurrent_imports_and_runs_lose_nothing() {
 #[test]
 fn state_dir_keeps_meters_runs_and_ids_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = Config {
+    let cfg = ServerConfig {
         state_dir: Some(dir.path().to_path_buf()),
         run_duration: Duration::from_millis(50),
-        ..Config::default()
+        ..ServerConfig::default()
     };
     {
         let server = Server::start(cfg.clone()).unwrap();
@@ -416,9 +416,9 @@ fn client_config_template() -> ClientConfig {
 
 #[test]
 fn latency_beyond_the_request_timeout_is_a_timeout_error() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         latency: Duration::from_millis(400),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let c = Client::new(ClientConfig {
@@ -445,7 +445,7 @@ fn latency_beyond_the_request_timeout_is_a_timeout_error() {
 
 #[test]
 fn invalid_imports_get_zuoras_codes() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     let code = |bytes: &[u8]| {
         let e = c.import("m.json", bytes, Some("g")).unwrap_err();
@@ -544,7 +544,7 @@ fn an_enveloped_export_and_a_string_expires_in_are_accepted() {
 
 #[test]
 fn real_dialect_imports_are_accepted_and_created_at_stays() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     // CUSTOM with typeDefinition null; versions[].metadata as an object, a string and null;
     // uniqueName/internalName on tasks; a NOOP sink without metadata.
@@ -623,7 +623,7 @@ fn real_dialect_imports_are_accepted_and_created_at_stays() {
 
 #[test]
 fn runtime_source_configs_are_checked_and_unique_keys_are_per_meter() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     c.import("a.json", &definition("A"), Some("g-a")).unwrap();
     c.import("b.json", &definition("B"), Some("g-b")).unwrap();
@@ -679,7 +679,7 @@ fn runtime_source_configs_are_checked_and_unique_keys_are_per_meter() {
 
 #[test]
 fn debug_reads_zuoras_event_dialect_and_answers_a_string_run_status() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let c = client(&server);
     let def = json!({"name": "D", "type": "CUSTOM", "typeDefinition": null, "latestVersion": "0.0.1",
         "versions": [{"version": "0.0.1", "tasks": [

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use meterctl::sandbox::{Config, Server};
+use meterctl::sandbox::{Server, ServerConfig};
 use serde_json::{json, Value};
 
 const SHAPES: &str = "tests/fixtures/zuora/shapes/answers.schema.json";
@@ -122,10 +122,10 @@ fn meter(source: &str) -> Value {
 
 #[test]
 fn every_sandbox_answer_has_zuoras_shape() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         run_duration: Duration::from_secs(30),
         stop_delay: Duration::from_secs(30),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let base = server.base_url().to_string();
@@ -283,10 +283,10 @@ fn every_sandbox_answer_has_zuoras_shape() {
 
 #[test]
 fn a_500_answers_reasons_with_string_codes() {
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         fail_rate: 1.0,
         seed: 3,
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let base = server.base_url().to_string();

@@ -11,7 +11,7 @@ use crate::common;
 use common::output as out;
 
 use assert_cmd::Command;
-use meterctl::sandbox::{Config, Server, TenantSpec};
+use meterctl::sandbox::{Server, ServerConfig, TenantSpec};
 use serde_json::Value;
 
 const SECRET: &str = "prod-secret-9a7c";
@@ -26,7 +26,7 @@ struct Setup {
 /// to later calls).
 fn setup(n: usize, latency_ms: u64) -> Setup {
     let state = tempfile::tempdir().unwrap();
-    let server = Server::start(Config {
+    let server = Server::start(ServerConfig {
         state_dir: Some(state.path().to_path_buf()),
         tenants: vec![TenantSpec {
             name: "production".into(),
@@ -35,7 +35,7 @@ fn setup(n: usize, latency_ms: u64) -> Setup {
         }],
         seed: 11,
         latency: Duration::from_millis(latency_ms),
-        ..Config::default()
+        ..ServerConfig::default()
     })
     .unwrap();
     let repo = tempfile::tempdir().unwrap();

@@ -21,7 +21,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use meterctl::sandbox::{Config, Server};
+use meterctl::sandbox::{Server, ServerConfig};
 
 use crate::common;
 
@@ -150,7 +150,7 @@ fn diff_every_format() {
 /// one update, one unchanged meter and one create.
 #[test]
 fn plan_every_format() {
-    let server = Server::start(Config::default()).unwrap();
+    let server = Server::start(ServerConfig::default()).unwrap();
     let url = server.base_url().to_string();
     let repo = tempfile::tempdir().unwrap();
     let meterctl = || {

@@ -38,7 +38,7 @@ pub(super) fn run(args: MeterImportArgs, out: &Shell) -> anyhow::Result<Outcome>
     if !args.no_validate {
         // The same schema and rules as `meterctl validate` (meterctl.yaml's settings apply).
         let config = meterctl::config::Config::discover(out.config.as_deref())?;
-        let options = super::super::validate::options_from(config.as_ref(), &Default::default())?;
+        let options = meterctl::config::validate_options(config.as_ref(), &Default::default())?;
         let report = meterctl::validate::Validator::new(options)?.check(&doc);
         if !report.is_valid() {
             super::super::validate::write_invalid(std::slice::from_ref(&report), out, true)?;

@@ -18,6 +18,7 @@ mod test;
 use std::time::Duration;
 
 use anyhow::bail;
+use meterctl::zuora::runs::RunError;
 use meterctl::zuora::{Client, Endpoint, FromEnvError, RetryPolicy, ZuoraError};
 
 use super::{Outcome, Shell};
@@ -41,6 +42,7 @@ pub(super) fn run(command: MeterCommand, out: Shell) -> anyhow::Result<Outcome> 
     match result {
         Err(e)
             if e.downcast_ref::<ZuoraError>()
+                .or_else(|| e.downcast_ref::<RunError>().and_then(RunError::zuora))
                 .is_some_and(ZuoraError::is_refusal) =>
         {
             out.error(&format!("error: {e}"));

@@ -1,6 +1,6 @@
 //! `meterctl validate`: schemas + meter rules over files, folders or stdin, in every format.
 //!
-//! Output is streamed: each file's report is rendered to stdout and to every `--report` file as
+//! Output is streamed: each file's report is written to stdout and to every `--report` file as
 //! soon as validation hands it over (in path order), then dropped.
 
 use std::io;
@@ -11,22 +11,21 @@ use anyhow::Context;
 mod options;
 mod sink;
 
-use options::Flags;
-pub(super) use options::{options_from, write_invalid};
+pub(super) use options::write_invalid;
 use sink::{cannot_write, Sink};
 
 use super::{Outcome, Shell};
 use crate::cli::{ValidateArgs, ValidateReport};
-use meterctl::config::Config;
+use meterctl::config::{self, Config};
 use meterctl::fsutil::AtomicFile;
 use meterctl::load;
 use meterctl::report::step_summary;
-use meterctl::report::validate::{Renderer, TextOptions, ValidateFormat};
+use meterctl::report::validate::{ReportWriter, TextOptions, ValidateFormat};
 use meterctl::validate::{FileReport, Summary, Validator};
 
 pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let config = Config::discover(out.config.as_deref())?;
-    let mut options = options_from(config.as_ref(), &Flags::from(&args))?;
+    let mut options = config::validate_options(config.as_ref(), &options::flags(&args))?;
     options.deny_warnings = args.deny_warnings;
     let validator = Validator::new(options)?;
 
@@ -53,14 +52,14 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
 
     // Every output is opened before the first file is checked (a report path that cannot be
     // written fails at once), then fed each file's report as validation hands it over.
-    let mut outputs: Vec<(Renderer, Sink)> = Vec::new();
+    let mut outputs: Vec<(ReportWriter, Sink)> = Vec::new();
     for (format, path) in args.report.iter().filter_map(|r| match r {
         ValidateReport::File(f, p) => Some((f, p)),
         ValidateReport::GithubSummary => None,
     }) {
         let file = AtomicFile::create(path).with_context(|| cannot_write(Some(path)))?;
         outputs.push((
-            Renderer::new(*format, TextOptions::default()),
+            ReportWriter::new(*format, TextOptions::default()),
             Sink::File(file, path),
         ));
     }
@@ -68,7 +67,7 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let summary_path = step_summary::target(asked)?;
     if let Some(path) = &summary_path {
         let file = step_summary::open(path)?;
-        let markdown = Renderer::new(ValidateFormat::Markdown, TextOptions::default());
+        let markdown = ReportWriter::new(ValidateFormat::Markdown, TextOptions::default());
         outputs.push((markdown, Sink::Append(file, path)));
     }
     let text = TextOptions {
@@ -76,7 +75,7 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
         quiet: out.quiet(),
     };
     outputs.push((
-        Renderer::new(args.format, text),
+        ReportWriter::new(args.format, text),
         Sink::Stdout(io::BufWriter::new(io::stdout().lock())),
     ));
     let mut summary = Summary::default();
@@ -85,8 +84,8 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let mut kept: Vec<FileReport> = Vec::new();
     let mut each = |report: FileReport| -> anyhow::Result<()> {
         summary.add(&report);
-        for (renderer, sink) in &mut outputs {
-            renderer
+        for (writer, sink) in &mut outputs {
+            writer
                 .file(&report, sink)
                 .with_context(|| cannot_write(sink.path()))?;
         }
@@ -105,9 +104,9 @@ pub(super) fn run(args: ValidateArgs, out: Shell) -> anyhow::Result<Outcome> {
     } else {
         validator.check_paths_each_among(&files, &others, &mut each)?;
     }
-    for (renderer, mut sink) in outputs {
+    for (writer, mut sink) in outputs {
         let path = sink.path();
-        renderer
+        writer
             .finish(&kept, &summary, &mut sink)
             .and_then(|()| sink.close())
             .with_context(|| cannot_write(path))?;

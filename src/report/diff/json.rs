@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::diff::{Change, MeterDiff, Report};
+use crate::diff::{Change, DiffReport, MeterDiff};
 
 /// The version of this report's shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -33,7 +33,7 @@ fn meter(m: &MeterDiff) -> Value {
 }
 
 /// The report as a JSON value.
-pub fn to_value(report: &Report) -> Value {
+pub fn to_value(report: &DiffReport) -> Value {
     let s = report.summary();
     json!({
         "format_version": FORMAT_VERSION,
@@ -44,7 +44,7 @@ pub fn to_value(report: &Report) -> Value {
 }
 
 /// The report as pretty JSON, ending with a newline.
-pub fn render(report: &Report) -> String {
+pub fn format(report: &DiffReport) -> String {
     let mut s = serde_json::to_string_pretty(&to_value(report)).expect("JSON values serialize");
     s.push('\n');
     s
@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn empty_report_has_the_documented_shape() {
-        let v = to_value(&Report::default());
+        let v = to_value(&DiffReport::default());
         let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["format_version", "has_changes", "summary", "meters"]);
         assert_eq!(v["format_version"], 1);

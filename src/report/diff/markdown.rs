@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::{counts, inline, line_diff, meter_title, summary_line};
-use crate::diff::{Change, ChangeKind, MeterStatus, Report};
+use crate::diff::{Change, ChangeKind, DiffReport, MeterStatus};
 
 /// About where the report stops adding meters: GitHub refuses comments over 65,536 characters.
 const BUDGET: usize = 60_000;
@@ -95,7 +95,7 @@ fn change(out: &mut String, c: &Change) {
 }
 
 /// The markdown report.
-pub fn render(report: &Report) -> String {
+pub fn format(report: &DiffReport) -> String {
     let mut out = String::new();
     let s = report.summary();
     let _ = writeln!(out, "### meterctl diff\n");
@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(cell("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
         assert_eq!(html("<a & b>"), "&lt;a &amp; b&gt;");
         assert_eq!(
-            render(&Report::default()),
+            format(&DiffReport::default()),
             "### meterctl diff\n\nNo differences (0 meters compared).\n"
         );
     }
@@ -240,7 +240,7 @@ mod limits {
                 note: None,
             })
             .collect();
-        let md = render(&Report { meters });
+        let md = format(&DiffReport { meters });
         assert!(md.len() < 65_536, "{}", md.len());
         assert!(md.contains("- … and 50 more (run `meterctl diff` for all)"));
         assert!(md.contains("more changed meters not shown here"));

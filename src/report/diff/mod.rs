@@ -1,5 +1,5 @@
-//! Renders a [`crate::diff::Report`] as text (people, optionally coloured), JSON (machines, with
-//! `format_version`), markdown (pull-request comments) or a `--stat` summary. Renderers compute
+//! Renders a [`crate::diff::DiffReport`] as text (people, optionally coloured), JSON (machines, with
+//! `format_version`), markdown (pull-request comments) or a `--stat` summary. Formatters compute
 //! nothing about the meters; they only lay out the changes the diff found.
 
 pub mod json;

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::{counts, inline, line_diff, meter_title, summary_line};
-use crate::diff::{Change, ChangeKind, MeterDiff, MeterStatus, Report};
+use crate::diff::{Change, ChangeKind, DiffReport, MeterDiff, MeterStatus};
 use crate::report::Style;
 
 fn change(out: &mut String, c: &Change, st: Style) {
@@ -106,7 +106,7 @@ fn meter(out: &mut String, m: &MeterDiff, st: Style) {
 }
 
 /// The full text report.
-pub fn render(report: &Report, st: Style) -> String {
+pub fn format(report: &DiffReport, st: Style) -> String {
     let mut out = String::new();
     for m in &report.meters {
         meter(&mut out, m, st);
@@ -125,7 +125,7 @@ pub fn render(report: &Report, st: Style) -> String {
 }
 
 /// `--stat`: one line per meter that differs, with counts, then the summary.
-pub fn render_stat(report: &Report, st: Style) -> String {
+pub fn format_stat(report: &DiffReport, st: Style) -> String {
     let rows: Vec<(&MeterDiff, String)> = report
         .meters
         .iter()
@@ -175,8 +175,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn report() -> Report {
-        Report {
+    fn report() -> DiffReport {
+        DiffReport {
             meters: vec![MeterDiff {
                 key: "mtr-1".into(),
                 name: Some("API Calls".into()),
@@ -202,11 +202,11 @@ mod tests {
     #[test]
     fn header_change_and_summary() {
         assert_eq!(
-            render(&report(), Style::new(false)),
+            format(&report(), Style::new(false)),
             "~ meter \"API Calls\" (globalId mtr-1)\n  a.yaml → b.yaml\n  ~ description: \"x\" → \"y\"\n\n1 changed, 0 added, 0 removed, 0 unchanged\n"
         );
         assert_eq!(
-            render_stat(&report(), Style::new(false)),
+            format_stat(&report(), Style::new(false)),
             " ~ API Calls (mtr-1) |   1 +0 -0 ~1\n1 changed, 0 added, 0 removed, 0 unchanged\n"
         );
     }

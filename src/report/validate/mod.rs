@@ -1,8 +1,8 @@
-//! Validation reports: one renderer per format, all fed the same file reports and summary.
-//! [`Renderer`] is the only place formats are named.
+//! Validation reports: one writer per format, all fed the same file reports and summary.
+//! [`ReportWriter`] is the only place formats are named.
 //!
-//! Reports are streamed: [`Renderer::file`] takes each file's report as validation hands it over
-//! and [`Renderer::finish`] the totals. Text, GitHub and rdjsonl output is written at once (code
+//! Reports are streamed: [`ReportWriter::file`] takes each file's report as validation hands it over
+//! and [`ReportWriter::finish`] the totals. Text, GitHub and rdjsonl output is written at once (code
 //! frames while the file's text is still there); JSON, SARIF, JUnit and GitLab, whose documents
 //! open with totals or close around every result, are written at the end from each file's
 //! diagnostics, which the caller keeps (never the text), once however many of these outputs
@@ -53,7 +53,7 @@ impl std::str::FromStr for ValidateFormat {
     }
 }
 
-/// Options that only the text renderer reads.
+/// Options that only the text writer reads.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextOptions {
     /// ANSI colour.
@@ -63,20 +63,20 @@ pub struct TextOptions {
 }
 
 /// One output of a validation run in one format, fed file by file.
-pub struct Renderer {
+pub struct ReportWriter {
     format: ValidateFormat,
     text: TextOptions,
 }
 
-impl Renderer {
-    /// A renderer for `format` (`text` is read by the text format only).
-    pub fn new(format: ValidateFormat, text: TextOptions) -> Renderer {
-        Renderer { format, text }
+impl ReportWriter {
+    /// A writer for `format` (`text` is read by the text format only).
+    pub fn new(format: ValidateFormat, text: TextOptions) -> ReportWriter {
+        ReportWriter { format, text }
     }
 
     /// True for the formats written only at the end, from every file's diagnostics (JSON,
     /// SARIF, JUnit, GitLab): the caller keeps those (without text, see [`FileReport::without_text`]),
-    /// once for all such outputs, and passes them to [`Renderer::finish`].
+    /// once for all such outputs, and passes them to [`ReportWriter::finish`].
     pub fn needs_all(&self) -> bool {
         matches!(
             self.format,
@@ -104,7 +104,7 @@ impl Renderer {
     }
 
     /// Writes what comes after the last file: the summary line, or the whole document of the
-    /// formats that [need every file](Renderer::needs_all) (`files`; the others ignore it).
+    /// formats that [need every file](ReportWriter::needs_all) (`files`; the others ignore it).
     pub fn finish(
         self,
         files: &[FileReport],
@@ -131,7 +131,7 @@ pub fn write(
     text: TextOptions,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut r = Renderer::new(format, text);
+    let mut r = ReportWriter::new(format, text);
     for f in files {
         r.file(f, w)?;
     }
@@ -155,7 +155,7 @@ pub fn summary_line(s: &Summary) -> String {
 
 #[cfg(test)]
 pub(crate) mod fixtures {
-    //! One fixed set of reports that every renderer's tests use.
+    //! One fixed set of reports that every writer's tests use.
     use std::path::PathBuf;
 
     use crate::diagnostic::{Diagnostic, Severity};

@@ -3,6 +3,7 @@
 //! `targetField` per aggregation (SUM MIN MAX AVG COUNT DELTA). Events stream through: memory
 //! holds one accumulator per group and window, never the events.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -226,9 +227,9 @@ impl Aggregator {
             values.push(n);
         }
         let key = key_of(event, self.group_fields.iter().map(String::as_str));
-        let at = match self.index.get(&(window, key.clone())) {
-            Some(&at) => at,
-            None => {
+        let at = match self.index.entry((window, key)) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(slot) => {
                 let kept = self
                     .group_fields
                     .iter()
@@ -240,8 +241,7 @@ impl Aggregator {
                     kept,
                     accs: vec![Acc::default(); self.aggregations.len()],
                 });
-                self.index.insert((window, key), self.groups.len() - 1);
-                self.groups.len() - 1
+                *slot.insert(self.groups.len() - 1)
             }
         };
         for (acc, n) in self.groups[at].accs.iter_mut().zip(values) {

@@ -105,6 +105,13 @@ pub enum Command {
     /// `meterctl diff env:staging env:production`; `meterctl diff env:production .` (drift);
     /// `meterctl diff meters/api.yaml --versions 0.0.1 0.0.2`.
     Diff(DiffArgs),
+    /// Run a meter version's pipeline locally over events from a file: what each sink receives.
+    ///
+    /// Simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION and the sinks
+    /// (usage records for ZUORA_USAGE); JavaScript, lookups and other operators stop it with a
+    /// "not simulated yet" error naming the task. Exit 0 when it ran, 2 when it could not.
+    #[command(disable_version_flag = true)]
+    Simulate(SimulateArgs),
     /// List every validation rule with its code, default severity and a one-line summary.
     Rules,
     /// Explain one validation rule: what it finds, why, and how to fix it.
@@ -298,6 +305,37 @@ pub struct PullArgs {
     /// Network.
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+/// Flags of `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The meter definition (YAML or JSON).
+    pub meter: PathBuf,
+
+    /// The events: .json (an array or one object), .ndjson, or .csv with a header row.
+    #[arg(long, value_name = "FILE")]
+    pub events: PathBuf,
+
+    /// The version to run (default: the meter's latestVersion).
+    #[arg(long = "version", value_name = "V")]
+    pub meter_version: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: SimulateFormat,
+}
+
+/// Output format of `simulate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum SimulateFormat {
+    /// `{"sinks": [{"task", "name", "operator", "records", "errors"}], "operators": [{"task",
+    /// "name", "operator", "input", "output", "errors", "messages"}]}`.
+    #[default]
+    Json,
+    /// One line per record a sink receives: `{"sink", "record"}`, or `{"sink", "record",
+    /// "error"}` for an error record.
+    Ndjson,
 }
 
 /// Output format of `apply`.

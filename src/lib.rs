@@ -17,6 +17,7 @@
 //! - [`zuora`]: the Zuora Mediation client (OAuth, headers, retries, typed calls and errors).
 //! - [`promote`]: environments, values, `meterctl.lock`, plan, apply and pull (GitOps promotion).
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
+//! - [`simulate`]: runs a version's task graph over events: what each sink receives, counts per operator.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`settings`]: every `METERCTL_*` environment variable checked before a command runs.
@@ -48,6 +49,7 @@ pub mod promote;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
+pub mod simulate;
 pub mod validate;
 pub mod yaml;
 pub mod zuora;

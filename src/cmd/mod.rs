@@ -18,6 +18,7 @@ mod repo;
 mod restore;
 mod rules;
 mod sandbox;
+mod simulate;
 mod track;
 mod validate;
 
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Apply(args) => apply::run(args, out),
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
+        Command::Simulate(args) => simulate::run(args, out),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out_dir } => docs::man(out_dir.as_deref(), &out),
     }

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("load", &["load"]),
     ("model", &["model"]),
     ("canonical", &["canonical"]),
-    ("engine", &["validate", "diff", "events"]),
+    ("engine", &["validate", "diff", "events", "simulate"]),
     ("client", &["config", "settings", "zuora"]),
     ("promote", &["promote"]),
     ("report", &["report"]),

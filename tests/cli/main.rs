@@ -31,5 +31,6 @@ mod sandbox_hardening;
 mod sandbox_shapes;
 mod ship;
 mod ship_output;
+mod simulate;
 mod snapshots;
 mod validate;

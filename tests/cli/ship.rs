@@ -13,6 +13,7 @@ const SUBCOMMANDS: &[&str] = &[
     "convert",
     "validate",
     "diff",
+    "simulate",
     "rules",
     "explain",
     "schema",

@@ -1,0 +1,561 @@
+//! The pipeline engine: runs one version's task graph over lists of events (JSON objects) in
+//! predecessor order and returns what each sink receives plus, per operator, how many events it
+//! received, emitted and rejected. Fan-out copies a task's output to every successor; fan-in
+//! concatenates the predecessors' outputs (in predecessor order). Input comes as batches, one per
+//! input file, so an `EachFile` aggregator can close a window at the end of each file.
+//!
+//! This step simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION, the
+//! recording sinks and ZUORA_USAGE; anything else (JavaScript, lookups, ACCUMULATOR, …) is a
+//! [`SimError::NotSimulated`] naming the task, never a silent pass-through. The README's
+//! "Simulation semantics" table lists the readings chosen where Zuora's documentation is silent.
+
+mod aggregate;
+mod dates;
+mod filter;
+mod map;
+mod usage;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::graph::{self, NodeKind, Pred, TaskGraph};
+use crate::model::keys;
+
+/// Events in flight: one list per input file (batch).
+pub type Batches = Vec<Vec<Value>>;
+
+/// How many error messages an operator keeps (the count is always exact).
+const MAX_MESSAGES: usize = 10;
+
+/// What one sink received.
+#[derive(Debug, Clone, Serialize)]
+pub struct SinkOutput {
+    /// The task's id.
+    pub task: String,
+    /// The task's name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The sink's `operatorType`.
+    pub operator: String,
+    /// The records it would store (usage records for ZUORA_USAGE; nothing for NOOP).
+    pub records: Vec<Value>,
+    /// Records it would reject (a usage record missing a required field), with the reason.
+    pub errors: Vec<ErrorRecord>,
+}
+
+/// A record an operator rejects.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorRecord {
+    /// The event (or the partial record) as it reached the operator.
+    pub record: Value,
+    /// Why it was rejected.
+    pub error: String,
+}
+
+/// One operator's counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OperatorCount {
+    /// The task's id.
+    pub task: String,
+    /// The task's name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The task's `operatorType`.
+    pub operator: String,
+    /// Events received.
+    pub input: u64,
+    /// Events (or records) emitted.
+    pub output: u64,
+    /// Events rejected as errors.
+    pub errors: u64,
+    /// The first error messages (at most ten).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+}
+
+impl OperatorCount {
+    /// Counts one rejected event.
+    fn error(&mut self, message: String) {
+        self.errors += 1;
+        if self.messages.len() < MAX_MESSAGES {
+            self.messages.push(message);
+        }
+    }
+}
+
+/// The result of a run: sinks and operators in task order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulation {
+    /// What each sink received.
+    pub sinks: Vec<SinkOutput>,
+    /// Counts per task (sources, processors and sinks).
+    pub operators: Vec<OperatorCount>,
+}
+
+/// Why a version cannot be simulated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SimError {
+    /// An operator or a feature of one this step does not simulate.
+    NotSimulated {
+        /// The task's id (or name).
+        task: String,
+        /// The task's `operatorType`.
+        operator: String,
+        /// What is not simulated.
+        what: String,
+    },
+    /// A task's configuration the simulator cannot read.
+    Config {
+        /// The task's id (or name).
+        task: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The graph itself: a cycle, an unknown predecessor, no source.
+    Graph(String),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::NotSimulated {
+                task,
+                operator,
+                what,
+            } => write!(f, "not simulated yet: {what} in task {task} ({operator})"),
+            SimError::Config { task, message } => write!(f, "task {task}: {message}"),
+            SimError::Graph(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// What a task is called in messages: its name and id (`"Keep delivered" (3aa5…)`), or the id.
+fn label(task: &Value) -> String {
+    let id = graph::task_id(task).unwrap_or("?");
+    match task.get(keys::NAME).and_then(Value::as_str) {
+        Some(name) if !name.is_empty() => format!("\"{name}\" ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+/// A task's `metadata` object (empty when absent).
+fn metadata(task: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    task.get(keys::METADATA)
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
+}
+
+/// A string list in metadata (absent → empty; non-strings skipped).
+fn str_list<'a>(meta: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
+    meta.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A field's value as text, the way comparisons and keys read it: strings as they are, other
+/// scalars as JSON writes them; missing and `null` → `None`.
+fn text_of(v: Option<&Value>) -> Option<std::borrow::Cow<'_, str>> {
+    match v? {
+        Value::Null => None,
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
+        other => Some(std::borrow::Cow::Owned(other.to_string())),
+    }
+}
+
+/// A value as a number: JSON numbers, and strings that parse as one (after trimming).
+fn number_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+/// A number as JSON: an integer when it is one (and fits), else a float.
+fn number_value(f: f64) -> Value {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        Value::from(f as i64)
+    } else {
+        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// One simulated operator: consumes its input batches, returns its output batches.
+trait Step {
+    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches;
+}
+
+/// Builds the step of a processor task.
+fn processor(task: &Value, operator: &str) -> Result<Box<dyn Step>, SimError> {
+    let meta = metadata(task);
+    let name = label(task);
+    Ok(match operator {
+        "FILTER" => Box::new(filter::Filter::new(meta, &name)?),
+        "MAP" => Box::new(map::MapStep::new(meta, &name)?),
+        "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
+        "DEDUPLICATE" => Box::new(Dedupe::new(meta)),
+        "PARTITION" => Box::new(PassThrough),
+        _ => {
+            return Err(SimError::NotSimulated {
+                task: name,
+                operator: operator.to_string(),
+                what: format!("the {operator} operator"),
+            })
+        }
+    })
+}
+
+/// PARTITION (and sources): events pass unchanged.
+struct PassThrough;
+
+impl Step for PassThrough {
+    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
+        count.output += input.iter().map(Vec::len).sum::<usize>() as u64;
+        input
+    }
+}
+
+/// DEDUPLICATE: drops an event whose key was already seen in this run (`ttl` and `maxSize` are
+/// not modelled: a run is shorter than any TTL).
+struct Dedupe {
+    fields: Option<Vec<String>>,
+    seen: HashSet<String>,
+}
+
+impl Dedupe {
+    fn new(meta: &Map<String, Value>) -> Dedupe {
+        let specific = meta.get("checkType").and_then(Value::as_str) == Some("SpecificFields");
+        Dedupe {
+            fields: specific.then(|| {
+                str_list(meta, "specificFields")
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            }),
+            seen: HashSet::new(),
+        }
+    }
+
+    fn key(&self, event: &Value) -> String {
+        match &self.fields {
+            Some(fields) => key_of(event, fields.iter().map(String::as_str)),
+            None => {
+                // All fields, in name order, so field order does not make two events differ.
+                let mut names: Vec<&str> = event
+                    .as_object()
+                    .map(|o| o.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                names.sort_unstable();
+                let mut key = key_of(event, names.iter().copied());
+                key.push('\u{1}');
+                key.push_str(&names.join("\u{1}"));
+                key
+            }
+        }
+    }
+}
+
+/// The values of `fields` in an event, joined into one key (a missing field and `null` are the
+/// same; a string and the number it spells are not).
+fn key_of<'a>(event: &Value, fields: impl Iterator<Item = &'a str>) -> String {
+    let mut key = String::new();
+    for f in fields {
+        match event.get(f) {
+            None | Some(Value::Null) => key.push('\u{0}'),
+            Some(v) => key.push_str(&v.to_string()),
+        }
+        key.push('\u{2}');
+    }
+    key
+}
+
+impl Step for Dedupe {
+    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
+        input
+            .into_iter()
+            .map(|batch| {
+                let kept: Vec<Value> = batch
+                    .into_iter()
+                    .filter(|e| self.seen.insert(self.key(e)))
+                    .collect();
+                count.output += kept.len() as u64;
+                kept
+            })
+            .collect()
+    }
+}
+
+/// What a sink does with what it receives.
+enum SinkKind {
+    /// EVENT_STORE, S3, KAFKA, SNOWFLAKE (and any sink this step knows): keep the events.
+    Record,
+    /// NOOP: keep nothing.
+    Noop,
+    /// ZUORA_USAGE: usage records.
+    Usage(usage::UsageSink),
+}
+
+fn sink(task: &Value, operator: &str) -> Result<SinkKind, SimError> {
+    Ok(match operator {
+        "EVENT_STORE" | "S3" | "KAFKA" | "SNOWFLAKE" => SinkKind::Record,
+        "NOOP" => SinkKind::Noop,
+        "ZUORA_USAGE" => SinkKind::Usage(usage::UsageSink::new(metadata(task), &label(task))?),
+        _ => {
+            return Err(SimError::NotSimulated {
+                task: label(task),
+                operator: operator.to_string(),
+                what: format!("the {operator} sink"),
+            })
+        }
+    })
+}
+
+/// Runs `version` (a version object with `tasks`) over `batches` (one list of events per input
+/// file). Every SOURCE task receives all the events; an event that is not a JSON object is an
+/// error at the source.
+pub fn run(version: &Value, batches: Batches) -> Result<Simulation, SimError> {
+    let graph = TaskGraph::of_version(version);
+    let order = graph.topological_order().map_err(|on_cycle| {
+        let ids: Vec<String> = on_cycle.iter().map(|&i| label(&graph.tasks()[i])).collect();
+        SimError::Graph(format!(
+            "the task graph has a cycle through {}; a pipeline runs from sources to sinks",
+            ids.join(", ")
+        ))
+    })?;
+    let tasks = graph.tasks();
+    // Build every step first, so an unsupported operator fails before any work.
+    let mut steps: Vec<Option<Box<dyn Step>>> = Vec::with_capacity(tasks.len());
+    let mut sinks: Vec<Option<SinkKind>> = Vec::with_capacity(tasks.len());
+    for (i, task) in tasks.iter().enumerate() {
+        for p in graph.preds(i) {
+            if let Pred::Unknown(id) = p {
+                return Err(SimError::Graph(format!(
+                    "task {} reads from {id}, which no task of this version has",
+                    label(task)
+                )));
+            }
+        }
+        let operator = graph::operator_type(task).unwrap_or("");
+        let (step, sink_kind) = if graph.is_source(i) {
+            (None, None)
+        } else {
+            match graph.kind(i) {
+                Some(NodeKind::Sink) => (None, Some(sink(task, operator)?)),
+                _ => (Some(processor(task, operator)?), None),
+            }
+        };
+        steps.push(step);
+        sinks.push(sink_kind);
+    }
+    if !(0..tasks.len()).any(|i| graph.is_source(i)) {
+        return Err(SimError::Graph(
+            "the version has no SOURCE task, so no event enters the pipeline".into(),
+        ));
+    }
+    let mut counts: Vec<OperatorCount> = tasks
+        .iter()
+        .map(|t| OperatorCount {
+            task: graph::task_id(t).unwrap_or("").to_string(),
+            name: t
+                .get(keys::NAME)
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            operator: graph::operator_type(t).unwrap_or("").to_string(),
+            ..OperatorCount::default()
+        })
+        .collect();
+    // How many successors still have to read each task's output: the last one takes it.
+    let mut readers: Vec<usize> = (0..tasks.len())
+        .map(|i| graph.successors(i).len())
+        .collect();
+    let mut outputs: Vec<Option<Batches>> = vec![None; tasks.len()];
+    let mut results: Vec<Option<SinkOutput>> = vec![None; tasks.len()];
+    for &i in &order {
+        let count = &mut counts[i];
+        let input: Batches = if graph.is_source(i) {
+            batches
+                .iter()
+                .map(|batch| {
+                    batch
+                        .iter()
+                        .filter(|e| {
+                            count.input += 1;
+                            let ok = e.is_object();
+                            if !ok {
+                                count.error(format!("an event is not a JSON object: {e}"));
+                            }
+                            ok
+                        })
+                        .cloned()
+                        .collect()
+                })
+                .collect()
+        } else {
+            let mut merged: Batches = vec![Vec::new(); batches.len().max(1)];
+            for p in graph.preds(i) {
+                let Pred::Task(p) = *p else { continue };
+                readers[p] -= 1;
+                let out = if readers[p] == 0 {
+                    outputs[p].take().unwrap_or_default()
+                } else {
+                    outputs[p].clone().unwrap_or_default()
+                };
+                for (k, batch) in out.into_iter().enumerate() {
+                    if k >= merged.len() {
+                        merged.resize_with(k + 1, Vec::new);
+                    }
+                    merged[k].extend(batch);
+                }
+            }
+            count.input = merged.iter().map(Vec::len).sum::<usize>() as u64;
+            merged
+        };
+        if let Some(step) = steps[i].as_mut() {
+            outputs[i] = Some(step.run(input, count));
+        } else if let Some(kind) = sinks[i].as_mut() {
+            let mut out = SinkOutput {
+                task: count.task.clone(),
+                name: count.name.clone(),
+                operator: count.operator.clone(),
+                records: Vec::new(),
+                errors: Vec::new(),
+            };
+            let events = input.into_iter().flatten();
+            match kind {
+                SinkKind::Record => out.records.extend(events),
+                SinkKind::Noop => events.for_each(drop),
+                SinkKind::Usage(sink) => {
+                    for event in events {
+                        match sink.record(&event) {
+                            Ok(record) => out.records.push(record),
+                            Err(error) => {
+                                count.error(error.error.clone());
+                                out.errors.push(error);
+                            }
+                        }
+                    }
+                }
+            }
+            count.output = out.records.len() as u64;
+            results[i] = Some(out);
+        } else {
+            // A source: events pass unchanged.
+            count.output = input.iter().map(Vec::len).sum::<usize>() as u64;
+            outputs[i] = Some(input);
+        }
+    }
+    Ok(Simulation {
+        sinks: results.into_iter().flatten().collect(),
+        operators: counts,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A version: a LOCAL_FILE source `src`, then `chain` (id, nodeType, operatorType, metadata),
+    /// each reading from the one before.
+    pub(crate) fn chain(steps: &[(&str, &str, &str, Value)]) -> Value {
+        let mut tasks = vec![json!({"id": "src", "nodeType": "SOURCE",
+            "operatorType": "LOCAL_FILE", "predecessors": []})];
+        let mut prev = "src".to_string();
+        for (id, node, op, meta) in steps {
+            tasks.push(json!({"id": id, "nodeType": node, "operatorType": op,
+                "metadata": meta, "predecessors": [{"id": prev}]}));
+            prev = id.to_string();
+        }
+        json!({"version": "0.0.1", "tasks": tasks})
+    }
+
+    /// Runs a version over one batch and returns the first sink's records.
+    pub(crate) fn sink_records(version: &Value, events: Vec<Value>) -> Vec<Value> {
+        run(version, vec![events]).unwrap().sinks[0].records.clone()
+    }
+
+    #[test]
+    fn fan_out_copies_and_fan_in_concatenates() {
+        let v = json!({"tasks": [
+            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "predecessors": []},
+            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "FILTER", "predecessors": [{"id": "s"}],
+             "metadata": {"ruleCombiner": "and", "rules": [{"sourceField": "n", "operator": "gt", "value": "1"}]}},
+            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "s"}]},
+            {"id": "k", "nodeType": "SINK", "operatorType": "S3", "predecessors": [{"id": "a"}, {"id": "b"}]},
+            {"id": "n", "nodeType": "SINK", "operatorType": "NOOP", "predecessors": [{"id": "a"}]}
+        ]});
+        let sim = run(&v, vec![vec![json!({"n": 1}), json!({"n": 2})]]).unwrap();
+        assert_eq!(
+            sim.sinks[0].records,
+            [json!({"n": 2}), json!({"n": 1}), json!({"n": 2})]
+        );
+        assert!(sim.sinks[1].records.is_empty());
+        let outputs: Vec<(u64, u64)> = sim.operators.iter().map(|c| (c.input, c.output)).collect();
+        assert_eq!(outputs, [(2, 2), (2, 1), (2, 2), (3, 3), (1, 0)]);
+    }
+
+    #[test]
+    fn an_unsimulated_operator_is_an_error_naming_the_task() {
+        let v = chain(&[("look", "PROCESSOR", "SUBSCRIPTION_LOOKUP", json!({}))]);
+        let err = run(&v, vec![vec![]]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not simulated yet: the SUBSCRIPTION_LOOKUP operator in task look (SUBSCRIPTION_LOOKUP)"
+        );
+        let v = chain(&[("js", "PROCESSOR", "SCRIPT_MAP", json!({}))]);
+        assert!(run(&v, vec![]).unwrap_err().to_string().contains("task js"));
+    }
+
+    #[test]
+    fn a_cycle_and_an_unknown_predecessor_are_errors() {
+        let v = json!({"tasks": [
+            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "predecessors": []},
+            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "b"}]},
+            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "a"}]}
+        ]});
+        assert!(run(&v, vec![]).unwrap_err().to_string().contains("cycle"));
+        let v = chain(&[("a", "SINK", "S3", json!({}))]);
+        let mut v2 = v.clone();
+        v2["tasks"][1]["predecessors"] = json!([{"id": "ghost"}]);
+        assert!(run(&v2, vec![]).unwrap_err().to_string().contains("ghost"));
+    }
+
+    #[test]
+    fn a_non_object_event_is_a_source_error() {
+        let v = chain(&[("k", "SINK", "KAFKA", json!({}))]);
+        let sim = run(&v, vec![vec![json!(1), json!({"a": 1})]]).unwrap();
+        assert_eq!(sim.operators[0].errors, 1);
+        assert_eq!(sim.sinks[0].records, [json!({"a": 1})]);
+    }
+
+    #[test]
+    fn deduplicate_by_all_fields_or_specific_fields() {
+        let all = chain(&[
+            ("d", "PROCESSOR", "DEDUPLICATE", json!({"checkType": "All"})),
+            ("k", "SINK", "EVENT_STORE", json!({})),
+        ]);
+        let events = vec![
+            json!({"id": 1, "q": 2}),
+            json!({"q": 2, "id": 1}),
+            json!({"id": 1, "q": 3}),
+        ];
+        assert_eq!(sink_records(&all, events.clone()).len(), 2);
+        let specific = chain(&[
+            (
+                "d",
+                "PROCESSOR",
+                "DEDUPLICATE",
+                json!({"checkType": "SpecificFields", "specificFields": ["id"]}),
+            ),
+            ("k", "SINK", "EVENT_STORE", json!({})),
+        ]);
+        assert_eq!(sink_records(&specific, events), [json!({"id": 1, "q": 2})]);
+    }
+}

@@ -483,11 +483,22 @@ fn index_yaml(text: &str, spans: &mut Spans) {
     let mut stack: Vec<(Frame, usize)> = Vec::new(); // frame, ptr length before this frame's child
     let mut ptr = String::new();
     let mut docs = 0;
+    let mut chars = None; // the text's length in characters, counted when first needed
     for item in Parser::new_from_str(text) {
         let Ok((event, span)) = item else { return };
-        let pos = Pos {
-            line: span.start.line(),
-            column: span.start.col() + 1,
+        // saphyr places an empty node that ends a text without a final line break (`name: x\n? `)
+        // on a line it adds past the last: it is at the end of the last line.
+        let at_end = span.start.col() == 0
+            && !text.is_empty()
+            && !text.ends_with(['\n', '\r'])
+            && span.start.index() == *chars.get_or_insert_with(|| text.chars().count());
+        let pos = if at_end {
+            end_of(text)
+        } else {
+            Pos {
+                line: span.start.line(),
+                column: span.start.col() + 1,
+            }
         };
         let is_node = matches!(
             event,
@@ -545,6 +556,18 @@ fn index_yaml(text: &str, spans: &mut Spans) {
             Event::Scalar(..) | Event::Alias(_) => after_value(&mut stack, &mut ptr),
             _ => {}
         }
+    }
+}
+
+/// Just after the last character of a text that does not end with a line break (lines broken
+/// at `\n`, `\r\n` and a lone `\r`, as YAML breaks them).
+fn end_of(text: &str) -> Pos {
+    let cr_lf = text.matches("\r\n").count();
+    let breaks = text.matches(['\n', '\r']).count() - cr_lf;
+    let last_line = text.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    Pos {
+        line: breaks + 1,
+        column: text[last_line..].chars().count() + 1,
     }
 }
 
@@ -754,6 +777,28 @@ mod tests {
                 assert_eq!(one.key(p), all.key(p), "{p} in {}", path.display());
             }
         }
+    }
+
+    /// An empty node that ends a text without a final line break is on the last line, after
+    /// its last character (saphyr's span puts it on a line past the end;
+    /// fuzz/regressions/load_yaml/empty-key-at-end).
+    #[test]
+    fn empty_node_at_the_end_is_on_the_last_line() {
+        let at = |line, column| Some(Pos { line, column });
+        let s = Spans::index("name: x\n? ", Format::Yaml);
+        assert_eq!(s.key("/"), at(2, 3));
+        assert_eq!(s.value("/"), at(2, 3));
+        let s = Spans::index("? ", Format::Yaml);
+        assert_eq!(s.key("/"), at(1, 3));
+        let s = Spans::index("a:\r  ? ", Format::Yaml);
+        assert_eq!(s.key("/a/"), at(2, 5));
+        let s = Spans::index("é: x\r\n? ", Format::Yaml);
+        assert_eq!(s.value("/"), at(2, 3));
+        // With a final line break the node is on the (empty) line after it, inside the text.
+        let s = Spans::index("name: x\n? \n", Format::Yaml);
+        assert_eq!(s.key("/"), at(3, 1));
+        let only = Spans::index_only("name: x\n? ", Format::Yaml, [("/", true)]);
+        assert_eq!(only.key("/"), at(2, 3));
     }
 
     #[test]

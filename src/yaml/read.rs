@@ -6,7 +6,8 @@
 //! comment; full-line comments wait for the next key or list item (their `before`), unless a
 //! mapping or list ends first and the comment is indented at least as deep as its entries (its
 //! `end`). Comments before the first key are the header when a modeline or a blank line sets
-//! them apart.
+//! them apart. Lines end where YAML ends them: at `\n`, `\r\n` and a lone `\r` alike, so a
+//! comment never holds a line break and is counted on the line the parser puts it.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -91,7 +92,7 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         Vec::new()
     } else {
         std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(line_breaks(text.as_bytes()))
             .collect()
     };
     let offset = |m: &saphyr_parser::Marker| -> Option<usize> {
@@ -129,11 +130,10 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
     let (mut n, mut line_start, mut scanned) = (1, 0, 0);
     let mut done = usize::MAX; // the line whose comment was found
     for (pos, _) in text.match_indices('#') {
-        let seg = &text.as_bytes()[scanned..pos];
-        let breaks = seg.iter().filter(|&&b| b == b'\n').count();
-        if breaks > 0 {
-            n += breaks;
-            line_start = scanned + seg.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // `#` is no line break, so no `\r\n` straddles two segments.
+        for after in line_breaks(&text.as_bytes()[scanned..pos]) {
+            n += 1;
+            line_start = scanned + after;
         }
         scanned = pos;
         let before = &text[line_start..pos];
@@ -155,7 +155,9 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         {
             continue;
         }
-        let end = text[pos..].find('\n').map_or(text.len(), |e| pos + e);
+        let end = text[pos..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |e| pos + e);
         out.push(Found {
             line: n,
             col,
@@ -165,6 +167,15 @@ fn scan_comments(text: &str, events: &[(Event<'_>, Span)]) -> Vec<Found> {
         done = n;
     }
     out
+}
+
+/// The offset just after each line break of `bytes`, as YAML (and saphyr's markers) count them:
+/// `\n`, `\r\n` and a lone `\r` each end a line.
+fn line_breaks(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter_map(|(i, &b)| {
+        let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+        (b == b'\n' || lone_cr).then_some(i + 1)
+    })
 }
 
 /// The position just after the closing quote of the quoted scalar that starts at `start`.
@@ -183,7 +194,12 @@ fn quoted_end(text: &str, from: usize, start: (usize, usize)) -> (usize, usize) 
     while let Some(c) = chars.next() {
         col += 1;
         match c {
+            // A lone `\r` breaks the line too; in `\r\n` the `\n` does.
             '\n' => {
+                line += 1;
+                col = 0;
+            }
+            '\r' if chars.peek() != Some(&'\n') => {
                 line += 1;
                 col = 0;
             }
@@ -685,6 +701,37 @@ m:
             Some("# d")
         );
         assert_eq!(p.comments.get("").unwrap().end, ["# ünd"]);
+    }
+
+    /// YAML breaks lines at `\n`, `\r\n` and a lone `\r` (fuzz/regressions/canonical/
+    /// cr-in-comment): a comment ends at any of them, and the lines after it count the same.
+    #[test]
+    fn comments_end_at_every_yaml_line_break() {
+        for text in [
+            "# c\ra: 1\n",
+            "# c\r\na: 1\n",
+            "# c\na: 1\n",
+            "# c\r\ra: 1\r",
+            "# é\ra: 'ü'\r",
+        ] {
+            let p = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            assert_eq!(p.value.as_object().unwrap().len(), 1, "{text:?}");
+            // Above `a`, or the header when a blank line sets it apart.
+            let c = &p.comments;
+            let found = [&c.header, &c.get("/a").cloned().unwrap_or_default().before];
+            assert!(
+                found.iter().any(|f| *f == &["# c"] || *f == &["# é"]),
+                "{text:?}: {c:?}"
+            );
+            assert_eq!(c.len(), 1, "{text:?}");
+        }
+        // Trailing comments, and a comment after a quoted scalar that spans a lone `\r`.
+        let p = parse("a: 1  # one\rb: 'x\r  y'  # two\r# three\rc: 3\r").unwrap();
+        assert_eq!(p.value, json!({"a": 1, "b": "x y", "c": 3}));
+        let get = |k: &str| p.comments.get(k).cloned().unwrap_or_default();
+        assert_eq!(get("/a").trailing.as_deref(), Some("# one"));
+        assert_eq!(get("/b").trailing.as_deref(), Some("# two"));
+        assert_eq!(get("/c").before, ["# three"]);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! every reader ([`super::scalar::ambiguous`]), a literal block scalar (`|`, `|-`, `|+`) when it
 //! spans lines and YAML can hold it exactly that way, single-quoted when it is printable on one
 //! line, and double-quoted with escapes otherwise. Floats always carry a `.` and a signed
-//! exponent (`1.0e+300`) so YAML 1.1 tools read them as numbers too.
+//! exponent (`1.0e+300`) so YAML 1.1 tools read them as numbers too. A key longer than YAML's
+//! 1,024-character limit for implicit keys is written in the explicit `? key` / `: value` form.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde_json::{Map, Value};
@@ -23,7 +25,7 @@ pub fn to_string(value: &Value, comments: &Comments) -> String {
         path: String::new(),
     };
     for h in &comments.header {
-        w.out.push_str(h);
+        w.comment(h, 0);
         w.out.push('\n');
     }
     if !comments.header.is_empty() {
@@ -48,6 +50,10 @@ struct W<'a> {
     path: String,
 }
 
+/// The longest implicit (`key: value`) key YAML reads, in characters as written (quotes and
+/// escapes included).
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 static NONE: NodeComments = NodeComments {
     before: Vec::new(),
     trailing: None,
@@ -66,8 +72,29 @@ impl<'a> W<'a> {
     fn lines(&mut self, lines: &[String], indent: usize) {
         for l in lines {
             self.pad(indent);
-            self.out.push_str(l);
+            self.comment(l, indent);
             self.out.push('\n');
+        }
+    }
+
+    /// One comment's text. The reader never gives one a line break, but [`Comments`] is public:
+    /// a break (`\n`, `\r\n` or a lone `\r`, which YAML all read as one) starts a comment line
+    /// of its own at `indent`, so no text is read back as YAML.
+    fn comment(&mut self, text: &str, indent: usize) {
+        let text: Cow<str> = if text.contains('\r') {
+            text.replace("\r\n", "\n").into()
+        } else {
+            text.into()
+        };
+        for (i, line) in text.split(['\n', '\r']).enumerate() {
+            if i > 0 {
+                self.out.push('\n');
+                self.pad(indent);
+                if !line.starts_with('#') {
+                    self.out.push_str("# ");
+                }
+            }
+            self.out.push_str(line);
         }
     }
 
@@ -83,7 +110,7 @@ impl<'a> W<'a> {
     fn trailing(&mut self, c: &NodeComments) {
         if let Some(t) = &c.trailing {
             self.out.push_str("  ");
-            self.out.push_str(t);
+            self.comment(t, 0);
         }
         self.out.push('\n');
     }
@@ -101,8 +128,19 @@ impl<'a> W<'a> {
                 self.lines(&c.before, indent);
                 self.pad(indent);
             }
+            let start = self.out.len();
             self.key(k);
+            // YAML reads an implicit key of at most 1,024 characters as written; a longer one
+            // is explicit: `? key` (with the key's comment), then `: value` on the next line.
+            let explicit = self.out.len() - start > MAX_IMPLICIT_KEY
+                && self.out[start..].chars().count() > MAX_IMPLICIT_KEY;
+            if explicit {
+                self.out.insert_str(start, "? ");
+                self.trailing(c);
+                self.pad(indent);
+            }
             self.out.push(':');
+            let c = if explicit { &NONE } else { c };
             match v {
                 Value::Object(o) if !o.is_empty() => {
                     self.trailing(c);
@@ -140,7 +178,7 @@ impl<'a> W<'a> {
                     self.hoisted(v, &mut above);
                     for l in above {
                         self.pad(indent);
-                        self.out.push_str(l);
+                        self.comment(l, indent);
                         self.out.push('\n');
                     }
                 }
@@ -447,6 +485,42 @@ mod tests {
         }
     }
 
+    /// YAML reads an implicit key of at most 1,024 characters as written (quotes and escapes
+    /// included); a longer key is written in the explicit `? key` / `: value` form
+    /// (fuzz/regressions/canonical/long-key.json).
+    #[test]
+    fn keys_over_the_implicit_key_limit_are_explicit() {
+        let long = "k".repeat(1025);
+        let escaped = "\u{1}".repeat(300); // 300 characters, 1,200 as written (`\x01`)
+        let at_limit = "k".repeat(1024);
+        for key in [&long, &escaped, &at_limit] {
+            for value in [
+                json!("v"),
+                json!("two\nlines\n"),
+                json!(1),
+                json!({"a": 1, "b": [1, {"c": 2}]}),
+                json!([1, {"d": 2}, [3]]),
+                json!({}),
+                json!([]),
+            ] {
+                for v in [
+                    json!({ key: value.clone(), "z": 1 }),
+                    json!({ "list": [{ key: value.clone(), "z": 1 }] }),
+                    json!({ "m": { key: value.clone() } }),
+                ] {
+                    let text = yaml(&v);
+                    let back = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+                    assert_eq!(back.value, v, "{text}");
+                    assert_eq!(text.contains("? "), key != &at_limit, "{text}");
+                }
+            }
+        }
+        // Comments stay where they were.
+        let text = format!("# before\n? {long}  # on key\n: v\nz: 1\n");
+        let p = parse(&text).unwrap();
+        assert_eq!(to_string(&p.value, &p.comments), text);
+    }
+
     #[test]
     fn numbers_round_trip() {
         for n in [
@@ -492,6 +566,23 @@ m:
 ";
         let p = parse(text).unwrap();
         assert_eq!(to_string(&p.value, &p.comments), text);
+    }
+
+    /// Comments built by hand may hold line breaks (the reader's never do): each line is
+    /// written as a comment of its own, so the text loads back to the same value.
+    #[test]
+    fn comments_with_line_breaks_stay_comments() {
+        let mut c = Comments::default();
+        c.header.push("# h\ra: 1".into());
+        c.entry("/a").before.push("# b\r\nb: 2\n# b2".into());
+        c.entry("/a").trailing = Some("# t\rc: 3".into());
+        let v = json!({"a": 1});
+        let text = to_string(&v, &c);
+        assert_eq!(
+            text,
+            "# h\n# a: 1\n\n# b\n# b: 2\n# b2\na: 1  # t\n# c: 3\n"
+        );
+        assert_eq!(parse(&text).unwrap().value, v);
     }
 
     #[test]

@@ -129,6 +129,65 @@ fn bom_and_crlf_are_accepted_and_normalised() {
     assert_eq!(fs::read_to_string(&f).unwrap(), "name: x\ntype: CUSTOM\n");
 }
 
+/// The fuzz campaign's two writer findings (issue 13): a comment ended by a lone `\r` (YAML's
+/// third line break) and a key longer than YAML's 1,024-character limit for implicit keys. `fmt`
+/// writes files that load back to the same value, and formatting again changes nothing.
+#[test]
+fn lone_cr_comments_and_long_keys_load_back_after_fmt() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "k".repeat(1100);
+    let cases = [
+        (
+            "cr.yaml",
+            "# c\ra: 1\n".to_string(),
+            "# c\na: 1\n".to_string(),
+        ),
+        // A key over the limit loads only in the explicit form, which `fmt` keeps.
+        (
+            "long.yaml",
+            format!("name: x\n?   {long}\n:   1\n"),
+            format!("name: x\n? {long}\n: 1\n"),
+        ),
+        (
+            "long.json",
+            format!("{{\"{long}\": {{\"a\": 1}}}}"),
+            format!("{{\n  \"{long}\": {{\n    \"a\": 1\n  }}\n}}\n"),
+        ),
+    ];
+    for (name, text, want) in &cases {
+        let f = dir.path().join(name);
+        fs::write(&f, text).unwrap();
+        let (code, _, err) = stdout(meterctl().current_dir(dir.path()).args(["fmt", name]));
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(&fs::read_to_string(&f).unwrap(), want, "{name}");
+        let (code, out, err) = stdout(
+            meterctl()
+                .current_dir(dir.path())
+                .args(["fmt", "--check", name]),
+        );
+        assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""), "{name}");
+    }
+    // JSON with a long key, to YAML and back.
+    let (code, yaml, err) =
+        stdout(
+            meterctl()
+                .current_dir(dir.path())
+                .args(["convert", "long.json", "--to", "yaml"]),
+        );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(yaml, format!("? {long}\n:\n  a: 1\n"));
+    let (code, json, err) = stdout(
+        meterctl()
+            .args(["convert", "-", "--to", "json"])
+            .write_stdin(yaml),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json,
+        fs::read_to_string(dir.path().join("long.json")).unwrap()
+    );
+}
+
 #[test]
 fn oversized_files_are_refused_naming_the_limit() {
     let dir = tempfile::tempdir().unwrap();

@@ -460,17 +460,18 @@ pub fn run(version: &Value, batches: Batches) -> Result<Simulation, SimError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::model::keys::PREDECESSORS;
     use serde_json::json;
 
     /// A version: a LOCAL_FILE source `src`, then `chain` (id, nodeType, operatorType, metadata),
     /// each reading from the one before.
     pub(crate) fn chain(steps: &[(&str, &str, &str, Value)]) -> Value {
         let mut tasks = vec![json!({"id": "src", "nodeType": "SOURCE",
-            "operatorType": "LOCAL_FILE", "predecessors": []})];
+            "operatorType": "LOCAL_FILE", PREDECESSORS: []})];
         let mut prev = "src".to_string();
         for (id, node, op, meta) in steps {
             tasks.push(json!({"id": id, "nodeType": node, "operatorType": op,
-                "metadata": meta, "predecessors": [{"id": prev}]}));
+                "metadata": meta, PREDECESSORS: [{"id": prev}]}));
             prev = id.to_string();
         }
         json!({"version": "0.0.1", "tasks": tasks})
@@ -484,12 +485,12 @@ pub(crate) mod tests {
     #[test]
     fn fan_out_copies_and_fan_in_concatenates() {
         let v = json!({"tasks": [
-            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "predecessors": []},
-            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "FILTER", "predecessors": [{"id": "s"}],
+            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", PREDECESSORS: []},
+            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "FILTER", PREDECESSORS: [{"id": "s"}],
              "metadata": {"ruleCombiner": "and", "rules": [{"sourceField": "n", "operator": "gt", "value": "1"}]}},
-            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "s"}]},
-            {"id": "k", "nodeType": "SINK", "operatorType": "S3", "predecessors": [{"id": "a"}, {"id": "b"}]},
-            {"id": "n", "nodeType": "SINK", "operatorType": "NOOP", "predecessors": [{"id": "a"}]}
+            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", PREDECESSORS: [{"id": "s"}]},
+            {"id": "k", "nodeType": "SINK", "operatorType": "S3", PREDECESSORS: [{"id": "a"}, {"id": "b"}]},
+            {"id": "n", "nodeType": "SINK", "operatorType": "NOOP", PREDECESSORS: [{"id": "a"}]}
         ]});
         let sim = run(&v, vec![vec![json!({"n": 1}), json!({"n": 2})]]).unwrap();
         assert_eq!(
@@ -516,14 +517,14 @@ pub(crate) mod tests {
     #[test]
     fn a_cycle_and_an_unknown_predecessor_are_errors() {
         let v = json!({"tasks": [
-            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "predecessors": []},
-            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "b"}]},
-            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", "predecessors": [{"id": "a"}]}
+            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", PREDECESSORS: []},
+            {"id": "a", "nodeType": "PROCESSOR", "operatorType": "PARTITION", PREDECESSORS: [{"id": "b"}]},
+            {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", PREDECESSORS: [{"id": "a"}]}
         ]});
         assert!(run(&v, vec![]).unwrap_err().to_string().contains("cycle"));
         let v = chain(&[("a", "SINK", "S3", json!({}))]);
         let mut v2 = v.clone();
-        v2["tasks"][1]["predecessors"] = json!([{"id": "ghost"}]);
+        v2["tasks"][1][PREDECESSORS] = json!([{"id": "ghost"}]);
         assert!(run(&v2, vec![]).unwrap_err().to_string().contains("ghost"));
     }
 

@@ -469,6 +469,29 @@ fn the_library_does_not_use_anyhow() {
     );
 }
 
+/// The model is the one place that names a meter's keys: everything else reads a task's
+/// predecessors through `model::keys::PREDECESSORS` or `model::graph` (tests included).
+#[test]
+fn only_the_model_spells_predecessors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    collect(&root.join("src"), &mut files);
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(root.join("src/model")))
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains("\"predecessors\"")
+        })
+        .map(|f| f.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    assert!(
+        found.is_empty(),
+        "files outside src/model/ that spell \"predecessors\" (use model::keys::PREDECESSORS or model::graph): {found:?}"
+    );
+}
+
 #[test]
 fn the_reader_sees_paths_not_comments_strings_or_tests() {
     let src = Source {

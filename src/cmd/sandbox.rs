@@ -28,6 +28,7 @@ fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
         slow_run: Duration::from_millis(args.slow_run_ms),
         rpm: args.rpm,
         log: out.log(),
+        ..ServerConfig::default()
     };
     let tenants = config.effective_tenants();
     let server = Server::start(config)

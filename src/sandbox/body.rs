@@ -33,6 +33,8 @@ pub enum BodyError {
     BadGzip(String),
     /// The client stopped sending or went away: nothing to answer.
     Closed(String),
+    /// No body data arrived for the idle timeout: answer 408.
+    Idle(std::time::Duration),
 }
 
 impl fmt::Display for BodyError {
@@ -41,6 +43,7 @@ impl fmt::Display for BodyError {
             BodyError::TooLarge => write!(f, "request too large"),
             BodyError::BadGzip(e) => write!(f, "bad gzip body: {e}"),
             BodyError::Closed(e) => write!(f, "the client stopped sending: {e}"),
+            BodyError::Idle(d) => write!(f, "no body data arrived for {} s", d.as_secs()),
         }
     }
 }
@@ -60,6 +63,8 @@ impl Default for Slots {
 /// A body as it streams in: frames from the connection, gunzipped when asked, counted against
 /// the limits. Keep it (and so its slot) until the request is handled.
 pub struct Body<B> {
+    /// The longest wait for the next frame.
+    idle: std::time::Duration,
     frames: B,
     gunzip: Option<flate2::write::GzDecoder<Vec<u8>>>,
     pending: Bytes,
@@ -78,8 +83,15 @@ where
     B::Error: fmt::Display,
 {
     /// Reads `frames`, gunzipping them when `gzip`, refusing more than `max` bytes.
-    pub fn new(frames: B, gzip: bool, max: usize, slots: &Slots) -> Self {
+    pub fn new(
+        frames: B,
+        gzip: bool,
+        max: usize,
+        slots: &Slots,
+        idle: std::time::Duration,
+    ) -> Self {
         Body {
+            idle,
             frames,
             gunzip: gzip.then(|| flate2::write::GzDecoder::new(Vec::new())),
             pending: Bytes::new(),
@@ -90,6 +102,16 @@ where
             slot: None,
             failure: None,
         }
+    }
+
+    /// The next frame as sent, or [`BodyError::Idle`] when none arrives within the idle timeout:
+    /// a slow but steady upload is fine, a stalled one is not.
+    async fn next_frame(
+        &mut self,
+    ) -> Result<Option<Result<hyper::body::Frame<Bytes>, B::Error>>, BodyError> {
+        tokio::time::timeout(self.idle, self.frames.frame())
+            .await
+            .map_err(|_| BodyError::Idle(self.idle))
     }
 
     /// The next piece of the (decompressed) body; `None` at its end.
@@ -122,7 +144,7 @@ where
                     return self.count(out.into()).await.map(Some);
                 }
             }
-            let Some(frame) = self.frames.frame().await else {
+            let Some(frame) = self.next_frame().await? else {
                 return match self.gunzip.take() {
                     Some(dec) => {
                         let rest = dec
@@ -182,7 +204,7 @@ where
     pub async fn drain(&mut self) -> Result<(), BodyError> {
         self.gunzip = None;
         self.pending = Bytes::new();
-        while let Some(frame) = self.frames.frame().await {
+        while let Some(frame) = self.next_frame().await? {
             let frame = frame.map_err(|e| BodyError::Closed(e.to_string()))?;
             if let Ok(data) = frame.into_data() {
                 self.sent += data.len();
@@ -214,6 +236,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
     use http_body_util::{Full, StreamBody};
     use hyper::body::Frame;
 
@@ -229,7 +253,13 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(async {
-            let mut body = Body::new(Full::new(Bytes::from(raw)), gzip, max, &Slots::default());
+            let mut body = Body::new(
+                Full::new(Bytes::from(raw)),
+                gzip,
+                max,
+                &Slots::default(),
+                IDLE,
+            );
             body.collect(0).await
         })
     }
@@ -274,21 +304,21 @@ mod tests {
             let big = || Full::new(Bytes::from(vec![1u8; SMALL_BODY_BYTES + 1]));
             let mut held = Vec::new();
             for _ in 0..LARGE_BODY_SLOTS {
-                let mut b = Body::new(big(), false, usize::MAX, &slots);
+                let mut b = Body::new(big(), false, usize::MAX, &slots, IDLE);
                 b.collect(0).await.unwrap();
                 held.push(b);
             }
-            let mut waiting = Body::new(big(), false, usize::MAX, &slots);
+            let mut waiting = Body::new(big(), false, usize::MAX, &slots, IDLE);
             let timed_out =
                 tokio::time::timeout(std::time::Duration::from_millis(50), waiting.collect(0))
                     .await
                     .is_err();
             assert!(timed_out, "a fourth large body did not wait");
             // A small body never waits.
-            let mut small = Body::new(Full::new(Bytes::from_static(b"x")), false, 10, &slots);
+            let mut small = Body::new(Full::new(Bytes::from_static(b"x")), false, 10, &slots, IDLE);
             assert_eq!(small.collect(0).await.unwrap(), b"x");
             held.pop();
-            let mut next = Body::new(big(), false, usize::MAX, &slots);
+            let mut next = Body::new(big(), false, usize::MAX, &slots, IDLE);
             assert_eq!(next.collect(0).await.unwrap().len(), SMALL_BODY_BYTES + 1);
         });
     }
@@ -310,6 +340,7 @@ mod tests {
                 false,
                 100,
                 &Slots::default(),
+                IDLE,
             );
             let parsed = super::super::http::parse_parts(body.stream(), "B".into()).await;
             assert!(parsed.is_err());

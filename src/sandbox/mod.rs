@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub slow_run: Duration,
     /// Requests per minute per tenant; `None` is unlimited.
     pub rpm: Option<u32>,
+    /// A request body that sends nothing for this long is answered 408 (30 s by default).
+    pub body_idle_timeout: Duration,
     /// Where one line per request goes (method, path, status, time; never bodies or headers),
     /// as [`Event::Detail`]; `None` logs nothing.
     pub log: Option<Sink>,
@@ -74,6 +76,7 @@ impl Default for ServerConfig {
             latency: Duration::ZERO,
             slow_run: Duration::ZERO,
             rpm: None,
+            body_idle_timeout: Duration::from_secs(30),
             log: None,
         }
     }

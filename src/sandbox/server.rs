@@ -9,7 +9,7 @@
 //!   fields (hyper answers 431). Bodies: [`super::body`]'s limits, after decompression (413 in
 //!   Zuora's envelope), with at most a few large bodies in memory at once.
 //! - **Timeouts.** The request head within [`HEADER_TIMEOUT`] (hyper closes the connection), the
-//!   body within [`BODY_TIMEOUT`] (408), the answer written within [`WRITE_TIMEOUT`].
+//!   body with no pause longer than the idle timeout and within [`BODY_TIMEOUT`] (408), the answer written within [`WRITE_TIMEOUT`].
 //! - **No lock while parsing.** The body is read, gunzipped and (multipart) parsed here, before
 //!   the handler runs on a blocking thread and takes the state lock; handlers never hold the
 //!   runtime's few worker threads.
@@ -39,8 +39,10 @@ use super::{log, Shared};
 
 /// A client must send its whole request head within this long after connecting.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client must send its whole body within this long after its head.
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// A client must send its whole body within this long after its head (a generous cap: a slow
+/// but steady upload is fine; a stalled one is cut by the idle timeout,
+/// [`super::ServerConfig::body_idle_timeout`]).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(600);
 /// An answer must be written within this long.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most connections served at once, whatever the open-file limit allows.
@@ -236,7 +238,8 @@ async fn serve(
     }
     let (head, frames) = incoming.into_parts();
     let mut req = request_head(&head);
-    let read = tokio::time::timeout(BODY_TIMEOUT, read_body(&mut req, frames, &slots)).await;
+    let idle = shared.config.body_idle_timeout;
+    let read = tokio::time::timeout(BODY_TIMEOUT, read_body(&mut req, frames, &slots, idle)).await;
     // Holds the body's large-body slot until the request is answered.
     let mut _body = None;
     let answer = match read {
@@ -249,6 +252,7 @@ async fn serve(
             ),
         )),
         Ok(Err(BodyError::Closed(_))) => None,
+        Ok(Err(e @ BodyError::Idle(_))) => Some(api::error(408, api::BAD_BODY, e.to_string())),
         Ok(Err(BodyError::TooLarge)) => Some(api::error(413, api::BAD_BODY, "request too large")),
         Ok(Err(e @ BodyError::BadGzip(_))) => Some(api::error(400, api::BAD_BODY, e.to_string())),
         Ok(Ok(body)) => {
@@ -311,6 +315,7 @@ async fn read_body(
     req: &mut Request,
     frames: Incoming,
     slots: &Slots,
+    idle: Duration,
 ) -> Result<Body<Incoming>, BodyError> {
     let declared = req
         .header("content-length")
@@ -321,7 +326,7 @@ async fn read_body(
     let gzip = req
         .header("content-encoding")
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    let mut body = Body::new(frames, gzip, MAX_BODY_BYTES, slots);
+    let mut body = Body::new(frames, gzip, MAX_BODY_BYTES, slots, idle);
     let multipart_endpoint =
         req.method == "POST" && matches!(req.segments().as_slice(), ["meters", "import" | "files"]);
     let read = if multipart_endpoint && req.is_multipart() {

@@ -69,6 +69,47 @@ fn raw(server: &Server, request: &str) -> (u16, String, Vec<u8>) {
     (status, head, buf[split + 4..].to_vec())
 }
 
+/// The body deadline is an idle timeout, not a total one: a body that pauses longer than it is
+/// answered 408 with Zuora's envelope, while one sent slowly but steadily (longer in total than
+/// the idle timeout) is served. A 60 MB upload on a busy CI machine used to hit a 30 s total.
+#[test]
+fn a_stalled_body_is_408_but_a_slow_steady_one_is_served() {
+    let server = Server::start(ServerConfig {
+        body_idle_timeout: std::time::Duration::from_millis(700),
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let addr = server.base_url().trim_start_matches("http://").to_string();
+    let head = "POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n";
+    let form = "grant_type=client_credentials&client_id=sandbox&client_secret=sandbox";
+
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "{head}Content-Length: {}\r\n\r\n{}",
+        form.len(),
+        &form[..10]
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("no body data arrived"), "{text}");
+
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(s, "{head}Content-Length: {}\r\n\r\n", form.len()).unwrap();
+    for piece in form.as_bytes().chunks(12) {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        s.write_all(piece).unwrap();
+    }
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("access_token"), "{text}");
+}
+
 #[test]
 fn a_revoked_token_is_refreshed_once_on_401() {
     let server = Server::start(ServerConfig::default()).unwrap();

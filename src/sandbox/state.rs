@@ -423,7 +423,7 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
 /// The event definition a version reads: the one its first source task names (`schemaId` or
 /// `schemaName`, by name, an `(N)` suffix ignored), else the first of `schemas[]`.
 pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Value> {
-    let schemas = definition["schemas"].as_array()?;
+    let schemas = definition[keys::SCHEMAS].as_array()?;
     let bare = |n: &str| match n.rfind('(') {
         Some(i) if n.ends_with(')') => n[..i].to_string(),
         _ => n.to_string(),

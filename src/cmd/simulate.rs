@@ -35,7 +35,7 @@ pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
     if let Some(schema) = meter.get(keys::SCHEMAS).and_then(|s| s.get(0)) {
         meterctl::events::coerce_to_schema(&mut events, &schema[keys::SCHEMA]);
     }
-    let sim = meterctl::simulate::run(version, vec![events])
+    let sim = meterctl::simulate::run(version, &Default::default(), vec![events])
         .map_err(|e| anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter)))?;
     match args.format {
         SimulateFormat::Json => out.print_json(&serde_json::to_value(&sim)?)?,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::dates::Reader;
-use super::{key_of, number_of, number_value, str_list, Batches, OperatorCount, SimError, Step};
+use super::{key_of, number_of, number_value, str_list, OperatorCount, SimError, Step};
 use crate::clock;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -291,26 +291,28 @@ impl Aggregator {
 }
 
 impl Step for Aggregator {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
-        let each_file = matches!(self.window, Window::EachFile);
-        let mut out: Batches = Vec::with_capacity(input.len());
-        for batch in input {
-            for event in batch {
-                if let Err(message) = self.add(&event) {
-                    count.error(message);
-                }
-            }
-            out.push(if each_file { self.flush() } else { Vec::new() });
-        }
-        if !each_file {
-            let records = self.flush();
-            match out.last_mut() {
-                Some(last) => *last = records,
-                None => out.push(records),
+    fn push(
+        &mut self,
+        events: Vec<Value>,
+        count: &mut OperatorCount,
+    ) -> Result<Vec<Value>, SimError> {
+        for event in events {
+            if let Err(message) = self.add(&event) {
+                count.error(message);
             }
         }
-        count.output += out.iter().map(Vec::len).sum::<usize>() as u64;
-        out
+        Ok(Vec::new())
+    }
+
+    fn end_file(&mut self, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(match self.window {
+            Window::EachFile => self.flush(),
+            _ => Vec::new(),
+        })
+    }
+
+    fn finish(&mut self, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(self.flush())
     }
 }
 
@@ -321,12 +323,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn aggregate(meta: Value, batches: Batches) -> Vec<Value> {
+    fn aggregate(meta: Value, batches: super::super::Batches) -> Vec<Value> {
         let v = chain(&[
             ("agg", "PROCESSOR", "AGGREGATOR", meta),
             ("k", "SINK", "EVENT_STORE", json!({})),
         ]);
-        run(&v, batches).unwrap().sinks[0].records.clone()
+        run(&v, &super::super::Context::default(), batches)
+            .unwrap()
+            .sinks[0]
+            .records
+            .clone()
     }
 
     fn usage_events() -> Vec<Value> {
@@ -445,6 +451,7 @@ mod tests {
         ]);
         let sim = run(
             &v,
+            &super::super::Context::default(),
             vec![vec![
                 json!({"T": "2026-01-31T23:00:00Z", "Q": 1}),
                 json!({"T": "2026-02-01", "Q": 2}),

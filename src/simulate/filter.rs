@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use super::{text_of, Batches, OperatorCount, SimError, Step};
+use super::{text_of, OperatorCount, SimError, Step};
 use crate::model::catalogue;
 
 /// One compiled rule.
@@ -169,15 +169,8 @@ fn eval(rule: &Rule, event: &Value) -> bool {
 }
 
 impl Step for Filter {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
-        input
-            .into_iter()
-            .map(|batch| {
-                let kept: Vec<Value> = batch.into_iter().filter(|e| self.matches(e)).collect();
-                count.output += kept.len() as u64;
-                kept
-            })
-            .collect()
+    fn push(&mut self, events: Vec<Value>, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(events.into_iter().filter(|e| self.matches(e)).collect())
     }
 }
 

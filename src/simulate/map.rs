@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{number_of, number_value, text_of, Batches, OperatorCount, SimError, Step};
+use super::{number_of, number_value, text_of, OperatorCount, SimError, Step};
 
 /// One direct row.
 struct Row {
@@ -122,21 +122,19 @@ fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, St
 }
 
 impl Step for MapStep {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
-        input
-            .into_iter()
-            .map(|batch| {
-                let mut out = Vec::with_capacity(batch.len());
-                for event in batch {
-                    match self.apply(event) {
-                        Ok(e) => out.push(e),
-                        Err(message) => count.error(message),
-                    }
-                }
-                count.output += out.len() as u64;
-                out
-            })
-            .collect()
+    fn push(
+        &mut self,
+        events: Vec<Value>,
+        count: &mut OperatorCount,
+    ) -> Result<Vec<Value>, SimError> {
+        let mut out = Vec::with_capacity(events.len());
+        for event in events {
+            match self.apply(event) {
+                Ok(e) => out.push(e),
+                Err(message) => count.error(message),
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -187,13 +187,35 @@ fn number_value(f: f64) -> Value {
     }
 }
 
-/// One simulated operator: consumes its input batches, returns its output batches.
+/// What a run knows beyond the meter: the answers of lookups (a test case's `lookups:` tables,
+/// by table name), and whatever later steps add. `Default` is an empty context.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The `lookups:` tables of a test case (`subscriptions`, `currencies`, …), as written.
+    pub lookups: Map<String, Value>,
+}
+
+/// One simulated operator. The engine calls `push` once per chunk of events (a chunk never
+/// spans two input files), `end_file` at the end of each input file and `finish` once at the end
+/// of all input; each returns the events the operator emits then. The engine counts inputs and
+/// outputs; a step counts only its errors (`count.error`). `Err` stops the whole run (a runaway
+/// script, a lookup with no table); a bad event is an error count, not an `Err`.
 trait Step {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches;
+    fn push(
+        &mut self,
+        events: Vec<Value>,
+        count: &mut OperatorCount,
+    ) -> Result<Vec<Value>, SimError>;
+    fn end_file(&mut self, _count: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(Vec::new())
+    }
+    fn finish(&mut self, _count: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(Vec::new())
+    }
 }
 
 /// Builds the step of a processor task.
-fn processor(task: &Value, operator: &str) -> Result<Box<dyn Step>, SimError> {
+fn processor(task: &Value, operator: &str, _ctx: &Context) -> Result<Box<dyn Step>, SimError> {
     let meta = metadata(task);
     let name = label(task);
     Ok(match operator {
@@ -216,9 +238,8 @@ fn processor(task: &Value, operator: &str) -> Result<Box<dyn Step>, SimError> {
 struct PassThrough;
 
 impl Step for PassThrough {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
-        count.output += input.iter().map(Vec::len).sum::<usize>() as u64;
-        input
+    fn push(&mut self, events: Vec<Value>, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(events)
     }
 }
 
@@ -277,18 +298,11 @@ fn key_of<'a>(event: &Value, fields: impl Iterator<Item = &'a str>) -> String {
 }
 
 impl Step for Dedupe {
-    fn run(&mut self, input: Batches, count: &mut OperatorCount) -> Batches {
-        input
+    fn push(&mut self, events: Vec<Value>, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
+        Ok(events
             .into_iter()
-            .map(|batch| {
-                let kept: Vec<Value> = batch
-                    .into_iter()
-                    .filter(|e| self.seen.insert(self.key(e)))
-                    .collect();
-                count.output += kept.len() as u64;
-                kept
-            })
-            .collect()
+            .filter(|e| self.seen.insert(self.key(e)))
+            .collect())
     }
 }
 
@@ -317,144 +331,270 @@ fn sink(task: &Value, operator: &str) -> Result<SinkKind, SimError> {
     })
 }
 
-/// Runs `version` (a version object with `tasks`) over `batches` (one list of events per input
-/// file). Every SOURCE task receives all the events; an event that is not a JSON object is an
-/// error at the source.
-pub fn run(version: &Value, batches: Batches) -> Result<Simulation, SimError> {
-    let graph = TaskGraph::of_version(version);
-    let order = graph.topological_order().map_err(|on_cycle| {
-        let ids: Vec<String> = on_cycle.iter().map(|&i| label(&graph.tasks()[i])).collect();
-        SimError::Graph(format!(
-            "the task graph has a cycle through {}; a pipeline runs from sources to sinks",
-            ids.join(", ")
-        ))
-    })?;
-    let tasks = graph.tasks();
-    // Build every step first, so an unsupported operator fails before any work.
-    let mut steps: Vec<Option<Box<dyn Step>>> = Vec::with_capacity(tasks.len());
-    let mut sinks: Vec<Option<SinkKind>> = Vec::with_capacity(tasks.len());
-    for (i, task) in tasks.iter().enumerate() {
-        for p in graph.preds(i) {
-            if let Pred::Unknown(id) = p {
-                return Err(SimError::Graph(format!(
-                    "task {} reads from {id}, which no task of this version has",
-                    label(task)
-                )));
-            }
-        }
-        let operator = graph::operator_type(task).unwrap_or("");
-        let (step, sink_kind) = if graph.is_source(i) {
-            (None, None)
-        } else {
-            match graph.kind(i) {
-                Some(NodeKind::Sink) => (None, Some(sink(task, operator)?)),
-                _ => (Some(processor(task, operator)?), None),
-            }
-        };
-        steps.push(step);
-        sinks.push(sink_kind);
-    }
-    if !(0..tasks.len()).any(|i| graph.is_source(i)) {
-        return Err(SimError::Graph(
-            "the version has no SOURCE task, so no event enters the pipeline".into(),
-        ));
-    }
-    let mut counts: Vec<OperatorCount> = tasks
-        .iter()
-        .map(|t| OperatorCount {
-            task: graph::task_id(t).unwrap_or("").to_string(),
-            name: t
-                .get(keys::NAME)
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            operator: graph::operator_type(t).unwrap_or("").to_string(),
-            ..OperatorCount::default()
-        })
-        .collect();
-    // How many successors still have to read each task's output: the last one takes it.
-    let mut readers: Vec<usize> = (0..tasks.len())
-        .map(|i| graph.successors(i).len())
-        .collect();
-    let mut outputs: Vec<Option<Batches>> = vec![None; tasks.len()];
-    let mut results: Vec<Option<SinkOutput>> = vec![None; tasks.len()];
-    for &i in &order {
-        let count = &mut counts[i];
-        let input: Batches = if graph.is_source(i) {
-            batches
-                .iter()
-                .map(|batch| {
-                    batch
-                        .iter()
-                        .filter(|e| {
-                            count.input += 1;
-                            let ok = e.is_object();
-                            if !ok {
-                                count.error(format!("an event is not a JSON object: {e}"));
-                            }
-                            ok
-                        })
-                        .cloned()
-                        .collect()
-                })
-                .collect()
-        } else {
-            let mut merged: Batches = vec![Vec::new(); batches.len().max(1)];
+/// What a task is in a running engine.
+enum Node {
+    /// A SOURCE: events pass unchanged (a non-object event is an error).
+    Source,
+    /// A processor.
+    Step(Box<dyn Step>),
+    /// A sink and what it received so far.
+    Sink(SinkKind, SinkOutput),
+}
+
+/// Which kind of wave runs through the graph.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wave {
+    /// A chunk of events.
+    Data,
+    /// The end of an input file.
+    EndFile,
+    /// The end of all input.
+    Finish,
+}
+
+/// A version's graph, compiled and running. Feed it chunks of events with [`Engine::push`], mark
+/// the end of each input file with [`Engine::end_file`], and take the result with
+/// [`Engine::finish`]. Memory is what the operators keep (groups, seen keys) plus what the sinks
+/// received; events in flight live for one chunk.
+pub struct Engine {
+    order: Vec<usize>,
+    /// Each task's predecessors (task indexes, in predecessor order).
+    preds: Vec<Vec<usize>>,
+    /// How many successors read each task's output.
+    readers: Vec<usize>,
+    sources: usize,
+    nodes: Vec<Node>,
+    counts: Vec<OperatorCount>,
+    /// Whether the current input file has had events since its last `end_file`.
+    open_file: bool,
+}
+
+impl Engine {
+    /// Compiles `version` (a version object with `tasks`). Every operator is built first, so an
+    /// unsupported one fails before any work.
+    pub fn new(version: &Value, ctx: &Context) -> Result<Engine, SimError> {
+        let graph = TaskGraph::of_version(version);
+        let order = graph.topological_order().map_err(|on_cycle| {
+            let ids: Vec<String> = on_cycle.iter().map(|&i| label(&graph.tasks()[i])).collect();
+            SimError::Graph(format!(
+                "the task graph has a cycle through {}; a pipeline runs from sources to sinks",
+                ids.join(", ")
+            ))
+        })?;
+        let tasks = graph.tasks();
+        let mut nodes = Vec::with_capacity(tasks.len());
+        let mut preds = Vec::with_capacity(tasks.len());
+        let mut counts = Vec::with_capacity(tasks.len());
+        for (i, task) in tasks.iter().enumerate() {
+            let mut ids = Vec::new();
             for p in graph.preds(i) {
-                let Pred::Task(p) = *p else { continue };
-                readers[p] -= 1;
-                let out = if readers[p] == 0 {
-                    outputs[p].take().unwrap_or_default()
-                } else {
-                    outputs[p].clone().unwrap_or_default()
-                };
-                for (k, batch) in out.into_iter().enumerate() {
-                    if k >= merged.len() {
-                        merged.resize_with(k + 1, Vec::new);
+                match p {
+                    Pred::Task(p) => ids.push(*p),
+                    Pred::Unknown(id) => {
+                        return Err(SimError::Graph(format!(
+                            "task {} reads from {id}, which no task of this version has",
+                            label(task)
+                        )))
                     }
-                    merged[k].extend(batch);
                 }
             }
-            count.input = merged.iter().map(Vec::len).sum::<usize>() as u64;
-            merged
-        };
-        if let Some(step) = steps[i].as_mut() {
-            outputs[i] = Some(step.run(input, count));
-        } else if let Some(kind) = sinks[i].as_mut() {
-            let mut out = SinkOutput {
-                task: count.task.clone(),
-                name: count.name.clone(),
-                operator: count.operator.clone(),
-                records: Vec::new(),
-                errors: Vec::new(),
+            preds.push(ids);
+            let operator = graph::operator_type(task).unwrap_or("");
+            let count = OperatorCount {
+                task: graph::task_id(task).unwrap_or("").to_string(),
+                name: task
+                    .get(keys::NAME)
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                operator: operator.to_string(),
+                ..OperatorCount::default()
             };
-            let events = input.into_iter().flatten();
-            match kind {
-                SinkKind::Record => out.records.extend(events),
-                SinkKind::Noop => events.for_each(drop),
-                SinkKind::Usage(sink) => {
-                    for event in events {
-                        match sink.record(&event) {
-                            Ok(record) => out.records.push(record),
-                            Err(error) => {
-                                count.error(error.error.clone());
-                                out.errors.push(error);
+            nodes.push(if graph.is_source(i) {
+                Node::Source
+            } else if graph.kind(i) == Some(NodeKind::Sink) {
+                let out = SinkOutput {
+                    task: count.task.clone(),
+                    name: count.name.clone(),
+                    operator: count.operator.clone(),
+                    records: Vec::new(),
+                    errors: Vec::new(),
+                };
+                Node::Sink(sink(task, operator)?, out)
+            } else {
+                Node::Step(processor(task, operator, ctx)?)
+            });
+            counts.push(count);
+        }
+        let sources = nodes.iter().filter(|n| matches!(n, Node::Source)).count();
+        if sources == 0 {
+            return Err(SimError::Graph(
+                "the version has no SOURCE task, so no event enters the pipeline".into(),
+            ));
+        }
+        let readers = (0..tasks.len())
+            .map(|i| graph.successors(i).len())
+            .collect();
+        Ok(Engine {
+            order,
+            preds,
+            readers,
+            sources,
+            nodes,
+            counts,
+            open_file: false,
+        })
+    }
+
+    /// Runs a chunk of events of the current input file through the graph. Every SOURCE task
+    /// receives all of them.
+    pub fn push(&mut self, events: Vec<Value>) -> Result<(), SimError> {
+        self.open_file = true;
+        self.wave(events, Wave::Data)
+    }
+
+    /// Ends the current input file: `EachFile` windows close.
+    pub fn end_file(&mut self) -> Result<(), SimError> {
+        self.open_file = false;
+        self.wave(Vec::new(), Wave::EndFile)
+    }
+
+    /// Ends the input (closing the last file if it is open) and returns what the sinks received
+    /// and the counts.
+    pub fn finish(mut self) -> Result<Simulation, SimError> {
+        if self.open_file {
+            self.end_file()?;
+        }
+        self.wave(Vec::new(), Wave::Finish)?;
+        let sinks = self
+            .nodes
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Sink(_, out) => Some(out),
+                _ => None,
+            })
+            .collect();
+        Ok(Simulation {
+            sinks,
+            operators: self.counts,
+        })
+    }
+
+    /// Takes the records the sinks received so far (for a caller that streams them out).
+    pub fn drain_sinks(&mut self) -> Vec<SinkOutput> {
+        self.nodes
+            .iter_mut()
+            .filter_map(|n| match n {
+                Node::Sink(_, out) => Some(SinkOutput {
+                    records: std::mem::take(&mut out.records),
+                    errors: std::mem::take(&mut out.errors),
+                    ..out.clone_empty()
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn wave(&mut self, events: Vec<Value>, wave: Wave) -> Result<(), SimError> {
+        let mut outputs: Vec<Option<Vec<Value>>> = vec![None; self.nodes.len()];
+        let mut readers = self.readers.clone();
+        let mut sources_left = self.sources;
+        let mut events = Some(events);
+        for &i in &self.order {
+            let input: Vec<Value> = if matches!(self.nodes[i], Node::Source) {
+                sources_left -= 1;
+                if sources_left == 0 {
+                    events.take().unwrap_or_default()
+                } else {
+                    events.clone().unwrap_or_default()
+                }
+            } else {
+                let mut merged = Vec::new();
+                for &p in &self.preds[i] {
+                    readers[p] -= 1;
+                    let out = if readers[p] == 0 {
+                        outputs[p].take().unwrap_or_default()
+                    } else {
+                        outputs[p].clone().unwrap_or_default()
+                    };
+                    if merged.is_empty() {
+                        merged = out;
+                    } else {
+                        merged.extend(out);
+                    }
+                }
+                merged
+            };
+            let count = &mut self.counts[i];
+            count.input += input.len() as u64;
+            let out = match &mut self.nodes[i] {
+                Node::Source => input
+                    .into_iter()
+                    .filter(|e| {
+                        let ok = e.is_object();
+                        if !ok {
+                            count.error(format!("an event is not a JSON object: {e}"));
+                        }
+                        ok
+                    })
+                    .collect(),
+                Node::Step(step) => {
+                    let mut out = step.push(input, count)?;
+                    match wave {
+                        Wave::Data => {}
+                        Wave::EndFile => out.extend(step.end_file(count)?),
+                        Wave::Finish => out.extend(step.finish(count)?),
+                    }
+                    out
+                }
+                Node::Sink(kind, out) => {
+                    let before = out.records.len();
+                    match kind {
+                        SinkKind::Record => out.records.extend(input),
+                        SinkKind::Noop => {}
+                        SinkKind::Usage(sink) => {
+                            for event in input {
+                                match sink.record(&event) {
+                                    Ok(record) => out.records.push(record),
+                                    Err(error) => {
+                                        count.error(error.error.clone());
+                                        out.errors.push(error);
+                                    }
+                                }
                             }
                         }
                     }
+                    count.output += (out.records.len() - before) as u64;
+                    continue;
                 }
-            }
-            count.output = out.records.len() as u64;
-            results[i] = Some(out);
-        } else {
-            // A source: events pass unchanged.
-            count.output = input.iter().map(Vec::len).sum::<usize>() as u64;
-            outputs[i] = Some(input);
+            };
+            count.output += out.len() as u64;
+            outputs[i] = Some(out);
+        }
+        Ok(())
+    }
+}
+
+impl SinkOutput {
+    /// The same sink with nothing received.
+    fn clone_empty(&self) -> SinkOutput {
+        SinkOutput {
+            task: self.task.clone(),
+            name: self.name.clone(),
+            operator: self.operator.clone(),
+            records: Vec::new(),
+            errors: Vec::new(),
         }
     }
-    Ok(Simulation {
-        sinks: results.into_iter().flatten().collect(),
-        operators: counts,
-    })
+}
+
+/// Runs `version` over `batches` (one list of events per input file) in one call.
+pub fn run(version: &Value, ctx: &Context, batches: Batches) -> Result<Simulation, SimError> {
+    let mut engine = Engine::new(version, ctx)?;
+    for batch in batches {
+        engine.push(batch)?;
+        engine.end_file()?;
+    }
+    engine.finish()
 }
 
 #[cfg(test)]
@@ -479,7 +619,11 @@ pub(crate) mod tests {
 
     /// Runs a version over one batch and returns the first sink's records.
     pub(crate) fn sink_records(version: &Value, events: Vec<Value>) -> Vec<Value> {
-        run(version, vec![events]).unwrap().sinks[0].records.clone()
+        run(version, &Context::default(), vec![events])
+            .unwrap()
+            .sinks[0]
+            .records
+            .clone()
     }
 
     #[test]
@@ -492,7 +636,12 @@ pub(crate) mod tests {
             {"id": "k", "nodeType": "SINK", "operatorType": "S3", PREDECESSORS: [{"id": "a"}, {"id": "b"}]},
             {"id": "n", "nodeType": "SINK", "operatorType": "NOOP", PREDECESSORS: [{"id": "a"}]}
         ]});
-        let sim = run(&v, vec![vec![json!({"n": 1}), json!({"n": 2})]]).unwrap();
+        let sim = run(
+            &v,
+            &Context::default(),
+            vec![vec![json!({"n": 1}), json!({"n": 2})]],
+        )
+        .unwrap();
         assert_eq!(
             sim.sinks[0].records,
             [json!({"n": 2}), json!({"n": 1}), json!({"n": 2})]
@@ -505,13 +654,16 @@ pub(crate) mod tests {
     #[test]
     fn an_unsimulated_operator_is_an_error_naming_the_task() {
         let v = chain(&[("look", "PROCESSOR", "SUBSCRIPTION_LOOKUP", json!({}))]);
-        let err = run(&v, vec![vec![]]).unwrap_err();
+        let err = run(&v, &Context::default(), vec![vec![]]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "not simulated yet: the SUBSCRIPTION_LOOKUP operator in task look (SUBSCRIPTION_LOOKUP)"
         );
         let v = chain(&[("js", "PROCESSOR", "SCRIPT_MAP", json!({}))]);
-        assert!(run(&v, vec![]).unwrap_err().to_string().contains("task js"));
+        assert!(run(&v, &Context::default(), vec![])
+            .unwrap_err()
+            .to_string()
+            .contains("task js"));
     }
 
     #[test]
@@ -521,19 +673,55 @@ pub(crate) mod tests {
             {"id": "a", "nodeType": "PROCESSOR", "operatorType": "PARTITION", PREDECESSORS: [{"id": "b"}]},
             {"id": "b", "nodeType": "PROCESSOR", "operatorType": "PARTITION", PREDECESSORS: [{"id": "a"}]}
         ]});
-        assert!(run(&v, vec![]).unwrap_err().to_string().contains("cycle"));
+        assert!(run(&v, &Context::default(), vec![])
+            .unwrap_err()
+            .to_string()
+            .contains("cycle"));
         let v = chain(&[("a", "SINK", "S3", json!({}))]);
         let mut v2 = v.clone();
         v2["tasks"][1][PREDECESSORS] = json!([{"id": "ghost"}]);
-        assert!(run(&v2, vec![]).unwrap_err().to_string().contains("ghost"));
+        assert!(run(&v2, &Context::default(), vec![])
+            .unwrap_err()
+            .to_string()
+            .contains("ghost"));
     }
 
     #[test]
     fn a_non_object_event_is_a_source_error() {
         let v = chain(&[("k", "SINK", "KAFKA", json!({}))]);
-        let sim = run(&v, vec![vec![json!(1), json!({"a": 1})]]).unwrap();
+        let sim = run(
+            &v,
+            &Context::default(),
+            vec![vec![json!(1), json!({"a": 1})]],
+        )
+        .unwrap();
         assert_eq!(sim.operators[0].errors, 1);
         assert_eq!(sim.sinks[0].records, [json!({"a": 1})]);
+    }
+
+    #[test]
+    fn chunks_of_one_file_make_one_each_file_window() {
+        let v = chain(&[
+            (
+                "agg",
+                "PROCESSOR",
+                "AGGREGATOR",
+                json!({"triggerType": "EachFile", "groupFields": ["a"], "aggregationFields": [
+                    {"field": "q", "aggregation": "SUM", "targetField": "t"}]}),
+            ),
+            ("k", "SINK", "EVENT_STORE", json!({})),
+        ]);
+        let mut engine = Engine::new(&v, &Context::default()).unwrap();
+        engine.push(vec![json!({"a": 1, "q": 1})]).unwrap();
+        engine.push(vec![json!({"a": 1, "q": 2})]).unwrap();
+        engine.end_file().unwrap();
+        engine.push(vec![json!({"a": 1, "q": 5})]).unwrap();
+        let sim = engine.finish().unwrap();
+        assert_eq!(
+            sim.sinks[0].records,
+            [json!({"a": 1, "t": 3}), json!({"a": 1, "t": 5})]
+        );
+        assert_eq!((sim.operators[1].input, sim.operators[1].output), (3, 2));
     }
 
     #[test]

@@ -154,6 +154,7 @@ mod tests {
         let v = chain(&[("u", "SINK", "ZUORA_USAGE", sink())]);
         let sim = run(
             &v,
+            &super::super::Context::default(),
             vec![vec![
                 json!({"Account": "A1", "Qty": "3", "Unit": "SMS", "SentAt": "2026-01-05T09:12:44",
                    "Region": "EU", "Other": 1}),

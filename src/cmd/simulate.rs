@@ -32,8 +32,8 @@ pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let name = args.events.to_string_lossy().into_owned();
     let mut events = meterctl::events::parse_events(&name, &bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.events)))?;
-    if let Some(schema) = meter.get(keys::SCHEMAS).and_then(|s| s.get(0)) {
-        meterctl::events::coerce_to_schema(&mut events, &schema[keys::SCHEMA]);
+    if let Some(schema) = graph::event_schema(meter, Some(version)) {
+        meterctl::events::coerce_to_schema(&mut events, schema);
     }
     let sim = meterctl::simulate::run(version, &Default::default(), vec![events])
         .map_err(|e| anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter)))?;

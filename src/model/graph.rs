@@ -117,6 +117,36 @@ pub fn is_source(task: &Value) -> bool {
     }
 }
 
+/// The event definition (`schemas[].schema`) a version reads: the one its first SOURCE task
+/// names by `metadata.schemaName` or `metadata.schemaId` (a trailing ` (…)` on either side is
+/// ignored), else the meter's first. This is the one answer to "which event definition types this
+/// version's input?" (CSV typing in `simulate`, `test`, `meter test` and the sandbox).
+pub fn event_schema<'a>(meter: &'a Value, version: Option<&Value>) -> Option<&'a Value> {
+    let schemas = meter.get(keys::SCHEMAS)?.as_array()?;
+    let bare = |n: &str| match n.rfind('(') {
+        Some(i) if n.ends_with(')') => n[..i].trim_end().to_string(),
+        _ => n.to_string(),
+    };
+    let named = version
+        .map_or(&[][..], tasks)
+        .iter()
+        .filter(|t| is_source(t))
+        .flat_map(|t| {
+            let meta = t.get(keys::METADATA);
+            [keys::SCHEMA_NAME, keys::SCHEMA_ID].map(|k| meta.and_then(|m| m.get(k)))
+        })
+        .flatten()
+        .filter_map(Value::as_str)
+        .find_map(|name| {
+            schemas.iter().find(|s| {
+                s.get(keys::NAME)
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| bare(n) == bare(name))
+            })
+        });
+    named.or_else(|| schemas.first())?.get(keys::SCHEMA)
+}
+
 /// An upstream reference of a task, resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pred<'a> {

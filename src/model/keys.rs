@@ -37,6 +37,8 @@ pub const DESCRIPTION: &str = "description";
 pub const SOURCE_TYPE: &str = "sourceType";
 /// `typeDefinition.schemaId`.
 pub const SCHEMA_ID: &str = "schemaId";
+/// A source task's `metadata` key naming its event definition by name.
+pub const SCHEMA_NAME: &str = "schemaName";
 /// `typeDefinition.fieldMappings`.
 pub const FIELD_MAPPINGS: &str = "fieldMappings";
 /// `typeDefinition.configs`.

@@ -423,27 +423,7 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
 /// The event definition a version reads: the one its first source task names (`schemaId` or
 /// `schemaName`, by name, an `(N)` suffix ignored), else the first of `schemas[]`.
 pub fn event_schema<'a>(definition: &'a Value, version: &str) -> Option<&'a Value> {
-    let schemas = definition[keys::SCHEMAS].as_array()?;
-    let bare = |n: &str| match n.rfind('(') {
-        Some(i) if n.ends_with(')') => n[..i].to_string(),
-        _ => n.to_string(),
-    };
-    let named = version_tasks(definition, version)
-        .iter()
-        .filter(|t| graph::is_source(t))
-        .flat_map(|t| {
-            [
-                &t[keys::METADATA]["schemaName"],
-                &t[keys::METADATA]["schemaId"],
-            ]
-        })
-        .filter_map(Value::as_str)
-        .find_map(|name| {
-            schemas
-                .iter()
-                .find(|s| s["name"].as_str().is_some_and(|n| bare(n) == bare(name)))
-        });
-    named.or_else(|| schemas.first()).map(|s| &s["schema"])
+    graph::event_schema(definition, graph::version(definition, version))
 }
 
 fn version_tasks<'a>(definition: &'a Value, version: &str) -> &'a [Value] {

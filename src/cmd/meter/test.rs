@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use meterctl::fsutil::display;
-use meterctl::model::keys;
+use meterctl::model::graph;
 use meterctl::zuora::runs::{resolve_version, scalar, source_processor};
 use meterctl::zuora::types::{DebugRequest, DebugSourceOption, RunStatus};
 
@@ -19,8 +19,11 @@ pub(super) fn run(args: MeterTestArgs, out: &Shell) -> anyhow::Result<Outcome> {
     let (version, definition) =
         resolve_version(&client, &args.meter_id, args.meter_version.as_deref(), true)?;
     let processor = source_processor(args.processor_id.as_deref(), definition.as_ref(), &version)?;
-    if let Some(schema) = definition.as_ref().and_then(|d| d[keys::SCHEMAS].get(0)) {
-        meterctl::events::coerce_to_schema(&mut events, &schema[keys::SCHEMA]);
+    if let Some(schema) = definition
+        .as_ref()
+        .and_then(|d| graph::event_schema(d, graph::version(d, &version)))
+    {
+        meterctl::events::coerce_to_schema(&mut events, schema);
     }
     let session = client.debug(
         &args.meter_id,

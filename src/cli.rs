@@ -112,6 +112,15 @@ pub enum Command {
     /// "not simulated yet" error naming the task. Exit 0 when it ran, 2 when it could not.
     #[command(disable_version_flag = true)]
     Simulate(SimulateArgs),
+    /// Run the test cases of meters: sample events in, the usage records they yield checked.
+    ///
+    /// A case is `NAME.test.yaml` beside the meter `NAME.yaml` (or anywhere under a folder given,
+    /// naming its meter by `meter:`): `events:` in, `expect:` the usage records (`usage:`), error
+    /// counts (`errors:`) and other sinks' records (`sinks:`) out; see "Test a meter" in the
+    /// README. Each case runs through the local simulator (as `simulate` does). Exit 0 when every
+    /// case passes, 1 when one fails (a mismatch, or a meter that cannot be simulated yet), 2
+    /// when a case, its meter or its events cannot be read.
+    Test(TestArgs),
     /// List every validation rule with its code, default severity and a one-line summary.
     Rules,
     /// Explain one validation rule: what it finds, why, and how to fix it.
@@ -324,6 +333,23 @@ pub struct SimulateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: SimulateFormat,
+}
+
+/// Flags of `meterctl test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Case files, meter files (their NAME.test.yaml) or folders (every *.test.yaml under them).
+    /// Default: the folder of meterctl.yaml, else the current folder.
+    pub paths: Vec<PathBuf>,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: meterctl::report::test::TestFormat,
+
+    /// Write what the meter yields into each case that does not match (its `expect:` block),
+    /// snapshot style; the rest of the file is kept as written.
+    #[arg(long)]
+    pub update: bool,
 }
 
 /// Output format of `simulate`.

@@ -19,6 +19,7 @@
 //! - [`sandbox`]: a local server speaking the same API, for tests, demos and CI dry runs.
 //! - [`simulate`]: runs a version's task graph over events: what each sink receives, counts per operator.
 //! - [`events`]: usage events in JSON, NDJSON and CSV files (test data, uploaded input).
+//! - [`cases`]: test cases for meters (`meterctl test`): discovery, running them through [`simulate`], comparison, `--update`.
 //! - [`duration`]: durations with units on flags (`500ms`, `30s`, `2m`, `1h`).
 //! - [`settings`]: every `METERCTL_*` environment variable checked before a command runs.
 //! - [`progress`]: how long jobs report progress and per-item lines to their caller.
@@ -34,6 +35,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod canonical;
+pub mod cases;
 pub mod clock;
 pub mod config;
 pub mod diagnostic;

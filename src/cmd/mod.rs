@@ -19,6 +19,7 @@ mod restore;
 mod rules;
 mod sandbox;
 mod simulate;
+mod test;
 mod track;
 mod validate;
 
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sandbox { command } => sandbox::run(command, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Simulate(args) => simulate::run(args, out),
+        Command::Test(args) => test::run(args, out),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { out_dir } => docs::man(out_dir.as_deref(), &out),
     }

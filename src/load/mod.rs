@@ -144,13 +144,37 @@ pub enum DiscoverError {
 /// is not a meter. Defined here, below `config`, so the loader does not import it.
 pub const CONFIG_FILE_NAME: &str = "meterctl.yaml";
 
+/// What a test case of `meterctl test` is called: `NAME.test.yaml` (or `.test.yml`). Folder walks
+/// for meters skip these files (they sit beside the meters they test); `cases` finds them.
+pub fn is_test_case(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|n| n.ends_with(".test.yaml") || n.ends_with(".test.yml"))
+}
+
 /// Expands files and folders into the sorted list of definition files they hold.
 ///
 /// Files named explicitly are kept whatever their extension (loading reports an unsupported
 /// one); folders are walked recursively for `*.json`, `*.yaml` and `*.yml`, skipping hidden
-/// entries, `meterctl.yaml` (the configuration) and anything a `.gitignore` (or `.ignore`)
-/// excludes.
+/// entries, `meterctl.yaml` (the configuration), test cases (`*.test.yaml`, see
+/// [`is_test_case`]) and anything a `.gitignore` (or `.ignore`) excludes.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
+    walk(paths, |p| {
+        Format::from_path(p).is_some()
+            // The repository's configuration is not a meter, nor is a test case.
+            && p.file_name() != Some(CONFIG_FILE_NAME.as_ref())
+            && !is_test_case(p)
+    })
+}
+
+/// Expands files and folders into a sorted list of files: files named explicitly as they are;
+/// folders walked recursively for the files `keep` accepts, the way [`discover`] walks them
+/// (hidden entries and what `.gitignore` excludes are skipped).
+pub fn walk(
+    paths: &[PathBuf],
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, DiscoverError> {
     let mut out = Vec::new();
     for path in paths {
         let meta = fs::metadata(path).map_err(|_| DiscoverError::NotFound(path.clone()))?;
@@ -172,11 +196,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, DiscoverError> {
                 path: crate::fsutil::display(path).into_owned(),
                 source,
             })?;
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && Format::from_path(entry.path()).is_some()
-                // The repository's configuration is not a meter.
-                && entry.file_name() != CONFIG_FILE_NAME
-            {
+            if entry.file_type().is_some_and(|t| t.is_file()) && keep(entry.path()) {
                 out.push(entry.into_path());
             }
         }
@@ -429,6 +449,26 @@ mod tests {
         assert_eq!(doc.value["name"], "x");
         let doc = parse("\u{feff}name: x\r\ntype: CUSTOM\r\n", Format::Yaml).unwrap();
         assert_eq!(doc.value["type"], "CUSTOM");
+    }
+
+    #[test]
+    fn folder_walks_skip_test_cases() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.yaml",
+            "a.test.yaml",
+            "b.TEST.yml",
+            "c.json",
+            "meterctl.yaml",
+        ] {
+            fs::write(dir.path().join(name), "name: x\n").unwrap();
+        }
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let names: Vec<_> = found.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(names, ["a.yaml", "c.json"]);
+        assert!(is_test_case(Path::new("m/a.test.yaml")) && !is_test_case(Path::new("a.yaml")));
+        let cases = walk(&[dir.path().to_path_buf()], is_test_case).unwrap();
+        assert_eq!(cases.len(), 2);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod color;
 pub mod diff;
 pub mod step_summary;
 pub mod summary;
+pub mod test;
 pub mod validate;
 
 /// Whether to colour output written to stdout (see [`color`] for the rule).

@@ -29,7 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["model"]),
     ("canonical", &["canonical"]),
     ("engine", &["validate", "diff", "events", "simulate"]),
-    ("client", &["config", "settings", "zuora"]),
+    ("client", &["config", "settings", "zuora", "cases"]),
     ("promote", &["promote"]),
     ("report", &["report"]),
     // Below: not the library. The sandbox may import the library; nothing there imports it.

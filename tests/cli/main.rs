@@ -33,4 +33,5 @@ mod ship;
 mod ship_output;
 mod simulate;
 mod snapshots;
+mod test_cmd;
 mod validate;

@@ -336,12 +336,18 @@ fn pre_commit_hooks_come_with_and_without_a_toolchain() {
             .find(|h| h["id"] == id)
             .unwrap_or_else(|| panic!("no hook {id}"))
     };
-    for base in ["meterctl-validate", "meterctl-fmt"] {
+    for base in ["meterctl-validate", "meterctl-fmt", "meterctl-test"] {
         let rust = hook(base);
         let system = hook(&format!("{base}-system"));
         assert_eq!(rust["language"], "rust");
         assert_eq!(system["language"], "system");
-        for key in ["entry", "files", "require_serial"] {
+        for key in [
+            "entry",
+            "files",
+            "exclude",
+            "pass_filenames",
+            "require_serial",
+        ] {
             assert_eq!(rust[key], system[key], "{base}: {key}");
         }
     }

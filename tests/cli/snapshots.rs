@@ -1,4 +1,4 @@
-//! Snapshots of every output format of `validate`, `diff`, `plan`, `rules` and `explain`, so a
+//! Snapshots of every output format of `validate`, `diff`, `plan`, `test`, `rules` and `explain`, so a
 //! change of format shows up as a reviewed diff of a `.snap` file in `tests/snapshots/`.
 //!
 //! Each snapshot holds the exit code, stdout and stderr of one run of the real binary, with the
@@ -34,6 +34,8 @@ const VALIDATE_FORMATS: &[&str] = &[
 ];
 /// Every `--format` of `meterctl diff` and `meterctl plan`.
 const DIFF_FORMATS: &[&str] = &["text", "json", "markdown"];
+/// Every `--format` of `meterctl test`.
+const TEST_FORMATS: &[&str] = &["text", "json", "junit", "github"];
 
 /// The `--format` values a subcommand's `--help` lists ("Possible values:" then `- NAME: ...`).
 fn formats_in_help(command: &str) -> Vec<String> {
@@ -60,6 +62,7 @@ fn every_format_of_the_cli_has_a_snapshot() {
         ("validate", VALIDATE_FORMATS),
         ("diff", DIFF_FORMATS),
         ("plan", DIFF_FORMATS),
+        ("test", TEST_FORMATS),
     ] {
         let listed = formats_in_help(command);
         assert!(!listed.is_empty(), "{command} --help lists no formats");
@@ -117,6 +120,23 @@ fn validate_every_format() {
             assert!(text.starts_with(&format!("exit: {code}\n")), "{text}");
             snapshot(&format!("validate-{set}-{format}"), &text);
         }
+    }
+}
+
+/// `test` in every format over three cases: one passes, one fails (a changed quantity, an
+/// unexpected record, an error count), one cannot be simulated.
+#[test]
+fn test_every_format() {
+    let dir = Path::new(FIXTURES).join("test");
+    for format in TEST_FORMATS {
+        let text = run(
+            common::meterctl()
+                .current_dir(&dir)
+                .args(["test", "--format", format]),
+            &[],
+        );
+        assert!(text.starts_with("exit: 1\n"), "{text}");
+        snapshot(&format!("test-{format}"), &text);
     }
 }
 

@@ -61,18 +61,15 @@ impl CaseError {
 
     /// At the value at `pointer` (or its nearest ancestor).
     fn at(path: &Path, spans: &Spans, pointer: &str, message: String) -> CaseError {
-        let pos = spans.value(pointer);
-        CaseError {
-            path: path.to_path_buf(),
-            line: pos.map(|p| p.line),
-            column: pos.map(|p| p.column),
-            message,
-        }
+        CaseError::located(path, spans.value(pointer), message)
     }
 
     /// At the key of the member at `pointer`.
     fn key_at(path: &Path, spans: &Spans, pointer: &str, message: String) -> CaseError {
-        let pos = spans.key(pointer);
+        CaseError::located(path, spans.key(pointer), message)
+    }
+
+    fn located(path: &Path, pos: Option<load::Pos>, message: String) -> CaseError {
         CaseError {
             path: path.to_path_buf(),
             line: pos.map(|p| p.line),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::CaseError;
-use crate::load::{self, Format, Spans};
+use crate::load::{self, Spans};
 
 /// The keys a case may have.
 const KEYS: &[&str] = &["name", "meter", "version", "events", "lookups", "expect"];
@@ -70,6 +70,12 @@ pub(super) enum Errors {
 
 /// Reads and checks the case file at `path`.
 pub(super) fn read(path: &Path) -> Result<Spec, CaseError> {
+    if !load::is_test_case(path) {
+        return Err(CaseError::new(
+            path,
+            "not a test case: a test case is a YAML file named NAME.test.yaml",
+        ));
+    }
     let doc = load::load_file(path).map_err(|d| CaseError {
         path: path.to_path_buf(),
         line: d.line,
@@ -78,12 +84,6 @@ pub(super) fn read(path: &Path) -> Result<Spec, CaseError> {
             .message
             .replace("a meter definition object", "a test case (a mapping)"),
     })?;
-    if doc.format != Format::Yaml {
-        return Err(CaseError::new(
-            path,
-            "a test case is a YAML file named NAME.test.yaml",
-        ));
-    }
     let spans = doc.spans();
     let at = |pointer: &str, message: String| CaseError::at(path, &spans, pointer, message);
     let top = doc.value.as_object().cloned().unwrap_or_default();

@@ -2,7 +2,7 @@
 //!
 //! [`GitRev::open`] finds the repository around the current directory and resolves the revision
 //! to a commit; [`GitRev::lookup`] lists the definition files under a path at that commit (`git
-//! ls-tree`), skipping hidden folders like a folder walk does; [`GitRev::read`] reads many blobs
+//! ls-tree`), skipping hidden folders and test cases like a folder walk does; [`GitRev::read`] reads many blobs
 //! by id through one `git cat-file --batch` process. Paths given by users are relative to the current
 //! directory; paths returned are relative to the repository's top, as git shows them
 //! (`HEAD~1:meters/api-calls.yaml`).
@@ -224,7 +224,10 @@ impl GitRev {
         };
         let mut files: Vec<Blob> = entries
             .into_iter()
-            .filter(|b| Format::from_path(Path::new(&b.path)).is_some())
+            .filter(|b| {
+                let p = Path::new(&b.path);
+                Format::from_path(p).is_some() && !super::is_test_case(p)
+            })
             .filter(|b| {
                 let inner = b.path.strip_prefix(&under).unwrap_or(&b.path);
                 !inner.split('/').any(|s| s.starts_with('.'))

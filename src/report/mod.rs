@@ -9,6 +9,36 @@ pub mod summary;
 pub mod test;
 pub mod validate;
 
+/// Text escaped for XML (JUnit reports): the five entities, and `?` for the control characters
+/// XML 1.0 forbids even escaped.
+pub(crate) fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The message of a GitHub Actions workflow command (`::error …::MESSAGE`), escaped.
+pub(crate) fn workflow_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property of a GitHub Actions workflow command (`file=…`, `title=…`), escaped.
+pub(crate) fn workflow_property(s: &str) -> String {
+    workflow_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// Whether to colour output written to stdout (see [`color`] for the rule).
 pub fn color_stdout() -> bool {
     color::stdout()

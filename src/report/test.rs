@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::cases::{CaseResult, Status, Summary};
 use crate::fsutil::{display, display_exact};
-use crate::report::Style;
+use crate::report::{workflow_data, workflow_property, xml, Style};
 
 /// Output formats of `meterctl test`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,28 +167,18 @@ fn text_case(r: &CaseResult, opts: TextOptions, w: &mut dyn Write) -> io::Result
     }
 }
 
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
 fn github_case(r: &CaseResult, w: &mut dyn Write) -> io::Result<()> {
     let annotate =
         |w: &mut dyn Write, line: Option<usize>, col: Option<usize>, title: &str, msg: &str| {
-            let mut props = format!("file={}", escape_property(&display(&r.path)));
+            let mut props = format!("file={}", workflow_property(&display(&r.path)));
             if let Some(l) = line {
                 props.push_str(&format!(",line={l}"));
             }
             if let Some(c) = col {
                 props.push_str(&format!(",col={c}"));
             }
-            props.push_str(&format!(",title={}", escape_property(title)));
-            writeln!(w, "::error {props}::{}", escape_data(msg))
+            props.push_str(&format!(",title={}", workflow_property(title)));
+            writeln!(w, "::error {props}::{}", workflow_data(msg))
         };
     match r.status {
         Status::Pass | Status::Updated => Ok(()),
@@ -257,23 +247,6 @@ fn json_document(all: &[CaseResult], s: &Summary) -> Value {
         },
         "cases": cases,
     })
-}
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn junit(all: &[CaseResult], s: &Summary, w: &mut dyn Write) -> io::Result<()> {

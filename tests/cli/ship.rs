@@ -14,6 +14,7 @@ const SUBCOMMANDS: &[&str] = &[
     "validate",
     "diff",
     "simulate",
+    "test",
     "rules",
     "explain",
     "schema",

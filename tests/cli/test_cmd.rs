@@ -70,7 +70,7 @@ fn examples_pass() {
     let (code, out, err) = output(meterctl().args(["test", "examples/"]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("PASS examples/meters/api-calls.test.yaml (API Calls 0.0.1)"),
+        out.contains("PASS examples/tests/api-calls.test.yaml (API Calls 0.0.1)"),
         "{out}"
     );
 }

@@ -3,17 +3,8 @@
 use std::io::{self, Write};
 
 use crate::fsutil::display;
+use crate::report::{workflow_data as escape_data, workflow_property as escape_property};
 use crate::validate::FileReport;
-
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
 
 /// One workflow command per diagnostic of one file.
 pub(super) fn file(f: &FileReport, w: &mut dyn Write) -> io::Result<()> {

@@ -4,24 +4,8 @@ use std::io::{self, Write};
 
 use crate::diagnostic::Severity;
 use crate::fsutil::display;
+use crate::report::xml;
 use crate::validate::{FileReport, Summary};
-
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn line(d: &crate::diagnostic::Diagnostic, path: &str) -> String {
     let loc = match (d.line, d.column) {

@@ -371,7 +371,7 @@ impl Runner {
                 })
             }
         };
-        let failures = check(&spec.expect, &sim, &spans, &at)?;
+        let failures = check(&spec.expect, &sim, &spans, path)?;
         let status = if self.update && (!failures.is_empty() || spec.expect.is_empty()) {
             update::write(&spec, &sim).map_err(|e| CaseError::new(path, e))?;
             Status::Updated
@@ -442,8 +442,10 @@ fn check(
     expect: &spec::Expect,
     sim: &Simulation,
     spans: &Spans,
-    at: &dyn Fn(&str, String) -> CaseError,
+    path: &Path,
 ) -> Result<Vec<Failure>, CaseError> {
+    // A task the case names that the version does not have: at its key.
+    let at = |pointer: &str, message: String| CaseError::key_at(path, spans, pointer, message);
     let mut out = Vec::new();
     let failure = |section: String, pointer: &str, problems: Vec<String>, diff: String| {
         let pos = spans.key(pointer);
@@ -545,4 +547,57 @@ fn check(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_by_folder_meter_file_and_case_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("meters/tests")).unwrap();
+        std::fs::create_dir_all(root.join(".hidden")).unwrap();
+        for f in [
+            "meters/a.yaml",
+            "meters/a.test.yaml",
+            "meters/b.json",
+            "meters/tests/z.test.yml",
+            ".hidden/h.test.yaml",
+        ] {
+            std::fs::write(root.join(f), "x: 1\n").unwrap();
+        }
+        let rel = |ps: Vec<PathBuf>| -> Vec<String> {
+            ps.iter()
+                .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+                .collect()
+        };
+        let found = discover(&[root.to_path_buf()]).unwrap();
+        assert_eq!(
+            rel(found),
+            ["meters/a.test.yaml", "meters/tests/z.test.yml"]
+        );
+        let found = discover(&[root.join("meters/a.yaml"), root.join("meters/b.json")]).unwrap();
+        assert_eq!(rel(found), ["meters/a.test.yaml"]);
+        let found = discover(&[root.join(".hidden/h.test.yaml")]).unwrap();
+        assert_eq!(rel(found), [".hidden/h.test.yaml"]);
+        assert!(discover(&[root.join("nope")]).is_err());
+    }
+
+    #[test]
+    fn summary_counts_each_status() {
+        let r = |status| CaseResult {
+            path: PathBuf::from("a.test.yaml"),
+            meter: None,
+            status,
+            failures: vec![],
+            error: None,
+        };
+        let s = Summary::of(&[r(Status::Pass), r(Status::Updated)]);
+        assert!(s.ok());
+        let s = Summary::of(&[r(Status::Pass), r(Status::Error), r(Status::Invalid)]);
+        assert_eq!((s.cases, s.passed, s.errors, s.invalid), (3, 1, 1, 1));
+        assert!(!s.ok());
+    }
 }

@@ -263,3 +263,38 @@ fn unsimulated_meters_fail_and_unreadable_cases_exit_2() {
     assert_eq!(code, 2);
     assert!(err.starts_with("error: no test cases in ."), "{err}");
 }
+
+#[test]
+fn sinks_by_task_name_and_unknown_tasks() {
+    let dir = copy();
+    let case = dir.path().join("tests/sinks.test.yaml");
+    fs::write(
+        &case,
+        "meter: Storage GB-Hours\n\
+         events:\n\
+         - {AccountNumber: A1, SubscriptionNumber: S1, BucketName: b, Region: eu-north-1, UsageDay: '2026-02-01', GbHours: 2, Unit: GB-Hour}\n\
+         expect:\n\
+         \x20 sinks:\n\
+         \x20   Write storage usage:\n\
+         \x20   - {accountNumber: A1, subscriptionNumber: S1, quantity: 2.0, uom: GB-Hour, startDateTime: 2026-02-01T00:00:00.000+0000, description: b}\n\
+         \x20 errors: {Keep billable EU buckets: 0, Write storage usage: 0}\n",
+    )
+    .unwrap();
+    let (code, out, _) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["test", "tests/sinks.test.yaml"]),
+    );
+    assert_eq!(code, 0, "{out}");
+    edit(&case, "Keep billable EU buckets: 0", "Keep EU: 0");
+    let (code, out, _) = output(
+        meterctl()
+            .current_dir(dir.path())
+            .args(["test", "tests/sinks.test.yaml"]),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("tests/sinks.test.yaml:8:12: no task with id or name \"Keep EU\" in this version; it has \"Storage snapshots from S3\", \"Keep billable EU buckets\""),
+        "{out}"
+    );
+}

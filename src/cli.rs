@@ -108,8 +108,9 @@ pub enum Command {
     /// Run a meter version's pipeline locally over events from a file: what each sink receives.
     ///
     /// Simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION and the sinks
-    /// (usage records for ZUORA_USAGE); JavaScript, lookups and other operators stop it with a
-    /// "not simulated yet" error naming the task. Exit 0 when it ran, 2 when it could not.
+    /// (usage records for ZUORA_USAGE); JavaScript, lookups (which need a test case's lookup
+    /// tables) and other operators stop it with a "not simulated yet" error naming the task.
+    /// Exit 0 when it ran, 2 when it could not.
     #[command(disable_version_flag = true)]
     Simulate(SimulateArgs),
     /// List every validation rule with its code, default severity and a one-line summary.

@@ -73,3 +73,36 @@ fn an_unknown_version_is_an_error_saying_how_to_fix_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_lookup_without_its_table_stops_the_run_naming_task_and_table() {
+    // api-calls with a subscription lookup between the aggregator and the sink.
+    let mut meter =
+        meterctl::load::load_file(std::path::Path::new("examples/meters/api-calls.yaml"))
+            .unwrap()
+            .value;
+    let tasks = meter["versions"][0]["tasks"].as_array_mut().unwrap();
+    let aggregator = tasks[1]["id"].clone();
+    tasks.push(
+        json!({"id": "look", "name": "Find subscription", "nodeType": "PROCESSOR",
+        "operatorType": "SUBSCRIPTION_LOOKUP", "predecessors": [{"id": aggregator}],
+        "metadata": {"lookupType": "SubscriptionId", "subscriptionIdField": "ChargeNumber"}}),
+    );
+    tasks[2]["predecessors"] = json!([{"id": "look"}]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api-calls.json");
+    std::fs::write(&path, meter.to_string()).unwrap();
+    let (code, out, err) = output(meterctl().args([
+        "simulate",
+        path.to_str().unwrap(),
+        "--events",
+        "examples/events/api-requests.ndjson",
+    ]));
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(
+        err.contains(
+            "no lookups.subscriptions table was given (write rows such as {subscriptionNumber: S-1"
+        ) && err.contains("in task \"Find subscription\" (look) (SUBSCRIPTION_LOOKUP)"),
+        "{err}"
+    );
+}

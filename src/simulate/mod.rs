@@ -5,11 +5,12 @@
 //! input file, so an `EachFile` aggregator can close a window at the end of each file.
 //!
 //! This step simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION, the
-//! recording sinks, ZUORA_USAGE, and the lookups (answered from [`Context::lookups`], see
-//! `lookup`); anything else (JavaScript, ACCUMULATOR, …) is a [`SimError::NotSimulated`] naming
-//! the task, never a silent pass-through. The README's
+//! recording sinks, ZUORA_USAGE, the lookups (answered from [`Context::lookups`], see
+//! `lookup`) and ACCUMULATOR; anything else (JavaScript, …) is a [`SimError::NotSimulated`]
+//! naming the task, never a silent pass-through. The README's
 //! "Simulation semantics" table lists the readings chosen where Zuora's documentation is silent.
 
+mod accumulate;
 mod aggregate;
 mod dates;
 mod filter;
@@ -224,6 +225,7 @@ fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step
         "FILTER" => Box::new(filter::Filter::new(meta, &name)?),
         "MAP" => Box::new(map::MapStep::new(meta, &name)?),
         "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
+        "ACCUMULATOR" => Box::new(accumulate::Accumulator::new(meta, &name)?),
         "DEDUPLICATE" => Box::new(Dedupe::new(meta)),
         "PARTITION" => Box::new(PassThrough),
         "SUBSCRIPTION_LOOKUP" | "CURRENCY_LOOKUP" | "HTTP" | "RATING" | "BILLING_RATING" => {

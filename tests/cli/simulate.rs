@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::common::{meterctl, output};
 
 #[test]
-fn api_calls_sums_per_account_and_day_and_names_the_missing_start_date() {
+fn api_calls_sums_per_account_and_day_with_the_first_request_time() {
     let (code, out, err) = output(meterctl().args([
         "simulate",
         "examples/meters/api-calls.yaml",
@@ -26,15 +26,13 @@ fn api_calls_sums_per_account_and_day_and_names_the_missing_start_date() {
         })
         .collect();
     // Two of account A00000101's events fall on 2026-01-05, one on 2026-01-06.
-    assert_eq!(counts, [(4, 4, 0), (4, 3, 0), (3, 0, 3)]);
-    // The aggregator keeps groupFields + targetFields only, so RequestTime never reaches the
-    // usage sink: every record lacks its required startDateTime.
-    let errors = &sim["sinks"][0]["errors"];
+    assert_eq!(counts, [(4, 4, 0), (4, 3, 0), (3, 3, 0)]);
+    // The aggregator keeps RequestTime (extraKeepFields) from each group's first event, so the
+    // usage record has its required startDateTime; INTERNAL keys are Zuora's, so none is shown.
     assert_eq!(
-        errors[0],
-        json!({"record": {"accountNumber": "A00000101", "chargeNumber": "C-00000042",
-                          "quantity": 26, "uom": "Call"},
-               "error": "missing required field startDateTime (from event field RequestTime)"})
+        sim["sinks"][0]["records"][0],
+        json!({"accountNumber": "A00000101", "chargeNumber": "C-00000042", "quantity": 26,
+               "uom": "Call", "startDateTime": "2026-01-05T09:12:44.000+0000"})
     );
 }
 

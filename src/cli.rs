@@ -337,6 +337,9 @@ pub enum SimulateFormat {
     /// One line per record a sink receives: `{"sink", "record"}`, or `{"sink", "record",
     /// "error"}` for an error record.
     Ndjson,
+    /// For people: per sink a table whose columns are its records' fields (first-seen order);
+    /// error records are marked `!` and end with their error.
+    Table,
 }
 
 /// Output format of `apply`.

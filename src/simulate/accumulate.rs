@@ -109,7 +109,7 @@ impl Accumulator {
                 // A new result name drops its source; the same name overwrites it.
                 for a in &self.aggregations {
                     if a.target != a.field {
-                        o.remove(&a.field);
+                        o.shift_remove(&a.field);
                     }
                 }
                 for (a, v) in self.aggregations.iter().zip(results) {
@@ -239,6 +239,13 @@ mod tests {
                 json!({"Account": "A2", "Seq": 1, "Running": 1}),
             ]
         );
+        // The other fields keep their order.
+        let got = accumulate(
+            json!({"aggregationFields": [{"field": "Qty", "aggregation": "SUM", "targetField": "Sum"}]}),
+            vec![json!({"Qty": 1, "B": 2, "C": 3})],
+        );
+        let keys: Vec<&String> = got[0].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["B", "C", "Sum"]);
         // "global" (or "") is one partition for every event; without a sortField, arrival order.
         for key in ["global", ""] {
             let got = accumulate(

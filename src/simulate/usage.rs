@@ -167,7 +167,7 @@ impl UsageSink {
         match &self.key {
             KeyMethod::Raw => {}
             KeyMethod::Generated => {
-                record.remove(UNIQUE_KEY);
+                record.shift_remove(UNIQUE_KEY);
             }
             KeyMethod::Fields(fields) => {
                 let mut parts = Vec::with_capacity(fields.len());

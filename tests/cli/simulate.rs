@@ -104,3 +104,48 @@ fn a_lookup_without_its_table_stops_the_run_naming_task_and_table() {
         "{err}"
     );
 }
+
+#[test]
+fn table_format_shows_each_sink_and_an_accumulators_running_totals() {
+    let meter = json!({"name": "Running", "type": "CUSTOM", "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "src", "name": "Upload", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE",
+             "metadata": {}, "predecessors": []},
+            {"id": "acc", "name": "Running total", "nodeType": "PROCESSOR", "operatorType": "ACCUMULATOR",
+             "metadata": {"groupFields": ["Account"], "sortField": "Seq", "order": "ASC",
+                          "aggregationFields": [{"field": "Qty", "aggregation": "SUM", "targetField": "Total"}]},
+             "predecessors": [{"id": "src"}]},
+            {"id": "s3", "name": "Archive", "nodeType": "SINK", "operatorType": "S3",
+             "metadata": {}, "predecessors": [{"id": "acc"}]},
+            {"id": "noop", "name": "Drop", "nodeType": "SINK", "operatorType": "NOOP",
+             "metadata": {}, "predecessors": [{"id": "acc"}]}]}]});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("running.json");
+    std::fs::write(&path, meter.to_string()).unwrap();
+    let events = dir.path().join("events.ndjson");
+    std::fs::write(
+        &events,
+        "{\"Account\": \"A1\", \"Seq\": 2, \"Qty\": 5}\n{\"Account\": \"A1\", \"Seq\": 1, \"Qty\": 10}\n\
+         {\"Account\": \"A2\", \"Seq\": 1, \"Qty\": 1, \"Note\": \"new\"}\n",
+    )
+    .unwrap();
+    let (code, out, err) = output(
+        meterctl()
+            .arg("simulate")
+            .arg(&path)
+            .arg("--events")
+            .arg(&events)
+            .args(["--format", "table"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "Archive (S3, task s3): 3 records, 0 errors\n\
+         \x20 Account  Seq  Total  Note\n\
+         \x20 A1       1    10\n\
+         \x20 A1       2    15\n\
+         \x20 A2       1    1      new\n\
+         \n\
+         Drop (NOOP, task noop): 0 records, 0 errors\n"
+    );
+}

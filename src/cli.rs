@@ -108,8 +108,9 @@ pub enum Command {
     /// Run a meter version's pipeline locally over events from a file: what each sink receives.
     ///
     /// Simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION and the sinks
-    /// (usage records for ZUORA_USAGE); JavaScript, lookups and other operators stop it with a
-    /// "not simulated yet" error naming the task. Exit 0 when it ran, 2 when it could not.
+    /// (usage records for ZUORA_USAGE); JavaScript, lookups (which need a test case's lookup
+    /// tables) and other operators stop it with a "not simulated yet" error naming the task.
+    /// Exit 0 when it ran, 2 when it could not.
     #[command(disable_version_flag = true)]
     Simulate(SimulateArgs),
     /// Run the test cases of meters: sample events in, the usage records they yield checked.
@@ -362,6 +363,9 @@ pub enum SimulateFormat {
     /// One line per record a sink receives: `{"sink", "record"}`, or `{"sink", "record",
     /// "error"}` for an error record.
     Ndjson,
+    /// For people: per sink a table whose columns are its records' fields (first-seen order);
+    /// error records are marked `!` and end with their error.
+    Table,
 }
 
 /// Output format of `apply`.

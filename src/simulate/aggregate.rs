@@ -12,8 +12,9 @@ use super::dates::Reader;
 use super::{key_of, number_of, number_value, str_list, OperatorCount, SimError, Step};
 use crate::clock;
 
+/// An aggregation function (shared with ACCUMULATOR).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Sum,
     Min,
     Max,
@@ -22,10 +23,11 @@ enum Kind {
     Delta,
 }
 
-struct Aggregation {
-    field: String,
-    kind: Kind,
-    target: String,
+/// One `aggregationFields` item.
+pub(super) struct Aggregation {
+    pub(super) field: String,
+    pub(super) kind: Kind,
+    pub(super) target: String,
 }
 
 /// A window length aligned to the UTC calendar.
@@ -50,7 +52,7 @@ enum Window {
 
 /// One aggregation's running state.
 #[derive(Debug, Clone, Default)]
-struct Acc {
+pub(super) struct Acc {
     sum: f64,
     count: u64,
     min: Option<f64>,
@@ -58,6 +60,43 @@ struct Acc {
     /// (time, value) of the earliest and latest event, for DELTA.
     first: Option<(i64, f64)>,
     last: Option<(i64, f64)>,
+}
+
+impl Acc {
+    /// Adds one value seen at `time` (event time, or arrival order).
+    pub(super) fn add(&mut self, n: f64, time: i64) {
+        self.count += 1;
+        self.sum += n;
+        self.min = Some(self.min.map_or(n, |m| m.min(n)));
+        self.max = Some(self.max.map_or(n, |m| m.max(n)));
+        if self.first.is_none_or(|(t, _)| time < t) {
+            self.first = Some((time, n));
+        }
+        if self.last.is_none_or(|(t, _)| time >= t) {
+            self.last = Some((time, n));
+        }
+    }
+
+    /// The latest value added (by time), for a running DELTA.
+    pub(super) fn latest(&self) -> Option<f64> {
+        self.last.map(|(_, v)| v)
+    }
+
+    /// The aggregate so far (DELTA: the last value minus the first).
+    pub(super) fn value(&self, kind: Kind) -> Value {
+        match kind {
+            Kind::Count => Value::from(self.count),
+            _ if self.count == 0 => Value::Null,
+            Kind::Sum => number_value(self.sum),
+            Kind::Min => self.min.map_or(Value::Null, number_value),
+            Kind::Max => self.max.map_or(Value::Null, number_value),
+            Kind::Avg => number_value(self.sum / self.count as f64),
+            Kind::Delta => match (self.first, self.last) {
+                (Some((_, a)), Some((_, b))) => number_value(b - a),
+                _ => Value::Null,
+            },
+        }
+    }
 }
 
 struct Group {
@@ -75,6 +114,27 @@ pub(super) struct Aggregator {
     index: HashMap<(i64, String), usize>,
     groups: Vec<Group>,
     seq: i64,
+}
+
+/// Each aggregation's number in `event`: `None` when the field is missing or `null` (COUNT
+/// needs no number); `Err` when a value is not a number.
+pub(super) fn values(
+    aggregations: &[Aggregation],
+    event: &Value,
+) -> Result<Vec<Option<f64>>, String> {
+    let mut values = Vec::with_capacity(aggregations.len());
+    for a in aggregations {
+        let v = event.get(a.field.as_str()).filter(|v| !v.is_null());
+        let n = match (a.kind, v) {
+            (_, None) => None,
+            (Kind::Count, Some(_)) => Some(0.0),
+            (_, Some(v)) => Some(number_of(v).ok_or_else(|| {
+                format!("{} is {v}, which is not a number ({:?})", a.field, a.kind)
+            })?),
+        };
+        values.push(n);
+    }
+    Ok(values)
 }
 
 /// Parses `timeoutDuration`: "N minute(s)|hour(s)|day(s)|week(s)|month(s)".
@@ -106,6 +166,49 @@ fn window_start(ms: i64, length: Length) -> i64 {
             clock::parse_time(&format!("{y:04}-{m:02}-01")).unwrap_or(ms)
         }
     }
+}
+
+/// Reads `aggregationFields` (`{field, aggregation, targetField}`; the target defaults to the
+/// field).
+pub(super) fn aggregations(
+    meta: &Map<String, Value>,
+    task: &str,
+) -> Result<Vec<Aggregation>, SimError> {
+    let config = |message: String| SimError::Config {
+        task: task.to_string(),
+        message,
+    };
+    let empty = Vec::new();
+    let list = meta
+        .get("aggregationFields")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let mut aggregations = Vec::new();
+    for (k, a) in list.iter().enumerate() {
+        let f = |key: &str| a.get(key).and_then(Value::as_str);
+        let name = f("aggregation").unwrap_or("");
+        let kind = match name.to_ascii_uppercase().as_str() {
+            "SUM" => Kind::Sum,
+            "MIN" => Kind::Min,
+            "MAX" => Kind::Max,
+            "AVG" => Kind::Avg,
+            "COUNT" => Kind::Count,
+            "DELTA" => Kind::Delta,
+            _ => {
+                return Err(config(format!(
+                    "aggregationFields[{k}].aggregation \"{name}\" is not one of SUM MIN MAX AVG COUNT DELTA"
+                )))
+            }
+        };
+        let field = f("field").unwrap_or("").to_string();
+        let target = f("targetField").map_or_else(|| field.clone(), str::to_string);
+        aggregations.push(Aggregation {
+            field,
+            kind,
+            target,
+        });
+    }
+    Ok(aggregations)
 }
 
 impl Aggregator {
@@ -147,36 +250,7 @@ impl Aggregator {
                 )))
             }
         };
-        let empty = Vec::new();
-        let list = meta
-            .get("aggregationFields")
-            .and_then(Value::as_array)
-            .unwrap_or(&empty);
-        let mut aggregations = Vec::new();
-        for (k, a) in list.iter().enumerate() {
-            let f = |key: &str| a.get(key).and_then(Value::as_str);
-            let name = f("aggregation").unwrap_or("");
-            let kind = match name.to_ascii_uppercase().as_str() {
-                "SUM" => Kind::Sum,
-                "MIN" => Kind::Min,
-                "MAX" => Kind::Max,
-                "AVG" => Kind::Avg,
-                "COUNT" => Kind::Count,
-                "DELTA" => Kind::Delta,
-                _ => {
-                    return Err(config(format!(
-                        "aggregationFields[{k}].aggregation \"{name}\" is not one of SUM MIN MAX AVG COUNT DELTA"
-                    )))
-                }
-            };
-            let field = f("field").unwrap_or("").to_string();
-            let target = f("targetField").map_or_else(|| field.clone(), str::to_string);
-            aggregations.push(Aggregation {
-                field,
-                kind,
-                target,
-            });
-        }
+        let aggregations = aggregations(meta, task)?;
         let list = |key: &str| {
             str_list(meta, key)
                 .into_iter()
@@ -214,18 +288,7 @@ impl Aggregator {
             }
             _ => (0, self.seq),
         };
-        let mut values = Vec::with_capacity(self.aggregations.len());
-        for a in &self.aggregations {
-            let v = event.get(a.field.as_str()).filter(|v| !v.is_null());
-            let n = match (a.kind, v) {
-                (_, None) => None,
-                (Kind::Count, Some(_)) => Some(0.0),
-                (_, Some(v)) => Some(number_of(v).ok_or_else(|| {
-                    format!("{} is {v}, which is not a number ({:?})", a.field, a.kind)
-                })?),
-            };
-            values.push(n);
-        }
+        let values = values(&self.aggregations, event)?;
         let key = key_of(event, self.group_fields.iter().map(String::as_str));
         let at = match self.index.entry((window, key)) {
             Entry::Occupied(e) => *e.get(),
@@ -245,16 +308,8 @@ impl Aggregator {
             }
         };
         for (acc, n) in self.groups[at].accs.iter_mut().zip(values) {
-            let Some(n) = n else { continue };
-            acc.count += 1;
-            acc.sum += n;
-            acc.min = Some(acc.min.map_or(n, |m| m.min(n)));
-            acc.max = Some(acc.max.map_or(n, |m| m.max(n)));
-            if acc.first.is_none_or(|(t, _)| time < t) {
-                acc.first = Some((time, n));
-            }
-            if acc.last.is_none_or(|(t, _)| time >= t) {
-                acc.last = Some((time, n));
+            if let Some(n) = n {
+                acc.add(n, time);
             }
         }
         Ok(())
@@ -270,19 +325,7 @@ impl Aggregator {
             .map(|g| {
                 let mut record = g.kept;
                 for (a, acc) in self.aggregations.iter().zip(g.accs) {
-                    let v = match a.kind {
-                        Kind::Count => Value::from(acc.count),
-                        _ if acc.count == 0 => Value::Null,
-                        Kind::Sum => number_value(acc.sum),
-                        Kind::Min => acc.min.map_or(Value::Null, number_value),
-                        Kind::Max => acc.max.map_or(Value::Null, number_value),
-                        Kind::Avg => number_value(acc.sum / acc.count as f64),
-                        Kind::Delta => match (acc.first, acc.last) {
-                            (Some((_, a)), Some((_, b))) => number_value(b - a),
-                            _ => Value::Null,
-                        },
-                    };
-                    record.insert(a.target.clone(), v);
+                    record.insert(a.target.clone(), acc.value(a.kind));
                 }
                 Value::Object(record)
             })

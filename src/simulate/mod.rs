@@ -5,13 +5,16 @@
 //! input file, so an `EachFile` aggregator can close a window at the end of each file.
 //!
 //! This step simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION, the
-//! recording sinks and ZUORA_USAGE; anything else (JavaScript, lookups, ACCUMULATOR, …) is a
-//! [`SimError::NotSimulated`] naming the task, never a silent pass-through. The README's
+//! recording sinks, ZUORA_USAGE, the lookups (answered from [`Context::lookups`], see
+//! `lookup`) and ACCUMULATOR; anything else (JavaScript, …) is a [`SimError::NotSimulated`]
+//! naming the task, never a silent pass-through. The README's
 //! "Simulation semantics" table lists the readings chosen where Zuora's documentation is silent.
 
+mod accumulate;
 mod aggregate;
 mod dates;
 mod filter;
+mod lookup;
 mod map;
 mod usage;
 
@@ -215,15 +218,19 @@ trait Step {
 }
 
 /// Builds the step of a processor task.
-fn processor(task: &Value, operator: &str, _ctx: &Context) -> Result<Box<dyn Step>, SimError> {
+fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step>, SimError> {
     let meta = metadata(task);
     let name = label(task);
     Ok(match operator {
         "FILTER" => Box::new(filter::Filter::new(meta, &name)?),
         "MAP" => Box::new(map::MapStep::new(meta, &name)?),
         "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
+        "ACCUMULATOR" => Box::new(accumulate::Accumulator::new(meta, &name)?),
         "DEDUPLICATE" => Box::new(Dedupe::new(meta)),
         "PARTITION" => Box::new(PassThrough),
+        "SUBSCRIPTION_LOOKUP" | "CURRENCY_LOOKUP" | "HTTP" | "RATING" | "BILLING_RATING" => {
+            lookup::step(operator, meta, &name, ctx)?
+        }
         _ => {
             return Err(SimError::NotSimulated {
                 task: name,
@@ -653,11 +660,11 @@ pub(crate) mod tests {
 
     #[test]
     fn an_unsimulated_operator_is_an_error_naming_the_task() {
-        let v = chain(&[("look", "PROCESSOR", "SUBSCRIPTION_LOOKUP", json!({}))]);
+        let v = chain(&[("c", "PROCESSOR", "CORRELATOR", json!({}))]);
         let err = run(&v, &Context::default(), vec![vec![]]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "not simulated yet: the SUBSCRIPTION_LOOKUP operator in task look (SUBSCRIPTION_LOOKUP)"
+            "not simulated yet: the CORRELATOR operator in task c (CORRELATOR)"
         );
         let v = chain(&[("js", "PROCESSOR", "SCRIPT_MAP", json!({}))]);
         assert!(run(&v, &Context::default(), vec![])

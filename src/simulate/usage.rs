@@ -2,7 +2,11 @@
 //! (`{name, field, required, dateFormat, type}`): names in camelCase (`AccountNumber` →
 //! `accountNumber`; custom fields `c_…` as written), `startDateTime`/`endDateTime` read with their
 //! `dateFormat` and written as Zuora renders times, `quantity` as a number. A record missing a
-//! required field (or `startDateTime`, which Zuora always requires) is an error record.
+//! required field (or `startDateTime`, which Zuora always requires) is an error record. The
+//! `uniqueKey` follows `usageKeyGenerationMethod`: RAW (and no method) keeps the mapped value,
+//! SPECIFIC_FIELDS joins the event's `specificFields` values with `_`, and UUID and INTERNAL,
+//! which Zuora generates (randomly, or by rules it does not document), leave it out, so a test's
+//! expected records never depend on a random value.
 
 use serde_json::{Map, Value};
 
@@ -18,9 +22,23 @@ struct Mapping {
     date: Option<Option<Reader>>,
 }
 
+/// How the record's `uniqueKey` is made.
+enum KeyMethod {
+    /// RAW, or no method: the mapped `uniqueKey` as it is.
+    Raw,
+    /// SPECIFIC_FIELDS: these event fields' values joined with `_`.
+    Fields(Vec<String>),
+    /// UUID, INTERNAL: Zuora's own value; the simulator writes none.
+    Generated,
+}
+
+/// The record field holding the unique key.
+const UNIQUE_KEY: &str = "uniqueKey";
+
 /// A compiled usage sink.
 pub(super) struct UsageSink {
     mappings: Vec<Mapping>,
+    key: KeyMethod,
 }
 
 /// `AccountNumber` → `accountNumber`; `c_Region` stays.
@@ -70,7 +88,32 @@ impl UsageSink {
                 date,
             });
         }
-        Ok(UsageSink { mappings })
+        let key = match meta.get("usageKeyGenerationMethod").and_then(Value::as_str) {
+            None | Some("RAW") => KeyMethod::Raw,
+            Some("UUID" | "INTERNAL") => KeyMethod::Generated,
+            Some("SPECIFIC_FIELDS") => {
+                let fields: Vec<String> = super::str_list(meta, "specificFields")
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                if fields.is_empty() {
+                    return Err(SimError::Config {
+                        task: task.to_string(),
+                        message: "usageKeyGenerationMethod SPECIFIC_FIELDS needs specificFields (the event fields the unique key is made of)".into(),
+                    });
+                }
+                KeyMethod::Fields(fields)
+            }
+            Some(other) => {
+                return Err(SimError::Config {
+                    task: task.to_string(),
+                    message: format!(
+                        "usageKeyGenerationMethod \"{other}\" is not one of UUID, INTERNAL, SPECIFIC_FIELDS, RAW"
+                    ),
+                })
+            }
+        };
+        Ok(UsageSink { mappings, key })
     }
 
     /// The usage record of one event, or the error record Zuora would count.
@@ -120,6 +163,26 @@ impl UsageSink {
                 _ => v.cloned().unwrap_or(Value::Null),
             };
             record.insert(m.name.clone(), value);
+        }
+        match &self.key {
+            KeyMethod::Raw => {}
+            KeyMethod::Generated => {
+                record.shift_remove(UNIQUE_KEY);
+            }
+            KeyMethod::Fields(fields) => {
+                let mut parts = Vec::with_capacity(fields.len());
+                for f in fields {
+                    match super::text_of(event.get(f.as_str())) {
+                        Some(v) => parts.push(v.into_owned()),
+                        None => problems.push(format!(
+                            "the unique key's field {f} (specificFields) is missing"
+                        )),
+                    }
+                }
+                if parts.len() == fields.len() {
+                    record.insert(UNIQUE_KEY.into(), Value::String(parts.join("_")));
+                }
+            }
         }
         if problems.is_empty() {
             Ok(Value::Object(record))
@@ -179,6 +242,51 @@ mod tests {
             "startDateTime (from SentAt): \"05/01/2026\" does not match the date format"
         );
         assert_eq!((sim.operators[1].output, sim.operators[1].errors), (1, 2));
+    }
+
+    #[test]
+    fn the_unique_key_follows_the_generation_method() {
+        let sink = |method: Value, extra: Value| {
+            let mut meta = json!({"fieldMappings": [
+                {"name": "startDateTime", "field": "t"},
+                {"name": "uniqueKey", "field": "Id"}]});
+            meta["usageKeyGenerationMethod"] = method;
+            meta.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            UsageSink::new(meta.as_object().unwrap(), "u")
+        };
+        let event = json!({"t": "2026-01-05", "Id": "m-1", "Acct": "A1", "Day": 5});
+        let key = |s: Result<UsageSink, SimError>| {
+            s.unwrap().record(&event).map(|r| r["uniqueKey"].clone())
+        };
+        assert_eq!(key(sink(json!("RAW"), json!({}))), Ok(json!("m-1")));
+        assert_eq!(key(sink(Value::Null, json!({}))), Ok(json!("m-1")));
+        assert_eq!(key(sink(json!("UUID"), json!({}))), Ok(Value::Null));
+        assert_eq!(key(sink(json!("INTERNAL"), json!({}))), Ok(Value::Null));
+        assert_eq!(
+            key(sink(
+                json!("SPECIFIC_FIELDS"),
+                json!({"specificFields": ["Acct", "Day"]})
+            )),
+            Ok(json!("A1_5"))
+        );
+        let missing = sink(
+            json!("SPECIFIC_FIELDS"),
+            json!({"specificFields": ["Acct", "Nope"]}),
+        )
+        .unwrap()
+        .record(&event)
+        .unwrap_err();
+        assert_eq!(
+            missing.error,
+            "the unique key's field Nope (specificFields) is missing"
+        );
+        assert_eq!(
+            sink(json!("SPECIFIC_FIELDS"), json!({})).err().unwrap().to_string(),
+            "task u: usageKeyGenerationMethod SPECIFIC_FIELDS needs specificFields (the event fields the unique key is made of)"
+        );
+        assert!(sink(json!("HASH"), json!({})).is_err());
     }
 
     #[test]

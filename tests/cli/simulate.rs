@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::common::{meterctl, output};
 
 #[test]
-fn api_calls_sums_per_account_and_day_and_names_the_missing_start_date() {
+fn api_calls_sums_per_account_and_day_with_the_first_request_time() {
     let (code, out, err) = output(meterctl().args([
         "simulate",
         "examples/meters/api-calls.yaml",
@@ -26,15 +26,13 @@ fn api_calls_sums_per_account_and_day_and_names_the_missing_start_date() {
         })
         .collect();
     // Two of account A00000101's events fall on 2026-01-05, one on 2026-01-06.
-    assert_eq!(counts, [(4, 4, 0), (4, 3, 0), (3, 0, 3)]);
-    // The aggregator keeps groupFields + targetFields only, so RequestTime never reaches the
-    // usage sink: every record lacks its required startDateTime.
-    let errors = &sim["sinks"][0]["errors"];
+    assert_eq!(counts, [(4, 4, 0), (4, 3, 0), (3, 3, 0)]);
+    // The aggregator keeps RequestTime (extraKeepFields) from each group's first event, so the
+    // usage record has its required startDateTime; INTERNAL keys are Zuora's, so none is shown.
     assert_eq!(
-        errors[0],
-        json!({"record": {"accountNumber": "A00000101", "chargeNumber": "C-00000042",
-                          "quantity": 26, "uom": "Call"},
-               "error": "missing required field startDateTime (from event field RequestTime)"})
+        sim["sinks"][0]["records"][0],
+        json!({"accountNumber": "A00000101", "chargeNumber": "C-00000042", "quantity": 26,
+               "uom": "Call", "startDateTime": "2026-01-05T09:12:44.000+0000"})
     );
 }
 
@@ -71,5 +69,83 @@ fn an_unknown_version_is_an_error_saying_how_to_fix_it() {
     assert!(
         err.contains("has no version 9.9.9; give one of its versions with --version"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_lookup_without_its_table_stops_the_run_naming_task_and_table() {
+    // api-calls with a subscription lookup between the aggregator and the sink.
+    let mut meter =
+        meterctl::load::load_file(std::path::Path::new("examples/meters/api-calls.yaml"))
+            .unwrap()
+            .value;
+    let tasks = meter["versions"][0]["tasks"].as_array_mut().unwrap();
+    let aggregator = tasks[1]["id"].clone();
+    tasks.push(
+        json!({"id": "look", "name": "Find subscription", "nodeType": "PROCESSOR",
+        "operatorType": "SUBSCRIPTION_LOOKUP", "predecessors": [{"id": aggregator}],
+        "metadata": {"lookupType": "SubscriptionId", "subscriptionIdField": "ChargeNumber"}}),
+    );
+    tasks[2]["predecessors"] = json!([{"id": "look"}]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api-calls.json");
+    std::fs::write(&path, meter.to_string()).unwrap();
+    let (code, out, err) = output(meterctl().args([
+        "simulate",
+        path.to_str().unwrap(),
+        "--events",
+        "examples/events/api-requests.ndjson",
+    ]));
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(
+        err.contains(
+            "no lookups.subscriptions table was given (write rows such as {subscriptionNumber: S-1"
+        ) && err.contains("in task \"Find subscription\" (look) (SUBSCRIPTION_LOOKUP)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn table_format_shows_each_sink_and_an_accumulators_running_totals() {
+    let meter = json!({"name": "Running", "type": "CUSTOM", "latestVersion": "0.0.1",
+        "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "src", "name": "Upload", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE",
+             "metadata": {}, "predecessors": []},
+            {"id": "acc", "name": "Running total", "nodeType": "PROCESSOR", "operatorType": "ACCUMULATOR",
+             "metadata": {"groupFields": ["Account"], "sortField": "Seq", "order": "ASC",
+                          "aggregationFields": [{"field": "Qty", "aggregation": "SUM", "targetField": "Total"}]},
+             "predecessors": [{"id": "src"}]},
+            {"id": "s3", "name": "Archive", "nodeType": "SINK", "operatorType": "S3",
+             "metadata": {}, "predecessors": [{"id": "acc"}]},
+            {"id": "noop", "name": "Drop", "nodeType": "SINK", "operatorType": "NOOP",
+             "metadata": {}, "predecessors": [{"id": "acc"}]}]}]});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("running.json");
+    std::fs::write(&path, meter.to_string()).unwrap();
+    let events = dir.path().join("events.ndjson");
+    std::fs::write(
+        &events,
+        "{\"Account\": \"A1\", \"Seq\": 2, \"Qty\": 5}\n{\"Account\": \"A1\", \"Seq\": 1, \"Qty\": 10}\n\
+         {\"Account\": \"A2\", \"Seq\": 1, \"Qty\": 1, \"Note\": \"new\"}\n",
+    )
+    .unwrap();
+    let (code, out, err) = output(
+        meterctl()
+            .arg("simulate")
+            .arg(&path)
+            .arg("--events")
+            .arg(&events)
+            .args(["--format", "table"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "Archive (S3, task s3): 3 records, 0 errors\n\
+         \x20 Account  Seq  Total  Note\n\
+         \x20 A1       1    10\n\
+         \x20 A1       2    15\n\
+         \x20 A2       1    1      new\n\
+         \n\
+         Drop (NOOP, task noop): 0 records, 0 errors\n"
     );
 }

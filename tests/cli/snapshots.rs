@@ -1,4 +1,4 @@
-//! Snapshots of every output format of `validate`, `diff`, `plan`, `test`, `rules` and `explain`, so a
+//! Snapshots of every output format of `validate`, `diff`, `plan`, `simulate`, `test`, `rules` and `explain`, so a
 //! change of format shows up as a reviewed diff of a `.snap` file in `tests/snapshots/`.
 //!
 //! Each snapshot holds the exit code, stdout and stderr of one run of the real binary, with the
@@ -36,6 +36,8 @@ const VALIDATE_FORMATS: &[&str] = &[
 const DIFF_FORMATS: &[&str] = &["text", "json", "markdown"];
 /// Every `--format` of `meterctl test`.
 const TEST_FORMATS: &[&str] = &["text", "json", "junit", "github"];
+/// Every `--format` of `meterctl simulate`.
+const SIMULATE_FORMATS: &[&str] = &["json", "ndjson", "table"];
 
 /// The `--format` values a subcommand's `--help` lists ("Possible values:" then `- NAME: ...`).
 fn formats_in_help(command: &str) -> Vec<String> {
@@ -63,6 +65,7 @@ fn every_format_of_the_cli_has_a_snapshot() {
         ("diff", DIFF_FORMATS),
         ("plan", DIFF_FORMATS),
         ("test", TEST_FORMATS),
+        ("simulate", SIMULATE_FORMATS),
     ] {
         let listed = formats_in_help(command);
         assert!(!listed.is_empty(), "{command} --help lists no formats");
@@ -207,6 +210,31 @@ fn plan_every_format() {
         );
         assert!(text.starts_with("exit: 1\n"), "{text}");
         snapshot(&format!("plan-{format}"), &text);
+    }
+}
+
+/// `simulate` in every format: the api-calls example over its events plus one event without a
+/// Unit, whose daily record lacks the required uom (an error record).
+#[test]
+fn simulate_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.ndjson");
+    let mut text = fs::read_to_string("examples/events/api-requests.ndjson").unwrap();
+    text.push_str(
+        r#"{"RequestId": "req-0005", "AccountNumber": "A00000103", "ChargeNumber": "C-00000044", "RequestTime": "2026-01-06T08:00:00", "Calls": 4}"#,
+    );
+    text.push('\n');
+    fs::write(&events, text).unwrap();
+    for format in SIMULATE_FORMATS {
+        let text = run(
+            common::meterctl()
+                .args(["simulate", "examples/meters/api-calls.yaml", "--events"])
+                .arg(&events)
+                .args(["--format", format]),
+            &[],
+        );
+        assert!(text.starts_with("exit: 0\n"), "{text}");
+        snapshot(&format!("simulate-{format}"), &text);
     }
 }
 

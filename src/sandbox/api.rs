@@ -27,7 +27,8 @@ use serde_json::{json, Map, Value};
 
 use super::http::{parse_form, Request, Response};
 use super::state::{
-    is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
+    is_streaming, process_batches, FileRecord, MeterRecord, RunRecord, State, StopRecord,
+    TaskCount, Tenant,
 };
 use super::Shared;
 use crate::clock::{format_ms, parse_time};
@@ -654,9 +655,11 @@ fn check_meter_version<'a>(
 }
 
 /// Events of the files a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
-/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item), plus inline `testData`.
-fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
-    let mut events = Vec::new();
+/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item), plus inline `testData`:
+/// one batch per file and one per `testData` list, in the body's order. A file that does not
+/// parse is one record that fails every event definition.
+fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Vec<Value>>, Response> {
+    let mut batches = Vec::new();
     let lists = ["sourceOptions", "runtimeSourceConfigs"];
     for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
         let ids = [
@@ -679,16 +682,15 @@ fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
                     format!("FILE_NOT_EXISTING: no uploaded file has id {raw}"),
                 ));
             };
-            match crate::events::parse_events(&f.name, &f.content) {
-                Ok(mut e) => events.append(&mut e),
-                Err(_) => events.push(Value::Null), // unreadable: one bad record
-            }
+            batches.push(
+                crate::events::parse_events(&f.name, &f.content).unwrap_or(vec![Value::Null]),
+            );
         }
         if let Some(data) = item["testData"].as_array() {
-            events.extend(data.iter().cloned());
+            batches.push(data.clone());
         }
     }
-    Ok(events)
+    Ok(batches)
 }
 
 /// The source operatorType each `runtimeSourceConfigs[].sourceType` overrides.
@@ -811,7 +813,7 @@ fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Res
 fn session_json(r: &RunRecord, now: i64) -> Value {
     let status = r.status_at(now);
     let ended = r.ended_at(now);
-    json!({
+    let mut session = json!({
         "id": r.number.to_string(),
         "sessionId": r.session_id,
         "jobId": r.job_id,
@@ -826,7 +828,46 @@ fn session_json(r: &RunRecord, now: i64) -> Value {
         "statusDescription": status,
         "canExportSummary": ended.is_some(),
         "hasLineageEnabled": false,
-    })
+    });
+    // The sandbox's own fields (Zuora documents none): whether the pipeline was simulated,
+    // and if not, why.
+    if let Some(o) = session.as_object_mut() {
+        o.insert("simulated".into(), json!(r.not_simulated.is_none()));
+        if let Some(why) = &r.not_simulated {
+            o.insert("simulationError".into(), json!(why));
+        }
+    }
+    session
+}
+
+/// A test's per-operator counts, in task order, for the debug answer (a sandbox field; Zuora
+/// documents none): `processorId` as the summary names it, the task's `operatorName` and
+/// `operatorType` as the audit trail names them, `input`, `output`, `totalErrorCount` as the
+/// summary names it, and, when records were rejected, `errorCode` and the first
+/// `errorMessages`.
+fn operators_json(definition: &Value, version: &str, counts: &[TaskCount]) -> Value {
+    let tasks = graph::version(definition, version).map_or(&[][..], graph::tasks);
+    counts
+        .iter()
+        .map(|c| {
+            let task = tasks
+                .iter()
+                .find(|t| graph::task_id(t) == Some(c.processor_id.as_str()));
+            let mut o = json!({
+                "processorId": c.processor_id,
+                "operatorName": task.and_then(|t| t[keys::NAME].as_str()),
+                "operatorType": task.and_then(graph::operator_type),
+                "input": c.input,
+                "output": c.output,
+                "totalErrorCount": c.errors,
+            });
+            if c.errors > 0 {
+                o["errorCode"] = json!(c.error_code);
+                o["errorMessages"] = json!(c.messages);
+            }
+            o
+        })
+        .collect()
 }
 
 /// A new session: its number, `R-` plus eight digits, and a 32-hex job id.
@@ -897,8 +938,8 @@ fn run(
         Ok(e) => e,
         Err(r) => return Handled::Now(r),
     };
-    let (counts, good) = process_events(&meter.definition, version, &events);
-    let all_bad = !events.is_empty() && good == 0;
+    let processed = process_batches(&meter.definition, version, events);
+    let all_bad = processed.events > 0 && processed.good == 0;
     let streaming = is_streaming(&meter.definition, version)
         || body["runtimeSourceConfigs"]
             .as_array()
@@ -918,9 +959,10 @@ fn run(
         started_at: now,
         duration_ms: shared.config.run_duration.as_millis() as u64,
         final_status: if all_bad { "FAILED" } else { "COMPLETED" }.into(),
-        counts,
+        counts: processed.counts,
         streaming,
         stop: None,
+        not_simulated: processed.not_simulated,
     };
     let session = session_json(&record, now);
     ten.data.runs.push(record);
@@ -966,8 +1008,9 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
         Ok(e) => e,
         Err(r) => return r,
     };
-    let (counts, _) = process_events(&meter.definition, version, &events);
-    let failed = counts.iter().any(|c| c.errors > 0);
+    let processed = process_batches(&meter.definition, version, events);
+    let operators = operators_json(&meter.definition, version, &processed.counts);
+    let failed = processed.counts.iter().any(|c| c.errors > 0);
     let status = if failed {
         "TESTING_FAILED"
     } else {
@@ -988,9 +1031,10 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
         started_at: now,
         duration_ms: 0,
         final_status: status.into(),
-        counts,
+        counts: processed.counts,
         streaming: false,
         stop: None,
+        not_simulated: processed.not_simulated,
     };
     // The bare session object, with a string runStatus (Zuora's debug answer).
     let mut session = session_json(&record, now);
@@ -999,6 +1043,7 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
         o.shift_remove("statusDescription");
         o.insert("runStatus".into(), json!(status));
         o.insert("runStatusDescription".into(), json!(status));
+        o.insert("operators".into(), operators);
     }
     ten.data.runs.push(record);
     if let Err(e) = state.persist(t, None, None) {
@@ -1154,7 +1199,9 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
         }
     }
     let by = |d: &str| group_by.iter().any(|g| g == d);
-    let mut groups: BTreeMap<Vec<Option<String>>, (u64, u64)> = BTreeMap::new();
+    // Per group: input, output, errors.
+    let mut groups: BTreeMap<Vec<Option<String>>, [u64; 3]> = BTreeMap::new();
+    let mut not_simulated = Vec::new();
     let runs = ten.data.runs.iter().filter(|r| {
         r.meter_id == meter.id
             && run_type.is_none_or(|rt| rt == r.run_type)
@@ -1163,25 +1210,31 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
             && window[1].is_none_or(|to| r.started_at <= to)
     });
     for r in runs {
+        if let Some(why) = &r.not_simulated {
+            not_simulated.push(json!({"sessionId": r.session_id, "message": why}));
+        }
         for c in r
             .counts
             .iter()
             .filter(|c| operators.is_empty() || operators.contains(&c.processor_id))
         {
-            let output = if by("processorId") || c.source {
-                c.output
+            // Without processorId, only the sources' records count, so a record that passes
+            // several operators is counted once (errors count wherever they happen).
+            let (input, output) = if by("processorId") || c.source {
+                (c.input, c.output)
             } else {
-                0
+                (0, 0)
             };
             let mut entries = vec![];
             let code = c.error_code.clone();
             if by("errorCode") && c.errors > 0 && output > 0 {
-                entries.push((None, output, 0));
-                entries.push((code, 0, c.errors));
+                entries.push((None, [input, output, 0]));
+                entries.push((code, [0, 0, c.errors]));
             } else {
-                entries.push((if c.errors > 0 { code } else { None }, output, c.errors));
+                let code = if c.errors > 0 { code } else { None };
+                entries.push((code, [input, output, c.errors]));
             }
-            for (code, out, errs) in entries {
+            for (code, n) in entries {
                 let key: Vec<Option<String>> = group_by
                     .iter()
                     .map(|g| match g.as_str() {
@@ -1191,18 +1244,19 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
                     })
                     .collect();
                 let e = groups.entry(key).or_default();
-                e.0 += out;
-                e.1 += errs;
+                for (sum, n) in e.iter_mut().zip(n) {
+                    *sum += n;
+                }
             }
         }
     }
     if by("errorCode") {
         // An error-code row with nothing in it says nothing.
-        groups.retain(|_, (out, errs)| *out > 0 || *errs > 0);
+        groups.retain(|_, n| n.iter().any(|&n| n > 0));
     }
     let output: Vec<Value> = groups
         .into_iter()
-        .map(|(key, (out, errs))| {
+        .map(|(key, [input, out, errs])| {
             let dims: Map<String, Value> = group_by
                 .iter()
                 .cloned()
@@ -1211,14 +1265,12 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
                         .map(|k| k.map_or(Value::Null, Value::String)),
                 )
                 .collect();
-            json!({"dimensions": dims, "output": out, "totalErrorCount": errs})
+            json!({"dimensions": dims, "input": input, "output": out, "totalErrorCount": errs})
         })
         .collect();
     let now = super::state::now();
     let echo = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
-    Response::json(
-        200,
-        &json!({
+    let mut answer = json!({
             "success": true,
             "data": {
                 "requestId": format!("{:x}", now),
@@ -1235,8 +1287,12 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
             },
             "previousPage": null,
             "nextPage": null,
-        }),
-    )
+    });
+    if !not_simulated.is_empty() {
+        // The sandbox's own field: the sessions counted at their sources only, and why.
+        answer["data"]["notSimulated"] = Value::Array(not_simulated);
+    }
+    Response::json(200, &answer)
 }
 
 #[cfg(test)]

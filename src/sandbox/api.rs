@@ -174,7 +174,7 @@ pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
         }
         ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
-            Handled::Now(debug(&mut state, &tenant, id, v, req))
+            Handled::Now(debug(shared, &mut state, &tenant, id, v, req))
         }
         ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
         ("POST", ["meters", "stop", id, v]) => {
@@ -938,7 +938,7 @@ fn run(
         Ok(e) => e,
         Err(r) => return Handled::Now(r),
     };
-    let processed = process_batches(&meter.definition, version, events);
+    let processed = process_batches(&meter.definition, version, events, &shared.context);
     let all_bad = processed.events > 0 && processed.good == 0;
     let streaming = is_streaming(&meter.definition, version)
         || body["runtimeSourceConfigs"]
@@ -979,7 +979,14 @@ fn run(
     }
 }
 
-fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> Response {
+fn debug(
+    shared: &Shared,
+    state: &mut State,
+    t: &str,
+    id: &str,
+    version: &str,
+    req: &Request,
+) -> Response {
     let now = super::state::now();
     let ten = tenant(state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
@@ -1008,7 +1015,7 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
         Ok(e) => e,
         Err(r) => return r,
     };
-    let processed = process_batches(&meter.definition, version, events);
+    let processed = process_batches(&meter.definition, version, events, &shared.context);
     let operators = operators_json(&meter.definition, version, &processed.counts);
     let failed = processed.counts.iter().any(|c| c.errors > 0);
     let status = if failed {

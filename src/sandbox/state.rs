@@ -527,6 +527,7 @@ pub fn process_batches(
     definition: &Value,
     version: &str,
     mut batches: Vec<Vec<Value>>,
+    ctx: &Context,
 ) -> Processed {
     let schema = event_schema(definition, version)
         .cloned()
@@ -567,7 +568,7 @@ pub fn process_batches(
     };
     let simulated = graph::version(definition, version)
         .ok_or_else(|| format!("the meter has no version {version}"))
-        .and_then(|v| simulate(v, batches).map_err(|e| e.to_string()));
+        .and_then(|v| simulate(v, batches, ctx).map_err(|e| e.to_string()));
     match simulated {
         Ok(operators) => {
             let counts = tasks
@@ -620,8 +621,12 @@ pub fn process_batches(
 
 /// The engine over the batches: the per-operator counts, in task order. What the sinks receive
 /// is dropped as it arrives (a run's summary needs only the counts).
-fn simulate(version: &Value, batches: Vec<Vec<Value>>) -> Result<Vec<OperatorCount>, SimError> {
-    let mut engine = Engine::new(version, &Context::default())?;
+fn simulate(
+    version: &Value,
+    batches: Vec<Vec<Value>>,
+    ctx: &Context,
+) -> Result<Vec<OperatorCount>, SimError> {
+    let mut engine = Engine::new(version, ctx)?;
     for batch in batches {
         engine.push(batch)?;
         engine.end_file()?;
@@ -735,7 +740,7 @@ mod tests {
             ],
             vec![json!({"q": "two"}), json!({"q": 5}), json!(7)],
         ];
-        let p = process_batches(&def, "0.0.1", batches);
+        let p = process_batches(&def, "0.0.1", batches, &Context::default());
         assert_eq!((p.events, p.good, p.not_simulated.as_deref()), (6, 3, None));
         assert_eq!(
             triples(&p),
@@ -757,7 +762,12 @@ mod tests {
     fn a_pipeline_the_engine_cannot_run_is_counted_at_its_sources_only() {
         let mut def = pipeline(json!({"fieldMappings": []}));
         def["versions"][0]["tasks"][1]["operatorType"] = json!("SUBSCRIPTION_LOOKUP");
-        let p = process_batches(&def, "0.0.1", vec![vec![json!({"q": 1}), json!({})]]);
+        let p = process_batches(
+            &def,
+            "0.0.1",
+            vec![vec![json!({"q": 1}), json!({})]],
+            &Context::default(),
+        );
         assert_eq!(triples(&p), [("s", 2, 1, 1)]);
         assert!(
             p.not_simulated
@@ -769,7 +779,12 @@ mod tests {
         );
         // A predefined meter's version without tasks: no counts, and said so.
         let predefined = json!({"versions": [{"version": "0.0.1"}]});
-        let p = process_batches(&predefined, "0.0.1", vec![vec![json!({"q": 1})]]);
+        let p = process_batches(
+            &predefined,
+            "0.0.1",
+            vec![vec![json!({"q": 1})]],
+            &Context::default(),
+        );
         assert!(p.counts.is_empty() && p.good == 1);
         assert!(p.not_simulated.unwrap().contains("no tasks"));
     }

@@ -1100,3 +1100,26 @@ fn a_pipeline_the_sandbox_cannot_simulate_is_counted_at_its_sources_and_says_why
         "{stderr}"
     );
 }
+
+#[test]
+fn sandbox_serve_reads_lookup_tables_and_refuses_a_file_that_holds_none() {
+    let dir = tempfile::tempdir().unwrap();
+    // A test case's `lookups:` (or the tables alone) is served.
+    let case = dir.path().join("case.test.yaml");
+    fs::write(
+        &case,
+        "meter: mtr-api-calls\nlookups:\n  subscriptions:\n  - {accountNumber: A00000101, subscriptionNumber: S-1}\n",
+    )
+    .unwrap();
+    let s = serve(&["--lookups", case.to_str().unwrap()]);
+    assert!(s.1.starts_with("http://127.0.0.1:"), "{}", s.1);
+    let list = dir.path().join("list.yaml");
+    fs::write(&list, "- {accountNumber: A00000101}\n").unwrap();
+    let (code, stdout, stderr) =
+        out(common::meterctl().args(["sandbox", "serve", "--lookups", list.to_str().unwrap()]));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.contains("list.yaml: the lookup tables must be a mapping of table names to rows"),
+        "{stderr}"
+    );
+}

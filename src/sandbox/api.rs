@@ -1,6 +1,8 @@
 //! The Meters endpoints the client uses, with Zuora's paths, status codes, envelopes and error
 //! codes (`zuora-meter-dialect.md` §2, `zuora-mediation.md` sections 1, 2, 3.2 and 5). Every
-//! handler locks the state once, so a request sees and leaves a consistent tenant.
+//! handler locks the state once, so a request sees and leaves a consistent tenant; run and debug
+//! let go of it while they parse and simulate their events (see [`run`]), then lock it again,
+//! check again what a concurrent request may have changed, and record.
 //!
 //! Answers follow the official OpenAPI document: run answers `{success, data: session,
 //! previousPage, nextPage, error}` with an integer `status`; debug answers the bare session with
@@ -21,6 +23,7 @@
 //! one for a documented code; clients should key on the message, as they must with Zuora.
 
 use std::collections::BTreeMap;
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
@@ -172,9 +175,9 @@ pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
                 Err(r) => r,
             })
         }
-        ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
+        ("POST", ["meters", "run", id, v]) => run(shared, state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
-            Handled::Now(debug(shared, &mut state, &tenant, id, v, req))
+            Handled::Now(debug(shared, state, &tenant, id, v, req))
         }
         ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
         ("POST", ["meters", "stop", id, v]) => {
@@ -586,7 +589,7 @@ fn upload(state: &mut State, t: &str, upload: Upload) -> Response {
             has_header,
             lines,
             created_at: now,
-            content: file.data,
+            content: std::sync::Arc::new(file.data),
         },
     );
     if let Err(e) = state.persist(t, None, Some(id)) {
@@ -654,12 +657,19 @@ fn check_meter_version<'a>(
     Ok(m)
 }
 
-/// Events of the files a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
-/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item), plus inline `testData`:
-/// one batch per file and one per `testData` list, in the body's order. A file that does not
-/// parse is one record that fails every event definition.
-fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Vec<Value>>, Response> {
-    let mut batches = Vec::new();
+/// One input of a run or test: an uploaded file (its name and bytes, shared with the state) or
+/// a source option's inline `testData`.
+enum Input {
+    File(String, std::sync::Arc<Vec<u8>>),
+    Data(Vec<Value>),
+}
+
+/// The inputs a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
+/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item, and its inline
+/// `testData`), in the body's order. Taken under the state lock; read by [`input_events`]
+/// without it.
+fn inputs(t: &Tenant, body: &Value) -> Result<Vec<Input>, Response> {
+    let mut inputs = Vec::new();
     let lists = ["sourceOptions", "runtimeSourceConfigs"];
     for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
         let ids = [
@@ -682,15 +692,27 @@ fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Vec<Value>>, Response> {
                     format!("FILE_NOT_EXISTING: no uploaded file has id {raw}"),
                 ));
             };
-            batches.push(
-                crate::events::parse_events(&f.name, &f.content).unwrap_or(vec![Value::Null]),
-            );
+            inputs.push(Input::File(f.name.clone(), f.content.clone()));
         }
         if let Some(data) = item["testData"].as_array() {
-            batches.push(data.clone());
+            inputs.push(Input::Data(data.clone()));
         }
     }
-    Ok(batches)
+    Ok(inputs)
+}
+
+/// The events of the inputs: one batch per file and one per `testData` list. A file that does
+/// not parse is one record that fails every event definition.
+fn input_events(inputs: Vec<Input>) -> Vec<Vec<Value>> {
+    inputs
+        .into_iter()
+        .map(|input| match input {
+            Input::File(name, bytes) => {
+                crate::events::parse_events(&name, &bytes).unwrap_or(vec![Value::Null])
+            }
+            Input::Data(events) => events,
+        })
+        .collect()
 }
 
 /// The source operatorType each `runtimeSourceConfigs[].sourceType` overrides.
@@ -878,16 +900,68 @@ fn new_session(ten: &mut Tenant) -> (u64, String, String) {
     (n, format!("R-{n:08}"), job)
 }
 
+/// Why a run of `meter_id` cannot start at `now`: its `uniqueKey` was used before on this meter
+/// (Zuora scopes the key to the meter, not the tenant), it is running, or five meters are.
+fn run_refused(
+    ten: &Tenant,
+    meter_id: u64,
+    id: &str,
+    key: Option<&String>,
+    now: i64,
+) -> Option<Response> {
+    if let Some(k) = key {
+        if ten
+            .data
+            .runs
+            .iter()
+            .any(|r| r.meter_id == meter_id && r.unique_key.as_ref() == Some(k))
+        {
+            return Some(error(
+                400,
+                DUPLICATE_UNIQUE_KEY,
+                format!("Duplicate uniqueKey: a run with uniqueKey '{k}' already exists"),
+            ));
+        }
+    }
+    let running = ten.running_meters(now);
+    if running.contains(&meter_id) {
+        return Some(error(
+            400,
+            "70002105",
+            format!("METER_ACTIVATE_ALREADY_ACTIVE: meter {id} is already running"),
+        ));
+    }
+    if running.len() >= 5 {
+        return Some(error(
+            400,
+            MAX_RUNNING,
+            "maximum running meter count exceeded (5 running meters per tenant)",
+        ));
+    }
+    None
+}
+
+/// What a run or test read under the state lock, to compute without it.
+struct Job {
+    definition: Value,
+    meter_id: u64,
+    revision: u64,
+    inputs: Vec<Input>,
+}
+
+/// `POST /meters/run/{meterId}/{version}`. The request is checked under the state lock; the
+/// events are parsed and simulated without it (a large upload holds no other request back);
+/// then, under the lock again, the checks a concurrent request may have changed are made
+/// again (a `uniqueKey` used meanwhile, a run started meanwhile) and the run is recorded.
 fn run(
     shared: &Shared,
-    state: &mut State,
+    state: MutexGuard<'_, State>,
     t: &str,
     id: &str,
     version: &str,
     req: &Request,
 ) -> Handled {
-    let now = super::state::now();
-    let ten = tenant(state, t);
+    let ten = tenant(&state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
         Ok(m) => m,
         Err(r) => return Handled::Now(r),
@@ -904,56 +978,41 @@ fn run(
         ));
     }
     let key = body["uniqueKey"].as_str().map(str::to_string);
-    if let Some(k) = &key {
-        // Zuora scopes the key to the meter, not the tenant.
-        if ten
-            .data
-            .runs
-            .iter()
-            .any(|r| r.meter_id == meter.id && r.unique_key.as_ref() == Some(k))
-        {
-            return Handled::Now(error(
-                400,
-                DUPLICATE_UNIQUE_KEY,
-                format!("Duplicate uniqueKey: a run with uniqueKey '{k}' already exists"),
-            ));
-        }
+    let refused = run_refused(ten, meter.id, id, key.as_ref(), super::state::now());
+    if let Some(r) = refused {
+        return Handled::Now(r);
     }
-    let running = ten.running_meters(now);
-    if running.contains(&meter.id) {
-        return Handled::Now(error(
-            400,
-            "70002105",
-            format!("METER_ACTIVATE_ALREADY_ACTIVE: meter {id} is already running"),
-        ));
-    }
-    if running.len() >= 5 {
-        return Handled::Now(error(
-            400,
-            MAX_RUNNING,
-            "maximum running meter count exceeded (5 running meters per tenant)",
-        ));
-    }
-    let events = match input_events(ten, &body) {
-        Ok(e) => e,
+    let job = match inputs(ten, &body) {
+        Ok(inputs) => Job {
+            definition: meter.definition.clone(),
+            meter_id: meter.id,
+            revision: meter.revision,
+            inputs,
+        },
         Err(r) => return Handled::Now(r),
     };
-    let processed = process_batches(&meter.definition, version, events, &shared.context);
+    drop(state);
+    let events = input_events(job.inputs);
+    let processed = process_batches(&job.definition, version, events, &shared.context);
     let all_bad = processed.events > 0 && processed.good == 0;
-    let streaming = is_streaming(&meter.definition, version)
+    let streaming = is_streaming(&job.definition, version)
         || body["runtimeSourceConfigs"]
             .as_array()
             .is_some_and(|a| a.iter().any(|i| i["s3"]["incremental"] == true));
-    let (meter_id, revision) = (meter.id, meter.revision);
-    let ten = tenant_mut(state, t);
+    let mut state = shared.lock();
+    let now = super::state::now();
+    if let Some(r) = run_refused(tenant(&state, t), job.meter_id, id, key.as_ref(), now) {
+        return Handled::Now(r);
+    }
+    let ten = tenant_mut(&mut state, t);
     let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,
         job_id,
-        meter_id,
+        meter_id: job.meter_id,
         version: version.to_string(),
-        revision,
+        revision: job.revision,
         run_type: "NORMAL".into(),
         unique_key: key,
         started_at: now,
@@ -979,16 +1038,17 @@ fn run(
     }
 }
 
+/// `POST /meters/debug/{meterId}/{version}`: checked under the state lock, computed without
+/// it (as [`run`]), recorded under it.
 fn debug(
     shared: &Shared,
-    state: &mut State,
+    state: MutexGuard<'_, State>,
     t: &str,
     id: &str,
     version: &str,
     req: &Request,
 ) -> Response {
-    let now = super::state::now();
-    let ten = tenant(state, t);
+    let ten = tenant(&state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
         Ok(m) => m,
         Err(r) => return r,
@@ -1011,28 +1071,36 @@ fn debug(
             "a test (debug) run takes sourceOptions, not runtimeSourceConfigs",
         );
     }
-    let events = match input_events(ten, &body) {
-        Ok(e) => e,
+    let job = match inputs(ten, &body) {
+        Ok(inputs) => Job {
+            definition: meter.definition.clone(),
+            meter_id: meter.id,
+            revision: meter.revision,
+            inputs,
+        },
         Err(r) => return r,
     };
-    let processed = process_batches(&meter.definition, version, events, &shared.context);
-    let operators = operators_json(&meter.definition, version, &processed.counts);
+    drop(state);
+    let events = input_events(job.inputs);
+    let processed = process_batches(&job.definition, version, events, &shared.context);
+    let operators = operators_json(&job.definition, version, &processed.counts);
     let failed = processed.counts.iter().any(|c| c.errors > 0);
     let status = if failed {
         "TESTING_FAILED"
     } else {
         "TESTING_PASSED"
     };
-    let (meter_id, revision) = (meter.id, meter.revision);
-    let ten = tenant_mut(state, t);
+    let mut state = shared.lock();
+    let now = super::state::now();
+    let ten = tenant_mut(&mut state, t);
     let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,
         job_id,
-        meter_id,
+        meter_id: job.meter_id,
         version: version.to_string(),
-        revision,
+        revision: job.revision,
         run_type: "DEBUG".into(),
         unique_key: None,
         started_at: now,

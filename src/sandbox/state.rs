@@ -211,9 +211,10 @@ pub struct FileRecord {
     pub lines: u64,
     /// Upload time (epoch ms).
     pub created_at: i64,
-    /// The bytes; written to their own file, not into `state.json`.
+    /// The bytes (shared, so a run reads them without the state lock); written to their own
+    /// file, not into `state.json`.
     #[serde(skip)]
-    pub content: Vec<u8>,
+    pub content: std::sync::Arc<Vec<u8>>,
 }
 
 /// What a tenant holds that survives a restart.
@@ -426,7 +427,7 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
         })?;
     }
     for (id, f) in data.files.iter_mut() {
-        f.content = std::fs::read(dir.join("files").join(id.to_string()))?;
+        f.content = std::sync::Arc::new(std::fs::read(dir.join("files").join(id.to_string()))?);
     }
     Ok(data)
 }

@@ -717,7 +717,8 @@ pub enum MeterCommand {
     Import(MeterImportArgs),
     /// Start a run (idempotent: a retry with the same --unique-key never starts a second one).
     Run(MeterRunArgs),
-    /// Test a meter with sample events (a DEBUG run) and print the session and its status.
+    /// Test a meter with sample events (a DEBUG run) and print the session, its status and the
+    /// per-operator counts the server returns.
     Test(MeterTestArgs),
     /// Print the status of a meter's latest run (exit 1 when it failed or was canceled).
     Status(MeterStatusArgs),

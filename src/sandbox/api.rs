@@ -19,7 +19,8 @@
 //! 70002104, 70002105, 70002106, 70002108, 70002122, 70002217–70002224, 70003043, 70000000).
 //! Where it leaves a code open
 //! (a duplicate `uniqueKey`, the running-meter limit, a malformed body, an unknown file, an
-//! injected fault) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
+//! injected fault, a record rejected by an operator other than a source or ZUORA_USAGE: see
+//! `state::OPERATOR_ERROR`) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
 //! one for a documented code; clients should key on the message, as they must with Zuora.
 
 use std::collections::BTreeMap;
@@ -666,12 +667,19 @@ enum Input {
 
 /// The inputs a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
 /// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item, and its inline
-/// `testData`), in the body's order. Taken under the state lock; read by [`input_events`]
-/// without it.
-fn inputs(t: &Tenant, body: &Value) -> Result<Vec<Input>, Response> {
+/// `testData`, moved out of the body), in the body's order. Taken under the state lock; read
+/// by [`input_events`] without it.
+fn inputs(t: &Tenant, body: &mut Value) -> Result<Vec<Input>, Response> {
     let mut inputs = Vec::new();
-    let lists = ["sourceOptions", "runtimeSourceConfigs"];
-    for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
+    let Some(body) = body.as_object_mut() else {
+        return Ok(inputs);
+    };
+    let items = body
+        .iter_mut()
+        .filter(|(k, _)| *k == "sourceOptions" || *k == "runtimeSourceConfigs")
+        .filter_map(|(_, v)| v.as_array_mut())
+        .flatten();
+    for item in items {
         let ids = [
             &item["localFileId"],
             &item["sampleFileId"],
@@ -694,8 +702,8 @@ fn inputs(t: &Tenant, body: &Value) -> Result<Vec<Input>, Response> {
             };
             inputs.push(Input::File(f.name.clone(), f.content.clone()));
         }
-        if let Some(data) = item["testData"].as_array() {
-            inputs.push(Input::Data(data.clone()));
+        if let Some(Value::Array(data)) = item.get_mut("testData").map(Value::take) {
+            inputs.push(Input::Data(data));
         }
     }
     Ok(inputs)
@@ -966,7 +974,7 @@ fn run(
         Ok(m) => m,
         Err(r) => return Handled::Now(r),
     };
-    let body = match body_json(req, false) {
+    let mut body = match body_json(req, false) {
         Ok(b) => b,
         Err(r) => return Handled::Now(r),
     };
@@ -982,7 +990,7 @@ fn run(
     if let Some(r) = refused {
         return Handled::Now(r);
     }
-    let job = match inputs(ten, &body) {
+    let job = match inputs(ten, &mut body) {
         Ok(inputs) => Job {
             definition: meter.definition.clone(),
             meter_id: meter.id,
@@ -1053,7 +1061,7 @@ fn debug(
         Ok(m) => m,
         Err(r) => return r,
     };
-    let body = match body_json(req, true) {
+    let mut body = match body_json(req, true) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -1071,7 +1079,7 @@ fn debug(
             "a test (debug) run takes sourceOptions, not runtimeSourceConfigs",
         );
     }
-    let job = match inputs(ten, &body) {
+    let job = match inputs(ten, &mut body) {
         Ok(inputs) => Job {
             definition: meter.definition.clone(),
             meter_id: meter.id,

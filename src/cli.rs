@@ -747,7 +747,8 @@ pub enum MeterCommand {
     Import(MeterImportArgs),
     /// Start a run (idempotent: a retry with the same --unique-key never starts a second one).
     Run(MeterRunArgs),
-    /// Test a meter with sample events (a DEBUG run) and print the session and its status.
+    /// Test a meter with sample events (a DEBUG run) and print the session, its status and the
+    /// per-operator counts the server returns.
     Test(MeterTestArgs),
     /// Print the status of a meter's latest run (exit 1 when it failed or was canceled).
     Status(MeterStatusArgs),
@@ -1031,6 +1032,11 @@ pub struct SandboxServeArgs {
     /// Requests per minute per tenant; beyond it, 429 with Retry-After and ratelimit-* headers.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rpm: Option<u32>,
+    /// Lookup tables for every run and test, as a test case's `lookups:` gives them (a YAML or
+    /// JSON mapping such as `{subscriptions: [...]}`, or a test case holding `lookups:`);
+    /// without it, a version with a lookup is counted at its sources only.
+    #[arg(long, value_name = "FILE")]
+    pub lookups: Option<PathBuf>,
 }
 
 fn parse_tenant(s: &str) -> Result<meterctl::sandbox::TenantSpec, String> {

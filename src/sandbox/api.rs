@@ -1,6 +1,8 @@
 //! The Meters endpoints the client uses, with Zuora's paths, status codes, envelopes and error
 //! codes (`zuora-meter-dialect.md` §2, `zuora-mediation.md` sections 1, 2, 3.2 and 5). Every
-//! handler locks the state once, so a request sees and leaves a consistent tenant.
+//! handler locks the state once, so a request sees and leaves a consistent tenant; run and debug
+//! let go of it while they parse and simulate their events (see [`run`]), then lock it again,
+//! check again what a concurrent request may have changed, and record.
 //!
 //! Answers follow the official OpenAPI document: run answers `{success, data: session,
 //! previousPage, nextPage, error}` with an integer `status`; debug answers the bare session with
@@ -17,17 +19,20 @@
 //! 70002104, 70002105, 70002106, 70002108, 70002122, 70002217–70002224, 70003043, 70000000).
 //! Where it leaves a code open
 //! (a duplicate `uniqueKey`, the running-meter limit, a malformed body, an unknown file, an
-//! injected fault) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
+//! injected fault, a record rejected by an operator other than a source or ZUORA_USAGE: see
+//! `state::OPERATOR_ERROR`) the sandbox uses its own picks in 70002190–70002199, so a test never mistakes
 //! one for a documented code; clients should key on the message, as they must with Zuora.
 
 use std::collections::BTreeMap;
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
 use super::http::{parse_form, Request, Response};
 use super::state::{
-    is_streaming, process_events, FileRecord, MeterRecord, RunRecord, State, StopRecord, Tenant,
+    is_streaming, process_batches, FileRecord, MeterRecord, RunRecord, State, StopRecord,
+    TaskCount, Tenant,
 };
 use super::Shared;
 use crate::clock::{format_ms, parse_time};
@@ -171,9 +176,9 @@ pub fn handle(shared: &Shared, req: &mut Request) -> Handled {
                 Err(r) => r,
             })
         }
-        ("POST", ["meters", "run", id, v]) => run(shared, &mut state, &tenant, id, v, req),
+        ("POST", ["meters", "run", id, v]) => run(shared, state, &tenant, id, v, req),
         ("POST", ["meters", "debug", id, v]) => {
-            Handled::Now(debug(&mut state, &tenant, id, v, req))
+            Handled::Now(debug(shared, state, &tenant, id, v, req))
         }
         ("GET", ["meters", id, v, "runStatus"]) => Handled::Now(run_status(&state, &tenant, id, v)),
         ("POST", ["meters", "stop", id, v]) => {
@@ -585,7 +590,7 @@ fn upload(state: &mut State, t: &str, upload: Upload) -> Response {
             has_header,
             lines,
             created_at: now,
-            content: file.data,
+            content: std::sync::Arc::new(file.data),
         },
     );
     if let Err(e) = state.persist(t, None, Some(id)) {
@@ -653,12 +658,28 @@ fn check_meter_version<'a>(
     Ok(m)
 }
 
-/// Events of the files a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
-/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item), plus inline `testData`.
-fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
-    let mut events = Vec::new();
-    let lists = ["sourceOptions", "runtimeSourceConfigs"];
-    for item in lists.iter().filter_map(|k| body[*k].as_array()).flatten() {
+/// One input of a run or test: an uploaded file (its name and bytes, shared with the state) or
+/// a source option's inline `testData`.
+enum Input {
+    File(String, std::sync::Arc<Vec<u8>>),
+    Data(Vec<Value>),
+}
+
+/// The inputs a run or test names (`localFs.fileId` of a `runtimeSourceConfigs` item;
+/// `localFileId`, `sampleFileId` or `fileId` of a `sourceOptions` item, and its inline
+/// `testData`, moved out of the body), in the body's order. Taken under the state lock; read
+/// by [`input_events`] without it.
+fn inputs(t: &Tenant, body: &mut Value) -> Result<Vec<Input>, Response> {
+    let mut inputs = Vec::new();
+    let Some(body) = body.as_object_mut() else {
+        return Ok(inputs);
+    };
+    let items = body
+        .iter_mut()
+        .filter(|(k, _)| *k == "sourceOptions" || *k == "runtimeSourceConfigs")
+        .filter_map(|(_, v)| v.as_array_mut())
+        .flatten();
+    for item in items {
         let ids = [
             &item["localFileId"],
             &item["sampleFileId"],
@@ -679,16 +700,27 @@ fn input_events(t: &Tenant, body: &Value) -> Result<Vec<Value>, Response> {
                     format!("FILE_NOT_EXISTING: no uploaded file has id {raw}"),
                 ));
             };
-            match crate::events::parse_events(&f.name, &f.content) {
-                Ok(mut e) => events.append(&mut e),
-                Err(_) => events.push(Value::Null), // unreadable: one bad record
-            }
+            inputs.push(Input::File(f.name.clone(), f.content.clone()));
         }
-        if let Some(data) = item["testData"].as_array() {
-            events.extend(data.iter().cloned());
+        if let Some(Value::Array(data)) = item.get_mut("testData").map(Value::take) {
+            inputs.push(Input::Data(data));
         }
     }
-    Ok(events)
+    Ok(inputs)
+}
+
+/// The events of the inputs: one batch per file and one per `testData` list. A file that does
+/// not parse is one record that fails every event definition.
+fn input_events(inputs: Vec<Input>) -> Vec<Vec<Value>> {
+    inputs
+        .into_iter()
+        .map(|input| match input {
+            Input::File(name, bytes) => {
+                crate::events::parse_events(&name, &bytes).unwrap_or(vec![Value::Null])
+            }
+            Input::Data(events) => events,
+        })
+        .collect()
 }
 
 /// The source operatorType each `runtimeSourceConfigs[].sourceType` overrides.
@@ -811,7 +843,7 @@ fn check_runtime_configs(definition: &Value, version: &str, body: &Value) -> Res
 fn session_json(r: &RunRecord, now: i64) -> Value {
     let status = r.status_at(now);
     let ended = r.ended_at(now);
-    json!({
+    let mut session = json!({
         "id": r.number.to_string(),
         "sessionId": r.session_id,
         "jobId": r.job_id,
@@ -826,7 +858,46 @@ fn session_json(r: &RunRecord, now: i64) -> Value {
         "statusDescription": status,
         "canExportSummary": ended.is_some(),
         "hasLineageEnabled": false,
-    })
+    });
+    // The sandbox's own fields (Zuora documents none): whether the pipeline was simulated,
+    // and if not, why.
+    if let Some(o) = session.as_object_mut() {
+        o.insert("simulated".into(), json!(r.not_simulated.is_none()));
+        if let Some(why) = &r.not_simulated {
+            o.insert("simulationError".into(), json!(why));
+        }
+    }
+    session
+}
+
+/// A test's per-operator counts, in task order, for the debug answer (a sandbox field; Zuora
+/// documents none): `processorId` as the summary names it, the task's `operatorName` and
+/// `operatorType` as the audit trail names them, `input`, `output`, `totalErrorCount` as the
+/// summary names it, and, when records were rejected, `errorCode` and the first
+/// `errorMessages`.
+fn operators_json(definition: &Value, version: &str, counts: &[TaskCount]) -> Value {
+    let tasks = graph::version(definition, version).map_or(&[][..], graph::tasks);
+    counts
+        .iter()
+        .map(|c| {
+            let task = tasks
+                .iter()
+                .find(|t| graph::task_id(t) == Some(c.processor_id.as_str()));
+            let mut o = json!({
+                "processorId": c.processor_id,
+                "operatorName": task.and_then(|t| t[keys::NAME].as_str()),
+                "operatorType": task.and_then(graph::operator_type),
+                "input": c.input,
+                "output": c.output,
+                "totalErrorCount": c.errors,
+            });
+            if c.errors > 0 {
+                o["errorCode"] = json!(c.error_code);
+                o["errorMessages"] = json!(c.messages);
+            }
+            o
+        })
+        .collect()
 }
 
 /// A new session: its number, `R-` plus eight digits, and a 32-hex job id.
@@ -837,21 +908,73 @@ fn new_session(ten: &mut Tenant) -> (u64, String, String) {
     (n, format!("R-{n:08}"), job)
 }
 
+/// Why a run of `meter_id` cannot start at `now`: its `uniqueKey` was used before on this meter
+/// (Zuora scopes the key to the meter, not the tenant), it is running, or five meters are.
+fn run_refused(
+    ten: &Tenant,
+    meter_id: u64,
+    id: &str,
+    key: Option<&String>,
+    now: i64,
+) -> Option<Response> {
+    if let Some(k) = key {
+        if ten
+            .data
+            .runs
+            .iter()
+            .any(|r| r.meter_id == meter_id && r.unique_key.as_ref() == Some(k))
+        {
+            return Some(error(
+                400,
+                DUPLICATE_UNIQUE_KEY,
+                format!("Duplicate uniqueKey: a run with uniqueKey '{k}' already exists"),
+            ));
+        }
+    }
+    let running = ten.running_meters(now);
+    if running.contains(&meter_id) {
+        return Some(error(
+            400,
+            "70002105",
+            format!("METER_ACTIVATE_ALREADY_ACTIVE: meter {id} is already running"),
+        ));
+    }
+    if running.len() >= 5 {
+        return Some(error(
+            400,
+            MAX_RUNNING,
+            "maximum running meter count exceeded (5 running meters per tenant)",
+        ));
+    }
+    None
+}
+
+/// What a run or test read under the state lock, to compute without it.
+struct Job {
+    definition: Value,
+    meter_id: u64,
+    revision: u64,
+    inputs: Vec<Input>,
+}
+
+/// `POST /meters/run/{meterId}/{version}`. The request is checked under the state lock; the
+/// events are parsed and simulated without it (a large upload holds no other request back);
+/// then, under the lock again, the checks a concurrent request may have changed are made
+/// again (a `uniqueKey` used meanwhile, a run started meanwhile) and the run is recorded.
 fn run(
     shared: &Shared,
-    state: &mut State,
+    state: MutexGuard<'_, State>,
     t: &str,
     id: &str,
     version: &str,
     req: &Request,
 ) -> Handled {
-    let now = super::state::now();
-    let ten = tenant(state, t);
+    let ten = tenant(&state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
         Ok(m) => m,
         Err(r) => return Handled::Now(r),
     };
-    let body = match body_json(req, false) {
+    let mut body = match body_json(req, false) {
         Ok(b) => b,
         Err(r) => return Handled::Now(r),
     };
@@ -863,64 +986,50 @@ fn run(
         ));
     }
     let key = body["uniqueKey"].as_str().map(str::to_string);
-    if let Some(k) = &key {
-        // Zuora scopes the key to the meter, not the tenant.
-        if ten
-            .data
-            .runs
-            .iter()
-            .any(|r| r.meter_id == meter.id && r.unique_key.as_ref() == Some(k))
-        {
-            return Handled::Now(error(
-                400,
-                DUPLICATE_UNIQUE_KEY,
-                format!("Duplicate uniqueKey: a run with uniqueKey '{k}' already exists"),
-            ));
-        }
+    let refused = run_refused(ten, meter.id, id, key.as_ref(), super::state::now());
+    if let Some(r) = refused {
+        return Handled::Now(r);
     }
-    let running = ten.running_meters(now);
-    if running.contains(&meter.id) {
-        return Handled::Now(error(
-            400,
-            "70002105",
-            format!("METER_ACTIVATE_ALREADY_ACTIVE: meter {id} is already running"),
-        ));
-    }
-    if running.len() >= 5 {
-        return Handled::Now(error(
-            400,
-            MAX_RUNNING,
-            "maximum running meter count exceeded (5 running meters per tenant)",
-        ));
-    }
-    let events = match input_events(ten, &body) {
-        Ok(e) => e,
+    let job = match inputs(ten, &mut body) {
+        Ok(inputs) => Job {
+            definition: meter.definition.clone(),
+            meter_id: meter.id,
+            revision: meter.revision,
+            inputs,
+        },
         Err(r) => return Handled::Now(r),
     };
-    let (counts, good) = process_events(&meter.definition, version, &events);
-    let all_bad = !events.is_empty() && good == 0;
-    let streaming = is_streaming(&meter.definition, version)
+    drop(state);
+    let events = input_events(job.inputs);
+    let processed = process_batches(&job.definition, version, events, &shared.context);
+    let all_bad = processed.events > 0 && processed.good == 0;
+    let streaming = is_streaming(&job.definition, version)
         || body["runtimeSourceConfigs"]
             .as_array()
             .is_some_and(|a| a.iter().any(|i| i["s3"]["incremental"] == true));
-    let (meter_id, revision) = (meter.id, meter.revision);
-    let ten = tenant_mut(state, t);
+    let mut state = shared.lock();
+    let now = super::state::now();
+    if let Some(r) = run_refused(tenant(&state, t), job.meter_id, id, key.as_ref(), now) {
+        return Handled::Now(r);
+    }
+    let ten = tenant_mut(&mut state, t);
     let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,
         job_id,
-        meter_id,
+        meter_id: job.meter_id,
         version: version.to_string(),
-        revision,
+        revision: job.revision,
         run_type: "NORMAL".into(),
         unique_key: key,
         started_at: now,
         duration_ms: shared.config.run_duration.as_millis() as u64,
         final_status: if all_bad { "FAILED" } else { "COMPLETED" }.into(),
-        counts,
+        counts: processed.counts,
         streaming,
         stop: None,
+        not_simulated: processed.not_simulated,
     };
     let session = session_json(&record, now);
     ten.data.runs.push(record);
@@ -937,14 +1046,22 @@ fn run(
     }
 }
 
-fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> Response {
-    let now = super::state::now();
-    let ten = tenant(state, t);
+/// `POST /meters/debug/{meterId}/{version}`: checked under the state lock, computed without
+/// it (as [`run`]), recorded under it.
+fn debug(
+    shared: &Shared,
+    state: MutexGuard<'_, State>,
+    t: &str,
+    id: &str,
+    version: &str,
+    req: &Request,
+) -> Response {
+    let ten = tenant(&state, t);
     let meter = match check_meter_version(ten, id, version, 400) {
         Ok(m) => m,
         Err(r) => return r,
     };
-    let body = match body_json(req, true) {
+    let mut body = match body_json(req, true) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -962,35 +1079,45 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
             "a test (debug) run takes sourceOptions, not runtimeSourceConfigs",
         );
     }
-    let events = match input_events(ten, &body) {
-        Ok(e) => e,
+    let job = match inputs(ten, &mut body) {
+        Ok(inputs) => Job {
+            definition: meter.definition.clone(),
+            meter_id: meter.id,
+            revision: meter.revision,
+            inputs,
+        },
         Err(r) => return r,
     };
-    let (counts, _) = process_events(&meter.definition, version, &events);
-    let failed = counts.iter().any(|c| c.errors > 0);
+    drop(state);
+    let events = input_events(job.inputs);
+    let processed = process_batches(&job.definition, version, events, &shared.context);
+    let operators = operators_json(&job.definition, version, &processed.counts);
+    let failed = processed.counts.iter().any(|c| c.errors > 0);
     let status = if failed {
         "TESTING_FAILED"
     } else {
         "TESTING_PASSED"
     };
-    let (meter_id, revision) = (meter.id, meter.revision);
-    let ten = tenant_mut(state, t);
+    let mut state = shared.lock();
+    let now = super::state::now();
+    let ten = tenant_mut(&mut state, t);
     let (number, session_id, job_id) = new_session(ten);
     let record = RunRecord {
         number,
         session_id,
         job_id,
-        meter_id,
+        meter_id: job.meter_id,
         version: version.to_string(),
-        revision,
+        revision: job.revision,
         run_type: "DEBUG".into(),
         unique_key: None,
         started_at: now,
         duration_ms: 0,
         final_status: status.into(),
-        counts,
+        counts: processed.counts,
         streaming: false,
         stop: None,
+        not_simulated: processed.not_simulated,
     };
     // The bare session object, with a string runStatus (Zuora's debug answer).
     let mut session = session_json(&record, now);
@@ -999,6 +1126,7 @@ fn debug(state: &mut State, t: &str, id: &str, version: &str, req: &Request) -> 
         o.shift_remove("statusDescription");
         o.insert("runStatus".into(), json!(status));
         o.insert("runStatusDescription".into(), json!(status));
+        o.insert("operators".into(), operators);
     }
     ten.data.runs.push(record);
     if let Err(e) = state.persist(t, None, None) {
@@ -1154,7 +1282,9 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
         }
     }
     let by = |d: &str| group_by.iter().any(|g| g == d);
-    let mut groups: BTreeMap<Vec<Option<String>>, (u64, u64)> = BTreeMap::new();
+    // Per group: input, output, errors.
+    let mut groups: BTreeMap<Vec<Option<String>>, [u64; 3]> = BTreeMap::new();
+    let mut not_simulated = Vec::new();
     let runs = ten.data.runs.iter().filter(|r| {
         r.meter_id == meter.id
             && run_type.is_none_or(|rt| rt == r.run_type)
@@ -1163,25 +1293,31 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
             && window[1].is_none_or(|to| r.started_at <= to)
     });
     for r in runs {
+        if let Some(why) = &r.not_simulated {
+            not_simulated.push(json!({"sessionId": r.session_id, "message": why}));
+        }
         for c in r
             .counts
             .iter()
             .filter(|c| operators.is_empty() || operators.contains(&c.processor_id))
         {
-            let output = if by("processorId") || c.source {
-                c.output
+            // Without processorId, only the sources' records count, so a record that passes
+            // several operators is counted once (errors count wherever they happen).
+            let (input, output) = if by("processorId") || c.source {
+                (c.input, c.output)
             } else {
-                0
+                (0, 0)
             };
             let mut entries = vec![];
             let code = c.error_code.clone();
             if by("errorCode") && c.errors > 0 && output > 0 {
-                entries.push((None, output, 0));
-                entries.push((code, 0, c.errors));
+                entries.push((None, [input, output, 0]));
+                entries.push((code, [0, 0, c.errors]));
             } else {
-                entries.push((if c.errors > 0 { code } else { None }, output, c.errors));
+                let code = if c.errors > 0 { code } else { None };
+                entries.push((code, [input, output, c.errors]));
             }
-            for (code, out, errs) in entries {
+            for (code, n) in entries {
                 let key: Vec<Option<String>> = group_by
                     .iter()
                     .map(|g| match g.as_str() {
@@ -1191,18 +1327,19 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
                     })
                     .collect();
                 let e = groups.entry(key).or_default();
-                e.0 += out;
-                e.1 += errs;
+                for (sum, n) in e.iter_mut().zip(n) {
+                    *sum += n;
+                }
             }
         }
     }
     if by("errorCode") {
         // An error-code row with nothing in it says nothing.
-        groups.retain(|_, (out, errs)| *out > 0 || *errs > 0);
+        groups.retain(|_, n| n.iter().any(|&n| n > 0));
     }
     let output: Vec<Value> = groups
         .into_iter()
-        .map(|(key, (out, errs))| {
+        .map(|(key, [input, out, errs])| {
             let dims: Map<String, Value> = group_by
                 .iter()
                 .cloned()
@@ -1211,14 +1348,12 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
                         .map(|k| k.map_or(Value::Null, Value::String)),
                 )
                 .collect();
-            json!({"dimensions": dims, "output": out, "totalErrorCount": errs})
+            json!({"dimensions": dims, "input": input, "output": out, "totalErrorCount": errs})
         })
         .collect();
     let now = super::state::now();
     let echo = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
-    Response::json(
-        200,
-        &json!({
+    let mut answer = json!({
             "success": true,
             "data": {
                 "requestId": format!("{:x}", now),
@@ -1235,8 +1370,12 @@ fn summary(state: &State, t: &str, id: &str, req: &Request) -> Response {
             },
             "previousPage": null,
             "nextPage": null,
-        }),
-    )
+    });
+    if !not_simulated.is_empty() {
+        // The sandbox's own field: the sessions counted at their sources only, and why.
+        answer["data"]["notSimulated"] = Value::Array(not_simulated);
+    }
+    Response::json(200, &answer)
 }
 
 #[cfg(test)]

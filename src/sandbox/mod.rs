@@ -57,6 +57,9 @@ pub struct ServerConfig {
     pub rpm: Option<u32>,
     /// A request body that sends nothing for this long is answered 408 (30 s by default).
     pub body_idle_timeout: Duration,
+    /// Lookup tables for every run and test (a test case's `lookups:`, by table name), given
+    /// to the engine as its [`crate::simulate::Context`]; empty: none.
+    pub lookups: serde_json::Map<String, Value>,
     /// Where one line per request goes (method, path, status, time; never bodies or headers),
     /// as [`Event::Detail`]; `None` logs nothing.
     pub log: Option<Sink>,
@@ -77,6 +80,7 @@ impl Default for ServerConfig {
             slow_run: Duration::ZERO,
             rpm: None,
             body_idle_timeout: Duration::from_secs(30),
+            lookups: serde_json::Map::new(),
             log: None,
         }
     }
@@ -101,6 +105,8 @@ impl ServerConfig {
 pub struct Shared {
     /// The configuration.
     pub config: ServerConfig,
+    /// What every run and test gives the engine (the lookup tables).
+    pub context: crate::simulate::Context,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     state: Mutex<State>,
@@ -112,8 +118,15 @@ impl Shared {
     /// server builds on it, and the fuzz targets drive [`api::handle`] with it directly.
     pub fn new(config: ServerConfig, base_url: String) -> std::io::Result<Shared> {
         let state = State::open(&config.effective_tenants(), config.state_dir.as_deref())?;
+        // `..Default::default()` so a field the engine's context gains keeps its default.
+        #[allow(clippy::needless_update)]
+        let context = crate::simulate::Context {
+            lookups: config.lookups.clone(),
+            ..Default::default()
+        };
         Ok(Shared {
             faults: Faults::new(config.fail_rate, config.seed),
+            context,
             config,
             base_url,
             state: Mutex::new(state),

@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::clock::now_ms;
 use crate::fsutil::write_atomic;
 use crate::model::{graph, keys};
+use crate::simulate::{Context, Engine, OperatorCount, SimError};
 
 /// One tenant's credentials.
 #[derive(Clone, PartialEq, Eq)]
@@ -65,12 +66,18 @@ pub struct MeterRecord {
 pub struct TaskCount {
     /// The task (operator) id.
     pub processor_id: String,
+    /// Records it received (0 in runs recorded before the sandbox simulated pipelines).
+    #[serde(default)]
+    pub input: u64,
     /// Records it output.
     pub output: u64,
     /// Records it rejected.
     pub errors: u64,
     /// Error code of the rejected records.
     pub error_code: Option<String>,
+    /// The first messages of the rejected records (at most ten; the simulator's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
     /// Whether it is a source (no predecessors): a summary that is not per operator counts the
     /// records the sources passed on, so branching pipelines are not counted twice.
     pub source: bool,
@@ -118,6 +125,10 @@ pub struct RunRecord {
     /// How it was stopped, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopRecord>,
+    /// Why the pipeline could not be simulated (the engine's message), when it could not: the
+    /// counts are then the sources' only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_simulated: Option<String>,
 }
 
 /// A stop of a run.
@@ -200,9 +211,10 @@ pub struct FileRecord {
     pub lines: u64,
     /// Upload time (epoch ms).
     pub created_at: i64,
-    /// The bytes; written to their own file, not into `state.json`.
+    /// The bytes (shared, so a run reads them without the state lock); written to their own
+    /// file, not into `state.json`.
     #[serde(skip)]
-    pub content: Vec<u8>,
+    pub content: std::sync::Arc<Vec<u8>>,
 }
 
 /// What a tenant holds that survives a restart.
@@ -415,7 +427,7 @@ fn load_tenant(dir: &Path) -> std::io::Result<TenantData> {
         })?;
     }
     for (id, f) in data.files.iter_mut() {
-        f.content = std::fs::read(dir.join("files").join(id.to_string()))?;
+        f.content = std::sync::Arc::new(std::fs::read(dir.join("files").join(id.to_string()))?);
     }
     Ok(data)
 }
@@ -480,35 +492,148 @@ pub fn record_passes(schema: &Value, record: &Value) -> bool {
     })
 }
 
-/// Runs the events through a meter version: records that fail its event definition (see
-/// [`record_passes`]) are errors at the source operators, the rest pass every operator.
-/// Returns the per-operator counts (none for a predefined meter without tasks) and how many
-/// records passed.
-pub fn process_events(
+/// Error code of records a source rejects because they fail its event definition (Zuora's
+/// `70000000 STREAM_API_VALIDATION`).
+pub const SOURCE_ERROR: &str = "70000000";
+/// Error code of records the ZUORA_USAGE sink rejects (Zuora's `1000002
+/// BILLING_USAGE_INVALID_FIELDS`).
+pub const USAGE_ERROR: &str = "1000002";
+/// Error code of records any other operator rejects (a sandbox pick: Zuora documents none).
+pub const OPERATOR_ERROR: &str = "70002196";
+
+/// What a run or a test computed from its events.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// Per-operator counts, in task order (none for a version without tasks; the sources' only
+    /// when the pipeline could not be simulated).
+    pub counts: Vec<TaskCount>,
+    /// Records read, over every input file.
+    pub events: u64,
+    /// Records that passed the event definition (see [`record_passes`]).
+    pub good: u64,
+    /// Why the pipeline could not be simulated (the engine's message), when it could not.
+    pub not_simulated: Option<String>,
+}
+
+/// Runs the events through a meter version, one batch per input file (an uploaded file, a
+/// source option's `testData`). Each batch is typed by the version's event definition
+/// ([`graph::event_schema`], as `meterctl simulate` types it); records that fail it (see
+/// [`record_passes`]) are errors at every source (code [`SOURCE_ERROR`]), as Zuora's validation
+/// rejects them. The rest go through [`Engine`] (one `push` and one `end_file` per batch), so
+/// every operator is counted as the simulator counts it: events in, records out, records
+/// rejected. A version the engine cannot simulate (a lookup, a script, an operator not simulated
+/// yet) is counted at its sources only, never guessed downstream, and [`Processed::not_simulated`]
+/// says why.
+pub fn process_batches(
     definition: &Value,
     version: &str,
-    events: &[Value],
-) -> (Vec<TaskCount>, u64) {
+    mut batches: Vec<Vec<Value>>,
+    ctx: &Context,
+) -> Processed {
     let schema = event_schema(definition, version)
         .cloned()
         .unwrap_or(Value::Null);
-    let bad = events.iter().filter(|e| !record_passes(&schema, e)).count() as u64;
-    let good = events.len() as u64 - bad;
-    let counts = version_tasks(definition, version)
-        .iter()
-        .map(|t| {
-            let id = t["id"].as_str().unwrap_or_default().to_string();
-            let source = graph::is_source(t);
-            TaskCount {
-                source,
-                processor_id: id,
-                output: good,
-                errors: if source { bad } else { 0 },
-                error_code: (source && bad > 0).then(|| "70000000".to_string()),
+    let events = batches.iter().map(Vec::len).sum::<usize>() as u64;
+    let mut bad = 0u64;
+    for batch in &mut batches {
+        crate::events::coerce_to_schema(batch, &schema);
+        let before = batch.len();
+        batch.retain(|e| record_passes(&schema, e));
+        bad += (before - batch.len()) as u64;
+    }
+    let good = events - bad;
+    let tasks = version_tasks(definition, version);
+    if tasks.is_empty() {
+        return Processed {
+            counts: Vec::new(),
+            events,
+            good,
+            not_simulated: Some(format!(
+                "version {version} has no tasks (a predefined meter's pipeline is Zuora's), so nothing was simulated"
+            )),
+        };
+    }
+    let source_count = |t: &Value| {
+        TaskCount {
+        processor_id: graph::task_id(t).unwrap_or_default().to_string(),
+        input: events,
+        output: good,
+        errors: bad,
+        error_code: (bad > 0).then(|| SOURCE_ERROR.to_string()),
+        messages: (bad > 0)
+            .then(|| format!("{bad} records fail the event definition (a required or eventIdFields field missing, or a value not of its declared type)"))
+            .into_iter()
+            .collect(),
+        source: true,
+    }
+    };
+    let simulated = graph::version(definition, version)
+        .ok_or_else(|| format!("the meter has no version {version}"))
+        .and_then(|v| simulate(v, batches, ctx).map_err(|e| e.to_string()));
+    match simulated {
+        Ok(operators) => {
+            let counts = tasks
+                .iter()
+                .zip(operators)
+                .map(|(t, c)| {
+                    if graph::is_source(t) {
+                        let mut s = source_count(t);
+                        s.output = c.output;
+                        s.errors += c.errors;
+                        s.error_code = (s.errors > 0).then(|| SOURCE_ERROR.to_string());
+                        s.messages.extend(c.messages);
+                        return s;
+                    }
+                    let code = if c.operator == "ZUORA_USAGE" {
+                        USAGE_ERROR
+                    } else {
+                        OPERATOR_ERROR
+                    };
+                    TaskCount {
+                        processor_id: c.task,
+                        input: c.input,
+                        output: c.output,
+                        errors: c.errors,
+                        error_code: (c.errors > 0).then(|| code.to_string()),
+                        messages: c.messages,
+                        source: false,
+                    }
+                })
+                .collect();
+            Processed {
+                counts,
+                events,
+                good,
+                not_simulated: None,
             }
-        })
-        .collect();
-    (counts, good)
+        }
+        Err(message) => Processed {
+            counts: tasks
+                .iter()
+                .filter(|t| graph::is_source(t))
+                .map(source_count)
+                .collect(),
+            events,
+            good,
+            not_simulated: Some(message),
+        },
+    }
+}
+
+/// The engine over the batches: the per-operator counts, in task order. What the sinks receive
+/// is dropped as it arrives (a run's summary needs only the counts).
+fn simulate(
+    version: &Value,
+    batches: Vec<Vec<Value>>,
+    ctx: &Context,
+) -> Result<Vec<OperatorCount>, SimError> {
+    let mut engine = Engine::new(version, ctx)?;
+    for batch in batches {
+        engine.push(batch)?;
+        engine.end_file()?;
+        engine.drain_sinks();
+    }
+    Ok(engine.finish()?.operators)
 }
 
 /// Whether a meter version streams (it runs until stopped): a predefined meter fed by the
@@ -554,6 +679,7 @@ mod tests {
             counts: vec![],
             streaming: false,
             stop: None,
+            not_simulated: None,
         };
         assert_eq!(r.status_at(1100), "INITIALIZING");
         assert_eq!(r.status_at(2000), "RUNNING");
@@ -580,13 +706,88 @@ mod tests {
             (r.status_at(5000), r.ended_at(5000)),
             ("CANCELED", Some(5000))
         );
-        let def = json!({"schemas": [{"schema": {"required": ["q"]}}], "versions": [{"version": "0.0.1", "tasks": [
-            {"id": "s", PREDECESSORS: []}, {"id": "k", PREDECESSORS: [{"id": "s"}]}]}]});
-        let (c, good) =
-            process_events(&def, "0.0.1", &[json!({"q": 1}), json!({"x": 1}), json!(3)]);
-        assert_eq!(good, 1);
-        assert_eq!((c[0].output, c[0].errors, c[0].source), (1, 2, true));
-        assert_eq!((c[1].output, c[1].errors, c[1].source), (1, 0, false));
+    }
+
+    /// SOURCE → FILTER (q ≥ 2) → ZUORA_USAGE (quantity from q, uom required), and a NOOP branch.
+    fn pipeline(usage_meta: Value) -> Value {
+        json!({"schemas": [{"name": "ev", "schema": {"required": ["q"], "properties": {"q": {"type": "integer"}}}}],
+            "versions": [{"version": "0.0.1", "tasks": [
+            {"id": "s", "nodeType": "SOURCE", "operatorType": "LOCAL_FILE", "metadata": {"schemaId": "ev"}, PREDECESSORS: []},
+            {"id": "f", "nodeType": "PROCESSOR", "operatorType": "FILTER",
+             "metadata": {"rules": [{"sourceField": "q", "operator": "gte", "value": "2"}]}, PREDECESSORS: [{"id": "s"}]},
+            {"id": "u", "nodeType": "SINK", "operatorType": "ZUORA_USAGE", "metadata": usage_meta, PREDECESSORS: [{"id": "f"}]},
+            {"id": "n", "nodeType": "SINK", "operatorType": "NOOP", PREDECESSORS: [{"id": "s"}]}]}]})
+    }
+
+    fn triples(p: &Processed) -> Vec<(&str, u64, u64, u64)> {
+        p.counts
+            .iter()
+            .map(|c| (c.processor_id.as_str(), c.input, c.output, c.errors))
+            .collect()
+    }
+
+    #[test]
+    fn every_operator_is_counted_by_the_engine_and_bad_records_stop_at_the_source() {
+        let def = pipeline(json!({"fieldMappings": [
+            {"name": "quantity", "field": "q", "required": true},
+            {"name": "uom", "field": "unit", "required": true}]}));
+        // Two files: CSV-like strings are typed by the event definition ("3" is 3 for the
+        // filter); a record without q and one whose q is not an integer fail at the source.
+        let batches = vec![
+            vec![
+                json!({"q": "3", "unit": "Call"}),
+                json!({"x": 1}),
+                json!({"q": 1}),
+            ],
+            vec![json!({"q": "two"}), json!({"q": 5}), json!(7)],
+        ];
+        let p = process_batches(&def, "0.0.1", batches, &Context::default());
+        assert_eq!((p.events, p.good, p.not_simulated.as_deref()), (6, 3, None));
+        assert_eq!(
+            triples(&p),
+            [
+                ("s", 6, 3, 3),
+                ("f", 3, 2, 0),
+                ("u", 2, 1, 1),
+                ("n", 3, 0, 0)
+            ]
+        );
+        let by_id = |id: &str| p.counts.iter().find(|c| c.processor_id == id).unwrap();
+        assert_eq!(by_id("s").error_code.as_deref(), Some(SOURCE_ERROR));
+        assert_eq!(by_id("u").error_code.as_deref(), Some(USAGE_ERROR));
+        assert!(by_id("u").messages[0].contains("uom"), "{:?}", by_id("u"));
+        assert!(by_id("s").source && !by_id("f").source);
+    }
+
+    #[test]
+    fn a_pipeline_the_engine_cannot_run_is_counted_at_its_sources_only() {
+        let mut def = pipeline(json!({"fieldMappings": []}));
+        def["versions"][0]["tasks"][1]["operatorType"] = json!("SUBSCRIPTION_LOOKUP");
+        let p = process_batches(
+            &def,
+            "0.0.1",
+            vec![vec![json!({"q": 1}), json!({})]],
+            &Context::default(),
+        );
+        assert_eq!(triples(&p), [("s", 2, 1, 1)]);
+        assert!(
+            p.not_simulated
+                .as_deref()
+                .unwrap()
+                .contains("SUBSCRIPTION_LOOKUP"),
+            "{:?}",
+            p.not_simulated
+        );
+        // A predefined meter's version without tasks: no counts, and said so.
+        let predefined = json!({"versions": [{"version": "0.0.1"}]});
+        let p = process_batches(
+            &predefined,
+            "0.0.1",
+            vec![vec![json!({"q": 1})]],
+            &Context::default(),
+        );
+        assert!(p.counts.is_empty() && p.good == 1);
+        assert!(p.not_simulated.unwrap().contains("no tasks"));
     }
 
     #[test]

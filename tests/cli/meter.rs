@@ -912,3 +912,214 @@ fn an_event_store_window_travels_as_a_runtime_source_config() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("eventStore.startDate"), "{stderr}");
 }
+
+/// `examples/meters/api-calls.yaml` with its one placeholder filled in as
+/// `examples/meterctl.yaml` fills it for the sandbox environment, written into `dir`.
+fn rendered_api_calls(dir: &Path) -> String {
+    let text = fs::read_to_string("examples/meters/api-calls.yaml")
+        .unwrap()
+        .replace("${{ values.api_request_schema_id }}", "'20419'");
+    assert!(!text.contains("${{"), "another placeholder to fill in");
+    let path = dir.join("api-calls.yaml");
+    fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+const API_EVENTS: &str = "examples/events/api-requests.ndjson";
+
+/// (task, input, output, errors) per operator, from `meterctl simulate`'s JSON.
+fn simulated_counts(meter: &str, events: &str) -> Vec<(String, u64, u64, u64)> {
+    let (code, stdout, stderr) =
+        out(common::meterctl().args(["simulate", meter, "--events", events]));
+    assert_eq!(code, 0, "{stderr}");
+    let sim: Value = serde_json::from_str(&stdout).unwrap();
+    sim["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let n = |k: &str| c[k].as_u64().unwrap();
+            (
+                c["task"].as_str().unwrap().to_string(),
+                n("input"),
+                n("output"),
+                n("errors"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn meter_test_and_run_count_each_operator_as_simulate_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let meter = rendered_api_calls(dir.path());
+    let want = simulated_counts(&meter, API_EVENTS);
+    // SOURCE → AGGREGATOR (per account, charge and day) → ZUORA_USAGE, whose records all lack
+    // startDateTime.
+    let shape: Vec<(u64, u64, u64)> = want.iter().map(|c| (c.1, c.2, c.3)).collect();
+    assert_eq!(shape, [(4, 4, 0), (4, 3, 0), (3, 0, 3)]);
+
+    let server = sandbox(quick());
+    import(&server, &meter);
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "meter", "test", "101", "--data", API_EVENTS, "--format", "json",
+    ]));
+    // The usage sink rejects records, so the test fails, as Zuora's would.
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let session: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(session["runStatus"], "TESTING_FAILED");
+    assert_eq!(session["simulated"], true, "{session}");
+    let got: Vec<(String, u64, u64, u64)> = session["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let n = |k: &str| o[k].as_u64().unwrap();
+            let id = o["processorId"].as_str().unwrap().to_string();
+            (id, n("input"), n("output"), n("totalErrorCount"))
+        })
+        .collect();
+    assert_eq!(got, want);
+    let sink = &session["operators"][2];
+    assert_eq!(sink["operatorType"], "ZUORA_USAGE");
+    assert_eq!(sink["errorCode"], "1000002");
+    assert_eq!(
+        sink["errorMessages"][0],
+        "missing required field startDateTime (from event field RequestTime)"
+    );
+
+    // The text report: the same counts as a table, and the first error.
+    let (code, stdout, _) =
+        out(meterctl(&server).args(["meter", "test", "101", "--data", API_EVENTS]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "test session R-00000002 of meter 101 version 0.0.1 (4 events): TESTING_FAILED (runStatus 3)\n\
+         OPERATOR                       TYPE            INPUT  OUTPUT  ERRORS\n\
+         Gateway request events         ZUORA_BULK_API      4       4       0\n\
+         Sum calls per account and day  AGGREGATOR          4       3       0\n\
+         Write API call usage           ZUORA_USAGE         3       0       3\n\
+         Write API call usage: 3 errors (1000002): missing required field startDateTime (from event field RequestTime)\n"
+    );
+
+    // A run on the uploaded file goes through the same engine: its summary per operator.
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "meter", "run", "101", "--upload", API_EVENTS, "--format", "json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let started: Value = serde_json::from_str(&stdout).unwrap();
+    let session_id = started["sessionId"].as_str().unwrap();
+    assert_eq!(started["session"]["simulated"], true, "{started}");
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "summary",
+        "101",
+        "--session",
+        session_id,
+        "--group-by",
+        "processorId",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    let data: Value = serde_json::from_str(&stdout).unwrap();
+    let mut rows: Vec<(String, u64, u64, u64)> = data["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap();
+            let id = r["dimensions"]["processorId"].as_str().unwrap().to_string();
+            (id, n("input"), n("output"), n("totalErrorCount"))
+        })
+        .collect();
+    let mut want = want;
+    rows.sort();
+    want.sort();
+    assert_eq!(rows, want);
+    assert!(data.get("notSimulated").is_none(), "{data}");
+}
+
+#[test]
+fn a_pipeline_the_sandbox_cannot_simulate_is_counted_at_its_sources_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let meter = rendered_api_calls(dir.path());
+    // A lookup with no table: the sandbox has none to read, so it cannot simulate it.
+    let text = fs::read_to_string(&meter).unwrap().replace(
+        "operatorType: AGGREGATOR",
+        "operatorType: SUBSCRIPTION_LOOKUP",
+    );
+    fs::write(&meter, text).unwrap();
+    let server = sandbox(quick());
+    let (code, _, stderr) =
+        out(meterctl(&server).args(["meter", "import", &meter, "--no-validate"]));
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = out(meterctl(&server).args([
+        "meter", "test", "101", "--data", API_EVENTS, "--format", "json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let session: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(session["simulated"], false);
+    // The engine's message names the task.
+    let why = session["simulationError"].as_str().unwrap();
+    assert!(why.contains("\"Sum calls per account and day\""), "{why}");
+    assert!(
+        stderr.contains("did not simulate the pipeline") && stderr.contains(why),
+        "{stderr}"
+    );
+    // Only the source is counted: nothing is guessed downstream.
+    let ops = session["operators"].as_array().unwrap();
+    assert_eq!(ops.len(), 1, "{session}");
+    assert_eq!(
+        (&ops[0]["operatorType"], &ops[0]["input"], &ops[0]["output"]),
+        (
+            &Value::from("ZUORA_BULK_API"),
+            &Value::from(4),
+            &Value::from(4)
+        )
+    );
+    // The summary names the sessions it could not simulate.
+    let (code, stdout, _) = out(meterctl(&server).args([
+        "meter",
+        "summary",
+        "101",
+        "--group-by",
+        "sessionId",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0);
+    let data: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(data["notSimulated"][0]["sessionId"], "R-00000001", "{data}");
+    assert_eq!(data["notSimulated"][0]["message"], why);
+    let (code, _, stderr) = out(meterctl(&server).args(["meter", "summary", "101"]));
+    assert_eq!(code, 0);
+    assert!(
+        stderr
+            .contains("note: session R-00000001 was counted at its sources only (not simulated): "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn sandbox_serve_reads_lookup_tables_and_refuses_a_file_that_holds_none() {
+    let dir = tempfile::tempdir().unwrap();
+    // A test case's `lookups:` (or the tables alone) is served.
+    let case = dir.path().join("case.test.yaml");
+    fs::write(
+        &case,
+        "meter: mtr-api-calls\nlookups:\n  subscriptions:\n  - {accountNumber: A00000101, subscriptionNumber: S-1}\n",
+    )
+    .unwrap();
+    let s = serve(&["--lookups", case.to_str().unwrap()]);
+    assert!(s.1.starts_with("http://127.0.0.1:"), "{}", s.1);
+    let list = dir.path().join("list.yaml");
+    fs::write(&list, "- {accountNumber: A00000101}\n").unwrap();
+    let (code, stdout, stderr) =
+        out(common::meterctl().args(["sandbox", "serve", "--lookups", list.to_str().unwrap()]));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(
+        stderr.contains("list.yaml: the lookup tables must be a mapping of table names to rows"),
+        "{stderr}"
+    );
+}

@@ -292,6 +292,88 @@ fn a_60_mb_upload_with_a_60_kb_boundary_does_not_freeze_other_clients() {
 }
 
 #[test]
+fn a_run_over_a_large_upload_does_not_freeze_other_clients() {
+    let _serial = serial();
+    let sb = Sandbox::start(&[], None);
+    let addr = sb.addr;
+    let t = token(addr);
+    let id = import(addr, &t, "Probe", "g-probe");
+    // About 4 MB of CSV: parsing it and running it through the pipeline takes a while in a
+    // debug build.
+    let mut file = b"at,account,kind,n\n".to_vec();
+    while file.len() < 4 << 20 {
+        file.extend_from_slice(b"2026-11-30T12:00:00Z,acct-0042,api_calls,17\n");
+    }
+    let rows = file.iter().filter(|b| **b == b'\n').count() as u64 - 1;
+    let mut body =
+        b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"usage.csv\"\r\n\r\n"
+            .to_vec();
+    body.extend_from_slice(&file);
+    body.extend_from_slice(b"\r\n--B--\r\n");
+    let auth = format!("Authorization: Bearer {t}\r\n");
+    let multipart = format!("{auth}Content-Type: multipart/form-data; boundary=B\r\n");
+    let (status, v) = post(addr, "/meters/files", &multipart, &body).expect("an upload answer");
+    assert_eq!(status, 200, "{v}");
+    let file_id = v["id"].as_u64().unwrap();
+    let run = {
+        let headers = format!("{auth}Content-Type: application/json\r\n");
+        let body = json!({"runtimeSourceConfigs": [{"sourceType": "LOCAL_FS", "localFs": {"fileId": file_id}}]});
+        thread::spawn(move || {
+            post(
+                addr,
+                &format!("/meters/run/{id}/0.0.1"),
+                &headers,
+                body.to_string().as_bytes(),
+            )
+        })
+    };
+    // The events are parsed and simulated without the state lock: other requests are answered
+    // meanwhile (under the lock, every export would wait for the run).
+    let mut probes = 0;
+    while !run.is_finished() {
+        let (status, name, _) = export(addr, &t, id);
+        assert_eq!((status, name.as_str()), (200, "Probe"));
+        probes += 1;
+        thread::sleep(Duration::from_millis(20));
+    }
+    let (status, v) = run.join().unwrap().expect("a run answer");
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["data"]["simulated"], true, "{v}");
+    assert!(
+        probes >= 3,
+        "only {probes} exports were answered during the run"
+    );
+    // Every row went through the source into the sink.
+    let headers = format!("{auth}Content-Type: application/json\r\n");
+    let query = json!({"groupBy": ["processorId"]}).to_string();
+    let (status, v) = post(
+        addr,
+        &format!("/meters/{id}/summary"),
+        &headers,
+        query.as_bytes(),
+    )
+    .expect("a summary answer");
+    assert_eq!(status, 200, "{v}");
+    let counts: Vec<(String, u64, u64)> = v["data"]["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let id = r["dimensions"]["processorId"].as_str().unwrap().to_string();
+            (
+                id,
+                r["input"].as_u64().unwrap(),
+                r["totalErrorCount"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [("sink".to_string(), rows, 0), ("src".to_string(), rows, 0)]
+    );
+}
+
+#[test]
 fn idle_connections_do_not_lock_others_out() {
     let _serial = serial();
     // 256 file descriptors: the old server ran out at about 250 idle connections and then

@@ -215,13 +215,15 @@ fn every_sandbox_answer_has_zuoras_shape() {
         assert_eq!(body["errors"][0]["code"], "70003043");
     }
 
-    // Debug: the bare session with a string runStatus.
+    // Debug: the bare session with a string runStatus (the event carries every field the usage
+    // sink requires: the sandbox runs the pipeline).
+    let event = json!({"id": "1", "t": 1767225600000_i64, "a": "A-1", "q": 2, "u": "Call"});
     let (status, body) = json_call(
         &base,
         "POST",
         "/meters/debug/101/0.0.1",
         tok,
-        &json!({"sourceOptions": [{"processorId": "src", "testData": [{"id": "1", "t": 1767225600000_i64}]}]}),
+        &json!({"sourceOptions": [{"processorId": "src", "testData": [event]}]}),
     );
     check("debug", status, 200, &body);
     assert_eq!(body["runStatus"], "TESTING_PASSED");

@@ -1,6 +1,7 @@
 //! `meterctl meter summary`: record counts of a meter's runs, as a table or Zuora's JSON.
 
 use meterctl::report::summary::summary_table;
+use meterctl::zuora::runs::scalar;
 use meterctl::zuora::types::SummaryQuery;
 
 use super::super::{Outcome, Shell};
@@ -32,6 +33,14 @@ pub(super) fn run(args: MeterSummaryArgs, out: &Shell) -> anyhow::Result<Outcome
         ReportFormat::Json => out.print_json(&data)?,
         ReportFormat::Text if !out.quiet() => out.print(&summary_table(&group_by, &data))?,
         ReportFormat::Text => {}
+    }
+    // The sandbox names the sessions it could not simulate (counted at their sources only).
+    for s in data["notSimulated"].as_array().into_iter().flatten() {
+        out.note(&format!(
+            "note: session {} was counted at its sources only (not simulated): {}",
+            scalar(&s["sessionId"]),
+            scalar(&s["message"])
+        ));
     }
     Ok(Outcome::Clean)
 }

@@ -3,7 +3,7 @@
 //! globalId, else a name, searched in the case's folder, the folder above a `tests/` folder that
 //! holds the case, and the search roots the run was given. Meter files are read once per run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -100,8 +100,11 @@ impl Meters {
         for f in &folders {
             files.extend(self.files_under(f).iter().cloned());
         }
+        // One file reached from two folders ("meters/a.yaml" from the `meters` root, "./meters/a.yaml"
+        // from the case's repository folder) is one meter.
         files.sort();
-        files.dedup();
+        let mut seen = HashSet::new();
+        files.retain(|f| seen.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
         let mut by_id = Vec::new();
         let mut by_name = Vec::new();
         for f in files {
@@ -198,6 +201,9 @@ mod tests {
             m.resolve(&case, Some("../a.yaml")).unwrap().path,
             root.join("meters/tests/../a.yaml")
         );
+        // The same file reached from two folders (a root spelled another way) is one meter.
+        let mut m = Meters::new(&[root.join("meters/tests/..")]);
+        assert_eq!(m.resolve(&case, Some("mtr-a")).unwrap().value["name"], "A");
         let e = m.resolve(&case, Some("mtr-zz")).err().unwrap();
         assert!(
             e.starts_with("no meter with globalId or name \"mtr-zz\""),

@@ -73,6 +73,14 @@ fn examples_pass() {
         out.contains("PASS examples/tests/api-calls.test.yaml (API Calls 0.0.1)"),
         "{out}"
     );
+    // Inside the repository, without paths (as the pre-commit hook runs it): each meter is found
+    // once, though both the repository folder and meterctl.yaml's `meters/` lead to it.
+    let (code, out, err) = output(meterctl().current_dir("examples").arg("test"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("PASS tests/api-calls.test.yaml (API Calls 0.0.1)"),
+        "{out}"
+    );
 }
 
 /// Acceptance: a changed filter value makes the matching case fail with a diff that names the

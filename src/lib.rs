@@ -53,5 +53,6 @@ pub mod sandbox;
 pub mod settings;
 pub mod simulate;
 pub mod validate;
+pub mod value;
 pub mod yaml;
 pub mod zuora;

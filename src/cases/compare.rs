@@ -23,21 +23,7 @@ const USAGE_IDENTITY: &[&str] = &[
 const NAME_FIELDS: usize = 3;
 
 /// Whether two values are equal for a test: numbers by value, containers member by member.
-pub(super) fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(i), Some(j)) => i == j,
-            _ => x.as_f64() == y.as_f64(),
-        },
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
-        }
-        _ => a == b,
-    }
-}
+pub(super) use crate::value::same;
 
 /// The outcome of comparing two lists of records: one line per problem, and the diff.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -762,7 +762,7 @@ mod tests {
     #[test]
     fn a_pipeline_the_engine_cannot_run_is_counted_at_its_sources_only() {
         let mut def = pipeline(json!({"fieldMappings": []}));
-        def["versions"][0]["tasks"][1]["operatorType"] = json!("SUBSCRIPTION_LOOKUP");
+        def["versions"][0]["tasks"][1]["operatorType"] = json!("CORRELATOR");
         let p = process_batches(
             &def,
             "0.0.1",
@@ -771,10 +771,7 @@ mod tests {
         );
         assert_eq!(triples(&p), [("s", 2, 1, 1)]);
         assert!(
-            p.not_simulated
-                .as_deref()
-                .unwrap()
-                .contains("SUBSCRIPTION_LOOKUP"),
+            p.not_simulated.as_deref().unwrap().contains("CORRELATOR"),
             "{:?}",
             p.not_simulated
         );

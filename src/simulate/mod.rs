@@ -226,6 +226,15 @@ fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step
         "MAP" => Box::new(map::MapStep::new(meta, &name)?),
         "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
         "ACCUMULATOR" => Box::new(accumulate::Accumulator::new(meta, &name)?),
+        "DEDUPLICATE" if continues_when_dedup(meta) => {
+            return Err(SimError::NotSimulated {
+                task: name,
+                operator: operator.to_string(),
+                what: "continueWhenDedup: true (Zuora does not document what a duplicate does \
+                       then)"
+                    .into(),
+            })
+        }
         "DEDUPLICATE" => Box::new(Dedupe::new(meta)),
         "PARTITION" => Box::new(PassThrough),
         "SUBSCRIPTION_LOOKUP" | "CURRENCY_LOOKUP" | "HTTP" | "RATING" | "BILLING_RATING" => {
@@ -247,6 +256,15 @@ struct PassThrough;
 impl Step for PassThrough {
     fn push(&mut self, events: Vec<Value>, _: &mut OperatorCount) -> Result<Vec<Value>, SimError> {
         Ok(events)
+    }
+}
+
+/// Whether a DEDUPLICATE task says `continueWhenDedup: true` (or `"true"`).
+fn continues_when_dedup(meta: &Map<String, Value>) -> bool {
+    match meta.get("continueWhenDedup") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
     }
 }
 
@@ -729,6 +747,21 @@ pub(crate) mod tests {
             [json!({"a": 1, "t": 3}), json!({"a": 1, "t": 5})]
         );
         assert_eq!((sim.operators[1].input, sim.operators[1].output), (3, 2));
+    }
+
+    #[test]
+    fn continue_when_dedup_true_is_not_simulated() {
+        let v = chain(&[
+            (
+                "d",
+                "PROCESSOR",
+                "DEDUPLICATE",
+                json!({"continueWhenDedup": true}),
+            ),
+            ("k", "SINK", "EVENT_STORE", json!({})),
+        ]);
+        let err = run(&v, &Context::default(), vec![]).unwrap_err();
+        assert!(err.to_string().contains("continueWhenDedup: true"), "{err}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "duration",
             "clock",
             "progress",
+            "value",
             "yaml",
         ],
     ),

@@ -213,10 +213,12 @@ fn body_matches(want: &Value, have: Option<&str>) -> bool {
     let parsed: Option<Value> = serde_json::from_str(have).ok();
     match want {
         Value::String(w) => match (serde_json::from_str::<Value>(w).ok(), parsed) {
-            (Some(w), Some(h)) => w == h,
+            (Some(w), Some(h)) => crate::value::same(&w, &h),
             _ => w.trim() == have.trim(),
         },
-        other => parsed.as_ref() == Some(other),
+        other => parsed
+            .as_ref()
+            .is_some_and(|h| crate::value::same(other, h)),
     }
 }
 
@@ -238,10 +240,14 @@ impl Step for Http {
                         .is_none_or(|b| body_matches(b, body.as_deref()))
             });
             let failure = match row {
-                None => Some(format!(
-                    "no row of lookups.{HTTP} answers {} {path}",
-                    self.method
-                )),
+                None => Some(match &body {
+                    Some(body) => format!(
+                        "no row of lookups.{HTTP} answers {} {path} with body {}",
+                        self.method,
+                        body.trim()
+                    ),
+                    None => format!("no row of lookups.{HTTP} answers {} {path}", self.method),
+                }),
                 Some(r) if !(200..300).contains(&r.status) => Some(format!(
                     "{} {path} answered {} (lookups.{HTTP})",
                     self.method, r.status
@@ -288,6 +294,25 @@ mod tests {
     }
 
     #[test]
+    fn a_body_number_matches_by_value_and_a_miss_names_the_body() {
+        let lookups = json!({"http": [{"method": "POST", "path": "/v2/quotes/hd",
+            "body": {"accountNumber": "A1", "quantity": 30}, "response": {"id": "q-1"}}]});
+        let events = vec![
+            json!({"AccountNumber": "A1", "Profile": "hd", "Minutes": 30.0}),
+            json!({"AccountNumber": "A1", "Profile": "hd", "Minutes": 31}),
+        ];
+        let s = sim("HTTP", quote(), lookups, events).unwrap();
+        assert_eq!(records(&s).len(), 1);
+        assert_eq!(
+            s.operators[1].messages,
+            [
+                "no row of lookups.http answers POST /v2/quotes/hd with body \
+              {\"accountNumber\": \"A1\", \"quantity\": 31}"
+            ]
+        );
+    }
+
+    #[test]
     fn http_answers_are_keyed_by_the_rendered_request() {
         let lookups = json!({"http": [
             {"method": "POST", "path": "/v2/quotes/hd", "body": {"accountNumber": "A1", "quantity": 30},
@@ -313,7 +338,8 @@ mod tests {
             s.operators[1].messages,
             [
                 "POST /v2/quotes/4k answered 503 (lookups.http)",
-                "no row of lookups.http answers POST /v2/quotes/sd",
+                "no row of lookups.http answers POST /v2/quotes/sd with body \
+                 {\"accountNumber\": \"A1\", \"quantity\": 1}",
             ]
         );
         // continueOnFailure: the failed calls pass on unchanged.

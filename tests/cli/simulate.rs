@@ -39,7 +39,7 @@ fn api_calls_sums_per_account_and_day_and_names_the_missing_start_date() {
 }
 
 #[test]
-fn a_javascript_transform_is_an_error_naming_the_task_not_a_silent_pass() {
+fn sms_messages_runs_its_javascript_map_and_stops_at_the_lookup_naming_it() {
     let (code, out, err) = output(meterctl().args([
         "simulate",
         "examples/meters/sms-messages.yaml",
@@ -51,8 +51,7 @@ fn a_javascript_transform_is_an_error_naming_the_task_not_a_silent_pass() {
     assert_eq!(code, 2);
     assert_eq!(out, "");
     assert!(
-        err.contains("not simulated yet: JavaScript transform (mapFields[4] → DestinationCountry")
-            && err.contains("in task \"Drop phone numbers and name the charge\""),
+        err.contains("not simulated yet: the SUBSCRIPTION_LOOKUP operator in task \"Find subscription and charge\""),
         "{err}"
     );
 }

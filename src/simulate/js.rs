@@ -253,6 +253,16 @@ impl<'js> Scope<'js, '_> {
         }
     }
 
+    /// An object kept across calls.
+    pub(super) fn kept(&self, value: &Kept) -> Result<JsValue<'js>, Failure> {
+        value
+            .0
+            .clone()
+            .restore(&self.ctx)
+            .map(Object::into_value)
+            .map_err(|e| Failure::Thrown(e.to_string()))
+    }
+
     /// Calls `f(a, b)` under the time limit and returns its result as JSON (`None`:
     /// `undefined`, or anything `JSON.stringify` leaves out).
     pub(super) fn call(
@@ -272,6 +282,26 @@ impl<'js> Scope<'js, '_> {
             .map_err(|e| self.js.failure(e));
         self.js.stop();
         self.js.to_json(&self.ctx, result?)
+    }
+}
+
+/// An object kept across calls (a script's `context`).
+pub(super) struct Kept(Persistent<Object<'static>>);
+
+impl Js {
+    /// Evaluates `source` to an object kept across calls; `Ok(None)` when it is not an object.
+    pub(super) fn object(&self, source: &str) -> Result<Option<Kept>, Failure> {
+        self.context.with(|ctx| {
+            self.start();
+            let value = ctx
+                .eval::<rquickjs::Value, _>(source)
+                .catch(&ctx)
+                .map_err(|e| self.failure(e));
+            self.stop();
+            Ok(value?
+                .into_object()
+                .map(|o| Kept(Persistent::save(&ctx, o))))
+        })
     }
 }
 

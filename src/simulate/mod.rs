@@ -4,10 +4,11 @@
 //! concatenates the predecessors' outputs (in predecessor order). Input comes as batches, one per
 //! input file, so an `EachFile` aggregator can close a window at the end of each file.
 //!
-//! This step simulates FILTER, MAP (direct rows, and transform rows in JavaScript: QuickJS with a
-//! time and a memory limit, `js.rs`), AGGREGATOR, DEDUPLICATE, PARTITION, the recording sinks and
-//! ZUORA_USAGE; anything else (scripts, lookups, ACCUMULATOR, …) is a [`SimError::NotSimulated`]
-//! naming the task, never a silent pass-through. The README's
+//! This step simulates FILTER, MAP (direct and JavaScript transform rows), SCRIPT_MAP and
+//! SCRIPT_FILTER in JavaScript (QuickJS, with a time and a memory limit: `js.rs`), AGGREGATOR,
+//! DEDUPLICATE, PARTITION, the recording sinks and ZUORA_USAGE; anything else (PYTHON scripts,
+//! lookups, ACCUMULATOR, …) is a [`SimError::NotSimulated`] naming the task, never a silent
+//! pass-through. The README's
 //! "Simulation semantics" table lists the readings chosen where Zuora's documentation is silent.
 
 mod aggregate;
@@ -15,6 +16,7 @@ mod dates;
 mod filter;
 mod js;
 mod map;
+mod script;
 mod usage;
 
 use std::collections::HashSet;
@@ -258,6 +260,18 @@ fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step
         "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
         "DEDUPLICATE" => Box::new(Dedupe::new(meta)),
         "PARTITION" => Box::new(PassThrough),
+        "SCRIPT_MAP" => Box::new(script::ScriptStep::new(
+            meta,
+            &name,
+            script::Kind::Map,
+            ctx,
+        )?),
+        "SCRIPT_FILTER" => Box::new(script::ScriptStep::new(
+            meta,
+            &name,
+            script::Kind::Filter,
+            ctx,
+        )?),
         _ => {
             return Err(SimError::NotSimulated {
                 task: name,

@@ -125,12 +125,12 @@ impl Js {
         self.context.with(|ctx| body(&Scope { ctx, js: self }))
     }
 
-    /// Arms the deadline for one call.
+    /// Arms the deadline for one call (a limit too far to represent is none).
     fn start(&self) {
         self.clock.tripped.set(false);
         self.clock
             .deadline
-            .set(Some(Instant::now() + self.limits.time));
+            .set(Instant::now().checked_add(self.limits.time));
     }
 
     fn stop(&self) {

@@ -358,6 +358,7 @@ impl Runner {
         };
         let ctx = simulate::Context {
             lookups: spec.lookups.clone(),
+            ..simulate::Context::default()
         };
         let sim = match simulate::run(version, &ctx, vec![events]) {
             Ok(sim) => sim,

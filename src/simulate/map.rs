@@ -1,16 +1,21 @@
-//! MAP: direct rows copy or rename a field, `excludedFields` are dropped, `targetType` is
-//! coerced. Transform rows (a JavaScript formula) are not simulated in this step: a task with one
-//! is a [`SimError::NotSimulated`] when the pipeline is built.
+//! MAP: direct rows copy or rename a field, transform rows set a field to what a JavaScript
+//! formula returns (over `value`, the source field's value, and `event`, the event as the MAP
+//! received it), `excludedFields` are dropped, `targetType` is coerced. Formulas run in the
+//! task's own JavaScript context ([`super::js`]).
 
 use serde_json::{Map, Value};
 
-use super::{number_of, number_value, text_of, OperatorCount, SimError, Step};
+use super::js::{Failure, Func, Js};
+use super::{number_of, number_value, text_of, Context, OperatorCount, SimError, Step};
 
-/// One direct row.
+/// One row.
 struct Row {
-    source: String,
+    /// The field read (`None`: a transform row without one; its `value` is `undefined`).
+    source: Option<String>,
     target: String,
     target_type: Option<String>,
+    /// A transform row's compiled formula.
+    formula: Option<Func>,
 }
 
 /// A compiled MAP task.
@@ -19,71 +24,114 @@ pub(super) struct MapStep {
     rows: Vec<Row>,
     /// Sources renamed away: dropped from the event unless a row also keeps them by name.
     renamed: Vec<String>,
+    /// The task's JavaScript, when it has a transform row. Last: the rows' formulas belong to
+    /// its runtime and are dropped first.
+    js: Option<Js>,
 }
 
 impl MapStep {
-    pub(super) fn new(meta: &Map<String, Value>, task: &str) -> Result<MapStep, SimError> {
+    pub(super) fn new(
+        meta: &Map<String, Value>,
+        task: &str,
+        ctx: &Context,
+    ) -> Result<MapStep, SimError> {
         let excluded = super::str_list(meta, "excludedFields")
             .into_iter()
             .map(str::to_string)
             .collect();
         let mut rows = Vec::new();
+        let mut js = None;
         let empty = Vec::new();
         let list = meta
             .get("mapFields")
             .and_then(Value::as_array)
             .unwrap_or(&empty);
+        let config = |message: String| SimError::Config {
+            task: task.to_string(),
+            message,
+        };
         for (k, row) in list.iter().enumerate() {
             let s = |key: &str| row.get(key).and_then(Value::as_str);
-            let target = s("targetField").or(s("sourceField")).unwrap_or("");
+            let source = s("sourceField").map(str::to_string);
+            let Some(target) = s("targetField").or(s("sourceField")) else {
+                return Err(config(format!(
+                    "mapFields[{k}] has neither a targetField nor a sourceField"
+                )));
+            };
             let kind = s("transformType").unwrap_or("direct");
-            if !kind.eq_ignore_ascii_case("direct") {
-                return Err(SimError::NotSimulated {
-                    task: task.to_string(),
-                    operator: "MAP".into(),
-                    what: format!(
-                        "JavaScript transform (mapFields[{k}] → {target}: {})",
-                        s("formula").unwrap_or("no formula")
-                    ),
-                });
-            }
-            let Some(source) = s("sourceField") else {
-                return Err(SimError::Config {
-                    task: task.to_string(),
-                    message: format!("mapFields[{k}] is a direct row without a sourceField"),
-                });
+            let formula = if kind.eq_ignore_ascii_case("direct") {
+                if source.is_none() {
+                    return Err(config(format!(
+                        "mapFields[{k}] is a direct row without a sourceField"
+                    )));
+                }
+                None
+            } else if kind.eq_ignore_ascii_case("transform") {
+                let Some(formula) = s("formula").filter(|f| !f.trim().is_empty()) else {
+                    return Err(config(format!(
+                        "mapFields[{k}] ({target}) is a transform row without a formula"
+                    )));
+                };
+                let engine = match &mut js {
+                    Some(engine) => &*engine,
+                    slot @ None => &*slot.insert(Js::new(task, &ctx.script_limits)?),
+                };
+                Some(compile(engine, formula).map_err(|e| match e {
+                    Failure::Limit(e) => e,
+                    Failure::Thrown(m) => config(format!(
+                        "the formula of mapFields[{k}] ({target}) does not compile: {m}"
+                    )),
+                })?)
+            } else {
+                return Err(config(format!(
+                    "mapFields[{k}] has transformType {kind:?}; use direct or transform"
+                )));
             };
             rows.push(Row {
-                source: source.to_string(),
+                source,
                 target: target.to_string(),
                 target_type: s("targetType").map(str::to_ascii_lowercase),
+                formula,
             });
         }
         let renamed = rows
             .iter()
-            .filter(|r| r.source != r.target)
-            .map(|r| r.source.clone())
-            .filter(|src| !rows.iter().any(|r| &r.target == src))
+            .filter_map(|r| r.source.as_ref().filter(|src| **src != r.target))
+            .filter(|src| !rows.iter().any(|r| &r.target == *src))
+            .cloned()
             .collect();
         Ok(MapStep {
             excluded,
             rows,
             renamed,
+            js,
         })
     }
 
-    /// Maps one event; `Err` names a value `targetType` cannot hold.
-    fn apply(&self, mut event: Value) -> Result<Value, String> {
+    /// Maps one event. `Failure::Thrown` is the event's error (a formula threw, a value
+    /// `targetType` cannot hold); `Failure::Limit` stops the run.
+    fn apply(&self, mut event: Value) -> Result<Value, Failure> {
+        if !event.is_object() {
+            return Ok(event);
+        }
+        let results = match &self.js {
+            Some(js) => self.formulas(js, &event)?,
+            None => Vec::new(),
+        };
+        let mut results = results.into_iter();
         let Some(obj) = event.as_object_mut() else {
             return Ok(event);
         };
         let mut set = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
-            if let Some(v) = obj.get(&row.source) {
-                set.push((
-                    &row.target,
-                    coerce(v, row.target_type.as_deref(), &row.source)?,
-                ));
+            if row.formula.is_some() {
+                if let Some(v) = results.next().flatten() {
+                    let field = format!("{} (from its formula)", row.target);
+                    set.push((&row.target, coerce(&v, row.target_type.as_deref(), &field)?));
+                }
+            } else if let Some(v) = row.source.as_ref().and_then(|src| obj.get(src)) {
+                let field = row.source.as_deref().unwrap_or_default();
+                set.push((&row.target, coerce(v, row.target_type.as_deref(), field)?));
             }
         }
         for f in self.excluded.iter().chain(&self.renamed) {
@@ -94,11 +142,55 @@ impl MapStep {
         }
         Ok(event)
     }
+
+    /// Each transform row's result on `event`, in row order (`None`: `undefined`, which sets
+    /// nothing, as a missing source field does).
+    fn formulas(&self, js: &Js, event: &Value) -> Result<Vec<Option<Value>>, Failure> {
+        js.run(|scope| {
+            let ev = scope.json(Some(event))?;
+            let mut out = Vec::new();
+            for row in &self.rows {
+                let Some(f) = &row.formula else { continue };
+                let value = match &row.source {
+                    Some(src) => scope.field(&ev, src)?,
+                    None => scope.json(None)?,
+                };
+                let result = scope.call(f, value, ev.clone()).map_err(|e| match e {
+                    Failure::Thrown(m) => {
+                        Failure::Thrown(format!("the formula for {} failed: {m}", row.target))
+                    }
+                    limit => limit,
+                })?;
+                out.push(result);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Compiles a formula: an expression (what Zuora's examples show, `value.toUpperCase()`), or,
+/// when that does not compile, a function body with `return` (`var v = value; return v * 2;`).
+fn compile(js: &Js, formula: &str) -> Result<Func, Failure> {
+    let expression = formula.trim().trim_end_matches(';');
+    let as_expression = format!("(function (value, event) {{ return (\n{expression}\n); }})");
+    match js.function(&as_expression) {
+        Ok(Some(f)) => Ok(f),
+        Err(Failure::Thrown(first)) => {
+            let as_body = format!("(function (value, event) {{\n{formula}\n}})");
+            match js.function(&as_body) {
+                Ok(Some(f)) => Ok(f),
+                Err(Failure::Limit(e)) => Err(Failure::Limit(e)),
+                _ => Err(Failure::Thrown(first)),
+            }
+        }
+        Err(limit) => Err(limit),
+        Ok(None) => Err(Failure::Thrown("it is not an expression".into())),
+    }
 }
 
 /// Coerces a value to a `targetType` (`string`/`text`, `number`/`long`/`integer`/`double`/
 /// `decimal`, `boolean`); other or no type: unchanged. `null` stays `null`.
-fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, String> {
+fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, Failure> {
     if v.is_null() {
         return Ok(Value::Null);
     }
@@ -108,14 +200,22 @@ fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, St
             match (v, number_of(v)) {
                 (Value::Number(_), _) => v.clone(),
                 (_, Some(f)) => number_value(f),
-                _ => return Err(format!("{field} is {v}, which is not a number")),
+                _ => {
+                    return Err(Failure::Thrown(format!(
+                        "{field} is {v}, which is not a number"
+                    )))
+                }
             }
         }
         Some("boolean" | "bool") => match v {
             Value::Bool(_) => v.clone(),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => return Err(format!("{field} is {v}, which is not true or false")),
+            _ => {
+                return Err(Failure::Thrown(format!(
+                    "{field} is {v}, which is not true or false"
+                )))
+            }
         },
         _ => v.clone(),
     })
@@ -131,7 +231,8 @@ impl Step for MapStep {
         for event in events {
             match self.apply(event) {
                 Ok(e) => out.push(e),
-                Err(message) => count.error(message),
+                Err(Failure::Thrown(message)) => count.error(message),
+                Err(Failure::Limit(e)) => return Err(e),
             }
         }
         Ok(out)
@@ -144,7 +245,7 @@ mod tests {
     use serde_json::json;
 
     fn step(meta: Value) -> Result<MapStep, SimError> {
-        MapStep::new(meta.as_object().unwrap(), "m")
+        MapStep::new(meta.as_object().unwrap(), "m", &Context::default())
     }
 
     #[test]
@@ -178,20 +279,122 @@ mod tests {
             json!({"q": 1.5, "n": "7", "b": true})
         );
         let err = m.apply(json!({"q": "lots"})).unwrap_err();
-        assert_eq!(err, "q is \"lots\", which is not a number");
+        assert_eq!(
+            err,
+            Failure::Thrown("q is \"lots\", which is not a number".into())
+        );
     }
 
     #[test]
-    fn a_transform_row_is_not_simulated_yet() {
-        let err = step(
-            json!({"mapFields": [{"sourceField": "c", "targetField": "c",
-            "transformType": "transform", "formula": "value.toUpperCase()"}]}),
+    fn a_formula_reads_value_and_event_and_its_result_is_coerced() {
+        let m = step(json!({"excludedFields": ["Phone"], "mapFields": [
+            {"sourceField": "Country", "targetField": "Country", "transformType": "transform",
+             "formula": "value.toUpperCase()", "targetType": "string"},
+            {"targetField": "Charge", "transformType": "transform", "targetType": "string",
+             "formula": "event.Country === \"us\" ? \"SMS North America\" : \"SMS International\""},
+            {"sourceField": "Price", "targetField": "Amount", "transformType": "transform",
+             "formula": "value * event.Qty;", "targetType": "number"},
+            {"sourceField": "Qty", "targetField": "Label", "transformType": "transform",
+             "formula": "var n = value + 1;\nreturn 'n' + n;"}
+        ]}))
+        .unwrap();
+        let out = m
+            .apply(json!({"Country": "us", "Phone": "+1", "Price": "2.5", "Qty": 4, "Id": "m1"}))
+            .unwrap();
+        // Transforms from Price to Amount and from Qty to Label rename their sources away, as
+        // direct rows would; every formula sees the event as the MAP received it.
+        assert_eq!(
+            out,
+            json!({"Country": "US", "Id": "m1", "Charge": "SMS North America",
+                   "Amount": 10, "Label": "n5"})
+        );
+        // Strings and numbers pass through a formula as they are.
+        let echo = step(json!({"mapFields": [
+            {"sourceField": "s", "targetField": "s2", "transformType": "transform", "formula": "value"},
+            {"sourceField": "f", "targetField": "f2", "transformType": "transform", "formula": "value"},
+            {"sourceField": "big", "targetField": "big2", "transformType": "transform", "formula": "value"},
+            {"sourceField": "o", "targetField": "o2", "transformType": "transform", "formula": "value"}
+        ]}))
+        .unwrap();
+        let out = echo
+            .apply(json!({"s": " 007 ", "f": 0.1, "big": 9007199254740991_i64, "o": {"a": [1, "x", null]}}))
+            .unwrap();
+        assert_eq!(
+            out,
+            json!({"s2": " 007 ", "f2": 0.1, "big2": 9007199254740991_i64, "o2": {"a": [1, "x", null]}})
+        );
+    }
+
+    #[test]
+    fn a_formula_that_throws_or_gives_a_bad_value_is_an_error_of_the_event() {
+        let m = step(json!({"mapFields": [
+            {"sourceField": "c", "targetField": "c", "transformType": "transform",
+             "formula": "value.toUpperCase()"},
+            {"sourceField": "n", "targetField": "n", "transformType": "transform",
+             "formula": "value * 2", "targetType": "number"}
+        ]}))
+        .unwrap();
+        let Err(Failure::Thrown(message)) = m.apply(json!({"n": 1})) else {
+            panic!("a formula on a missing field throws")
+        };
+        assert!(
+            message.starts_with("the formula for c failed: TypeError: "),
+            "{message}"
+        );
+        let Err(Failure::Thrown(message)) = m.apply(json!({"c": "x", "n": "lots"})) else {
+            panic!("NaN is not a result")
+        };
+        assert_eq!(
+            message,
+            "the formula for n failed: the result is NaN, not a finite number"
+        );
+        // A formula that returns undefined sets nothing, as a missing source field does.
+        let u = step(
+            json!({"mapFields": [{"targetField": "t", "transformType": "transform",
+            "formula": "event.missing"}]}),
+        )
+        .unwrap();
+        assert_eq!(u.apply(json!({"a": 1})).unwrap(), json!({"a": 1}));
+        let bad = step(
+            json!({"mapFields": [{"targetField": "t", "transformType": "transform",
+            "formula": "value +* 2"}]}),
         )
         .err()
         .unwrap();
+        assert!(
+            bad.to_string().starts_with(
+                "task m: the formula of mapFields[0] (t) does not compile: SyntaxError"
+            ),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn a_runaway_formula_stops_the_run_within_its_time_limit() {
+        let ctx = Context {
+            script_limits: super::super::ScriptLimits {
+                time: std::time::Duration::from_millis(200),
+                ..Default::default()
+            },
+            ..Context::default()
+        };
+        let m = MapStep::new(
+            json!({"mapFields": [{"targetField": "t", "transformType": "transform",
+                "formula": "(function () { while (true) { try { while (true) {} } catch (e) {} } })()"}]})
+            .as_object()
+            .unwrap(),
+            "\"Tag\" (m1)",
+            &ctx,
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let Err(Failure::Limit(err)) = m.apply(json!({"a": 1})) else {
+            panic!("the loop is stopped")
+        };
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(
             err.to_string(),
-            "not simulated yet: JavaScript transform (mapFields[0] → c: value.toUpperCase()) in task m (MAP)"
+            "script in task \"Tag\" (m1) exceeded its 200 ms time limit"
         );
     }
 }

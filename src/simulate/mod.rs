@@ -4,22 +4,26 @@
 //! concatenates the predecessors' outputs (in predecessor order). Input comes as batches, one per
 //! input file, so an `EachFile` aggregator can close a window at the end of each file.
 //!
-//! This step simulates FILTER, MAP (direct rows), AGGREGATOR, DEDUPLICATE, PARTITION, the
-//! recording sinks, ZUORA_USAGE, the lookups (answered from [`Context::lookups`], see
-//! `lookup`) and ACCUMULATOR; anything else (JavaScript, …) is a [`SimError::NotSimulated`]
-//! naming the task, never a silent pass-through. The README's
+//! This step simulates FILTER, MAP (direct and JavaScript transform rows), SCRIPT_MAP and
+//! SCRIPT_FILTER in JavaScript (QuickJS, with a time and a memory limit: `js.rs`), AGGREGATOR,
+//! ACCUMULATOR, DEDUPLICATE, PARTITION, the lookups (answered from [`Context::lookups`], see
+//! `lookup`), the recording sinks and ZUORA_USAGE; anything else (PYTHON scripts, CORRELATOR,
+//! …) is a [`SimError::NotSimulated`] naming the task, never a silent pass-through. The README's
 //! "Simulation semantics" table lists the readings chosen where Zuora's documentation is silent.
 
 mod accumulate;
 mod aggregate;
 mod dates;
 mod filter;
+mod js;
 mod lookup;
 mod map;
+mod script;
 mod usage;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -119,6 +123,14 @@ pub enum SimError {
     },
     /// The graph itself: a cycle, an unknown predecessor, no source.
     Graph(String),
+    /// A task's JavaScript hit a limit (time, memory): `script in task X exceeded its 1 s time
+    /// limit`.
+    Script {
+        /// The task's id (or name).
+        task: String,
+        /// What happened, after "script in task X".
+        message: String,
+    },
 }
 
 impl fmt::Display for SimError {
@@ -131,6 +143,7 @@ impl fmt::Display for SimError {
             } => write!(f, "not simulated yet: {what} in task {task} ({operator})"),
             SimError::Config { task, message } => write!(f, "task {task}: {message}"),
             SimError::Graph(message) => f.write_str(message),
+            SimError::Script { task, message } => write!(f, "script in task {task} {message}"),
         }
     }
 }
@@ -196,6 +209,28 @@ fn number_value(f: f64) -> Value {
 pub struct Context {
     /// The `lookups:` tables of a test case (`subscriptions`, `currencies`, …), as written.
     pub lookups: Map<String, Value>,
+    /// The limits of each JavaScript call (MAP formulas, SCRIPT_MAP, SCRIPT_FILTER).
+    pub script_limits: ScriptLimits,
+}
+
+/// What one call into a task's JavaScript may take: `time` per call (default 1 s) and
+/// `memory` for the task's whole JavaScript heap (default 64 MB). Past either, the run stops
+/// with a [`SimError::Script`] naming the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptLimits {
+    /// Wall time of one call (one event through a formula or `exports.step`).
+    pub time: Duration,
+    /// Bytes the task's JavaScript runtime may allocate.
+    pub memory: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> ScriptLimits {
+        ScriptLimits {
+            time: Duration::from_secs(1),
+            memory: 64 << 20,
+        }
+    }
 }
 
 /// One simulated operator. The engine calls `push` once per chunk of events (a chunk never
@@ -223,7 +258,7 @@ fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step
     let name = label(task);
     Ok(match operator {
         "FILTER" => Box::new(filter::Filter::new(meta, &name)?),
-        "MAP" => Box::new(map::MapStep::new(meta, &name)?),
+        "MAP" => Box::new(map::MapStep::new(meta, &name, ctx)?),
         "AGGREGATOR" => Box::new(aggregate::Aggregator::new(meta, &name)?),
         "ACCUMULATOR" => Box::new(accumulate::Accumulator::new(meta, &name)?),
         "DEDUPLICATE" if continues_when_dedup(meta) => {
@@ -240,6 +275,18 @@ fn processor(task: &Value, operator: &str, ctx: &Context) -> Result<Box<dyn Step
         "SUBSCRIPTION_LOOKUP" | "CURRENCY_LOOKUP" | "HTTP" | "RATING" | "BILLING_RATING" => {
             lookup::step(operator, meta, &name, ctx)?
         }
+        "SCRIPT_MAP" => Box::new(script::ScriptStep::new(
+            meta,
+            &name,
+            script::Kind::Map,
+            ctx,
+        )?),
+        "SCRIPT_FILTER" => Box::new(script::ScriptStep::new(
+            meta,
+            &name,
+            script::Kind::Filter,
+            ctx,
+        )?),
         _ => {
             return Err(SimError::NotSimulated {
                 task: name,

@@ -37,20 +37,80 @@ fn api_calls_sums_per_account_and_day_with_the_first_request_time() {
 }
 
 #[test]
-fn a_javascript_transform_is_an_error_naming_the_task_not_a_silent_pass() {
+fn javascript_transforms_and_scripts_run_with_state_and_count_errors() {
     let (code, out, err) = output(meterctl().args([
         "simulate",
-        "examples/meters/sms-messages.yaml",
+        "tests/fixtures/simulate/sms-scripts.yaml",
         "--events",
-        "examples/events/sms-delivery-report.csv",
-        "--format",
-        "ndjson",
+        "tests/fixtures/simulate/sms-scripts.ndjson",
     ]));
+    assert_eq!(code, 0, "{err}");
+    let sim: Value = serde_json::from_str(&out).unwrap();
+    let counts: Vec<(&str, u64, u64, u64)> = sim["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let n = |k: &str| c[k].as_u64().unwrap();
+            (
+                c["task"].as_str().unwrap(),
+                n("input"),
+                n("output"),
+                n("errors"),
+            )
+        })
+        .collect();
+    // m4 has no DestinationCountry, so `value.toUpperCase()` throws: an error of the MAP. The
+    // SCRIPT_MAP makes one record per segment; the SCRIPT_FILTER drops the TEST account.
+    assert_eq!(
+        counts,
+        [
+            ("src", 4, 4, 0),
+            ("map", 4, 3, 1),
+            ("split", 3, 4, 0),
+            ("keep", 4, 3, 0),
+            ("store", 3, 3, 0)
+        ]
+    );
+    let message = sim["operators"][1]["messages"][0].as_str().unwrap();
+    assert!(
+        message.starts_with("the formula for DestinationCountry failed: TypeError: "),
+        "{message}"
+    );
+    assert_eq!(
+        sim["sinks"][0]["records"],
+        json!([
+            {"MessageId": "m1", "AccountNumber": "A001", "DestinationCountry": "US", "Segments": 2,
+             "ChargeName": "SMS North America", "Segment": 1, "Quantity": 1, "MessageOfAccount": 1},
+            {"MessageId": "m1", "AccountNumber": "A001", "DestinationCountry": "US", "Segments": 2,
+             "ChargeName": "SMS North America", "Segment": 2, "Quantity": 1, "MessageOfAccount": 1},
+            {"MessageId": "m2", "AccountNumber": "A001", "DestinationCountry": "GB", "Segments": 1,
+             "ChargeName": "SMS International", "Segment": 1, "Quantity": 1, "MessageOfAccount": 2}
+        ])
+    );
+}
+
+#[test]
+fn a_script_that_loops_forever_stops_the_run_naming_the_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let meter = std::fs::read_to_string("tests/fixtures/simulate/sms-scripts.yaml")
+        .unwrap()
+        .replace(
+            "return !payload.AccountNumber.startsWith(\"TEST\");",
+            "while (true) {}",
+        );
+    let path = dir.path().join("spin.yaml");
+    std::fs::write(&path, meter).unwrap();
+    let (code, out, err) = output(
+        meterctl()
+            .arg("simulate")
+            .arg(&path)
+            .args(["--events", "tests/fixtures/simulate/sms-scripts.ndjson"]),
+    );
     assert_eq!(code, 2);
     assert_eq!(out, "");
     assert!(
-        err.contains("not simulated yet: JavaScript transform (mapFields[4] → DestinationCountry")
-            && err.contains("in task \"Drop phone numbers and name the charge\""),
+        err.contains("script in task \"Drop test accounts\" (keep) exceeded its 1 s time limit"),
         "{err}"
     );
 }

@@ -402,6 +402,7 @@ pub(super) mod tests {
         ]);
         let ctx = Context {
             lookups: lookups.as_object().cloned().unwrap_or_default(),
+            ..Context::default()
         };
         run(&v, &ctx, vec![events])
     }

@@ -118,8 +118,6 @@ impl Shared {
     /// server builds on it, and the fuzz targets drive [`api::handle`] with it directly.
     pub fn new(config: ServerConfig, base_url: String) -> std::io::Result<Shared> {
         let state = State::open(&config.effective_tenants(), config.state_dir.as_deref())?;
-        // `..Default::default()` so a field the engine's context gains keeps its default.
-        #[allow(clippy::needless_update)]
         let context = crate::simulate::Context {
             lookups: config.lookups.clone(),
             ..Default::default()

@@ -88,16 +88,14 @@ fn union_of_predecessors<'a>(
     outputs: &[Fields<'a>],
     i: usize,
 ) -> Fields<'a> {
-    let preds = graph.preds(i);
-    if preds.is_empty() {
-        return None;
-    }
-    let mut fields = Vec::new();
-    for p in preds {
-        let Pred::Task(j) = *p else {
-            return None;
-        };
-        for f in outputs[j].as_deref()? {
+    let output = |p: &Pred<'_>| match *p {
+        Pred::Task(j) => outputs[j].as_deref(),
+        Pred::Unknown(_) => None,
+    };
+    let (first, rest) = graph.preds(i).split_first()?;
+    let mut fields = output(first)?.to_vec();
+    for p in rest {
+        for f in output(p)? {
             add(&mut fields, f);
         }
     }

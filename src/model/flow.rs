@@ -72,13 +72,13 @@ impl<'a> Flow<'a> {
 }
 
 /// Whether `field` reaches a task whose input is `fields`: by its exact name (case-sensitive,
-/// as Zuora's field names are), or, for a dotted path such as `usage.quantity`, by the field
-/// its first segment names.
+/// as Zuora's field names are), or, for a path such as `usage.quantity` or `items[0]`, by the
+/// field its first segment names.
 pub fn produces(fields: &[&str], field: &str) -> bool {
     fields.contains(&field)
         || field
-            .split_once('.')
-            .is_some_and(|(head, _)| fields.contains(&head))
+            .find(['.', '['])
+            .is_some_and(|end| fields.contains(&&field[..end]))
 }
 
 /// The union of the outputs of task `i`'s predecessors, or `None` when it has none, one does
@@ -280,10 +280,10 @@ fn map_output<'a>(md: &'a Map<String, Value>, input: &[&'a str]) -> Fields<'a> {
 /// The property names of an event definition's schema, in either dialect: plain JSON Schema
 /// or Zuora's (where each property's `order` gives the column order when every property has
 /// one). `None` for a schema whose properties are not all written out (`$ref`, `allOf`,
-/// `anyOf`, `oneOf`) or that has no `properties` object.
+/// `anyOf`, `oneOf`, `patternProperties`) or that has no `properties` object.
 pub fn schema_fields(schema: &Value) -> Fields<'_> {
     let schema = schema.as_object()?;
-    if ["$ref", "allOf", "anyOf", "oneOf"]
+    if ["$ref", "allOf", "anyOf", "oneOf", "patternProperties"]
         .iter()
         .any(|k| schema.contains_key(*k))
     {
@@ -919,5 +919,7 @@ mod tests {
         assert!(!produces(&["Quantity"], "quantity"));
         assert!(produces(&["usage"], "usage.quantity"));
         assert!(!produces(&["usage"], "usages"));
+        assert!(produces(&["items"], "items[0].sku"));
+        assert!(!produces(&["items"], "item[0]"));
     }
 }

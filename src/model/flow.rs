@@ -15,20 +15,25 @@
 //! *unknown*, and everything downstream of an unknown input is unknown too: no guess ever
 //! becomes a finding. [`for_each_read`] lists the fields a task reads, with the pointer of each.
 
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
 
-use super::graph::{self, Pred, TaskGraph};
+use super::graph::{self, field, member, Pred, TaskGraph};
 use super::keys;
 
 /// Field names in order, without repeats; `None` when the flow cannot know them.
 pub type Fields<'a> = Option<Vec<&'a str>>;
 
+/// Known fields, shared between the tasks that pass them on unchanged.
+type Shared<'a> = Option<Rc<[&'a str]>>;
+
 /// The fields flowing into and out of each task of one version.
 #[derive(Debug)]
 pub struct Flow<'a> {
     graph: TaskGraph<'a>,
-    inputs: Vec<Fields<'a>>,
-    outputs: Vec<Fields<'a>>,
+    inputs: Vec<Shared<'a>>,
+    outputs: Vec<Shared<'a>>,
 }
 
 impl<'a> Flow<'a> {
@@ -36,15 +41,18 @@ impl<'a> Flow<'a> {
     pub fn of(meter: &'a Value, version: &'a Value) -> Flow<'a> {
         let graph = TaskGraph::of_version(version);
         let n = graph.len();
-        let mut inputs: Vec<Fields<'a>> = vec![None; n];
-        let mut outputs: Vec<Fields<'a>> = vec![None; n];
+        let mut inputs: Vec<Shared<'a>> = vec![None; n];
+        let mut outputs: Vec<Shared<'a>> = vec![None; n];
         for i in graph.upstream_first() {
             let input = if graph.is_source(i) {
                 None
             } else {
                 union_of_predecessors(&graph, &outputs, i)
             };
-            outputs[i] = output(meter, &graph, i, input.as_deref());
+            outputs[i] = match output(meter, &graph, i, input.as_deref()) {
+                Output::Input => input.clone(),
+                Output::New(fields) => fields.map(Rc::from),
+            };
             inputs[i] = input;
         }
         Flow {
@@ -85,21 +93,25 @@ pub fn produces(fields: &[&str], field: &str) -> bool {
 /// not resolve, or one's output is unknown.
 fn union_of_predecessors<'a>(
     graph: &TaskGraph<'a>,
-    outputs: &[Fields<'a>],
+    outputs: &[Shared<'a>],
     i: usize,
-) -> Fields<'a> {
+) -> Shared<'a> {
     let output = |p: &Pred<'_>| match *p {
-        Pred::Task(j) => outputs[j].as_deref(),
+        Pred::Task(j) => outputs[j].as_ref(),
         Pred::Unknown(_) => None,
     };
     let (first, rest) = graph.preds(i).split_first()?;
-    let mut fields = output(first)?.to_vec();
+    let first = output(first)?;
+    if rest.is_empty() {
+        return Some(Rc::clone(first));
+    }
+    let mut fields = first.to_vec();
     for p in rest {
-        for f in output(p)? {
+        for f in output(p)?.iter() {
             add(&mut fields, f);
         }
     }
-    Some(fields)
+    Some(fields.into())
 }
 
 fn add<'a>(fields: &mut Vec<&'a str>, f: &'a str) {
@@ -116,7 +128,7 @@ fn is_name(s: &str) -> bool {
 
 /// The strings of a list member of `md` (non-strings skipped).
 fn strings<'a>(md: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'a str> {
-    md.get(key)
+    field(md, key)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -125,7 +137,7 @@ fn strings<'a>(md: &'a Map<String, Value>, key: &str) -> impl Iterator<Item = &'
 
 /// A string member of an object.
 fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    o.get(key).and_then(Value::as_str)
+    field(o, key).and_then(Value::as_str)
 }
 
 /// The objects of a list member of `md`, with their positions.
@@ -133,7 +145,7 @@ fn objects<'a>(
     md: &'a Map<String, Value>,
     key: &str,
 ) -> impl Iterator<Item = (usize, &'a Map<String, Value>)> {
-    md.get(key)
+    field(md, key)
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -166,8 +178,39 @@ const LOOKUP_OUTPUTS: [&str; 5] = [
 /// The metadata of a task that has none.
 static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
+/// What leaves a task: the fields that reached it, or others.
+enum Output<'a> {
+    /// Its input, unchanged.
+    Input,
+    /// These fields (`None`: unknown).
+    New(Fields<'a>),
+}
+
 /// The fields leaving task `i`, given the fields reaching it.
 fn output<'a>(
+    meter: &'a Value,
+    graph: &TaskGraph<'a>,
+    i: usize,
+    input: Option<&[&'a str]>,
+) -> Output<'a> {
+    let task = &graph.tasks()[i];
+    let md = member(task, keys::METADATA).and_then(Value::as_object);
+    let passes = match graph::operator_type(task) {
+        Some("FILTER" | "DEDUPLICATE" | "PARTITION") => true,
+        Some("SCRIPT_FILTER") => md
+            .and_then(|m| field(m, keys::SCHEMA_ID))
+            .is_none_or(Value::is_null),
+        _ => false,
+    };
+    if passes && !graph.is_source(i) {
+        Output::Input
+    } else {
+        Output::New(new_fields(meter, graph, i, input))
+    }
+}
+
+/// The fields leaving task `i` when they are not its input.
+fn new_fields<'a>(
     meter: &'a Value,
     graph: &TaskGraph<'a>,
     i: usize,
@@ -175,8 +218,7 @@ fn output<'a>(
 ) -> Fields<'a> {
     let task = &graph.tasks()[i];
     let empty: &'static Map<String, Value> = &EMPTY;
-    let md = task
-        .get(keys::METADATA)
+    let md = member(task, keys::METADATA)
         .and_then(Value::as_object)
         .unwrap_or(empty);
     if graph.is_source(i) {
@@ -186,14 +228,8 @@ fn output<'a>(
     }
     let op = graph::operator_type(task)?;
     match op {
-        "FILTER" | "DEDUPLICATE" | "PARTITION" => input.map(<[_]>::to_vec),
-        "SCRIPT_FILTER" => match md.get(keys::SCHEMA_ID) {
-            None | Some(Value::Null) => input.map(<[_]>::to_vec),
-            Some(_) => script_output(meter, md),
-        },
-        "SCRIPT_MAP" | "SCRIPT_AGGREGATOR" | "SCRIPT_ACCUMULATOR" | "SCRIPT_CORRELATOR" => {
-            script_output(meter, md)
-        }
+        "SCRIPT_FILTER" | "SCRIPT_MAP" | "SCRIPT_AGGREGATOR" | "SCRIPT_ACCUMULATOR"
+        | "SCRIPT_CORRELATOR" => script_output(meter, md),
         "MAP" => map_output(md, input?),
         "AGGREGATOR" => {
             let mut fields = Vec::new();
@@ -222,8 +258,7 @@ fn output<'a>(
         }
         "CURRENCY_LOOKUP" => plus(input, text(md, "rateField")),
         "HTTP" => {
-            let mapper = md
-                .get("httpOutputConfig")
+            let mapper = field(md, "httpOutputConfig")
                 .and_then(Value::as_object)
                 .unwrap_or(empty);
             plus(
@@ -285,14 +320,14 @@ pub fn schema_fields(schema: &Value) -> Fields<'_> {
     let schema = schema.as_object()?;
     if ["$ref", "allOf", "anyOf", "oneOf", "patternProperties"]
         .iter()
-        .any(|k| schema.contains_key(*k))
+        .any(|k| field(schema, k).is_some())
     {
         return None;
     }
-    let properties = schema.get("properties")?.as_object()?;
+    let properties = field(schema, "properties")?.as_object()?;
     let mut named: Vec<(Option<i64>, &str)> = properties
         .iter()
-        .map(|(name, p)| (p.get("order").and_then(Value::as_i64), name.as_str()))
+        .map(|(name, p)| (member(p, "order").and_then(Value::as_i64), name.as_str()))
         .collect();
     if named.iter().all(|(order, _)| order.is_some()) {
         named.sort_by_key(|(order, _)| *order);
@@ -348,7 +383,7 @@ const MAX_DEPTH: usize = 64;
 /// function giving the pointer of the value that names it, relative to the task (built only
 /// when called).
 pub fn for_each_read<'a>(task: &'a Value, mut f: impl FnMut(Read<'a>, &dyn Fn() -> String)) {
-    let Some(md) = task.get(keys::METADATA).and_then(Value::as_object) else {
+    let Some(md) = member(task, keys::METADATA).and_then(Value::as_object) else {
         return;
     };
     let Some(op) = graph::operator_type(task) else {
@@ -372,8 +407,7 @@ pub fn for_each_read<'a>(task: &'a Value, mut f: impl FnMut(Read<'a>, &dyn Fn() 
         }
     };
     let list = |key: &'static str, role: Role, read: &mut ReadFn<'_, 'a>| {
-        for (k, v) in md
-            .get(key)
+        for (k, v) in field(md, key)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -445,7 +479,7 @@ pub fn for_each_read<'a>(task: &'a Value, mut f: impl FnMut(Read<'a>, &dyn Fn() 
         }
         "CURRENCY_LOOKUP" => {
             for key in ["fromCurrency", "toCurrency", "rateType", "dateField"] {
-                let Some(o) = md.get(key).and_then(Value::as_object) else {
+                let Some(o) = field(md, key).and_then(Value::as_object) else {
                     continue;
                 };
                 let from_event = key == "dateField" || text(o, "type") == Some("FROM_EVENT");
@@ -511,7 +545,7 @@ fn filter_reads<'a>(
                 format!("{here}/sourceField")
             });
         }
-        if rule.contains_key("rules") {
+        if field(rule, "rules").is_some() {
             filter_reads(rule, at, depth + 1, read);
         }
     }

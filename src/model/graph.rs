@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::keys;
 
@@ -43,6 +43,21 @@ impl NodeKind {
 /// A string member of an object.
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
+}
+
+/// `v[key]` when `v` is an object that has it ([`field`]).
+pub fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    field(v.as_object()?, key)
+}
+
+/// `o[key]`, found by scanning the members of a small object: cheaper than hashing the key, and
+/// the objects of a definition (tasks, metadata, mappings) have a handful of members.
+pub fn field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if o.len() <= 16 {
+        o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        o.get(key)
+    }
 }
 
 /// A meter's versions (empty when absent or not a list).
@@ -319,6 +334,13 @@ mod tests {
         assert_eq!(g.preds(1), [Pred::Task(2), Pred::Unknown("zz")]);
         assert_eq!(g.successors(2), [1]);
         assert_eq!(g.by_id("p").map(task_id), Some(Some("p")));
+        assert_eq!((g.position("zz"), g.position("")), (None, None));
+        // An id used twice resolves to its last task.
+        let twice = [
+            task("a", json!("SOURCE"), json!([])),
+            task("a", json!("SINK"), json!([])),
+        ];
+        assert_eq!(TaskGraph::new(&twice).position("a"), Some(1));
         assert_eq!(g.kind(0), Some(NodeKind::Sink));
         assert_eq!(g.topological_order(), Ok(vec![2, 1, 0]));
     }

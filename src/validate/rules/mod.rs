@@ -505,11 +505,7 @@ fn str_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 /// `o.get(key)`, by scanning the members of a small object (cheaper than hashing the key, and
 /// the objects rules read have a handful of members).
 fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if o.len() <= 16 {
-        o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        o.get(key)
-    }
+    crate::model::graph::field(o, key)
 }
 
 /// The version's label for messages: `version 0.0.1` or `versions[2]`.

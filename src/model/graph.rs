@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::keys;
 
@@ -43,6 +43,21 @@ impl NodeKind {
 /// A string member of an object.
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
+}
+
+/// `v[key]` when `v` is an object that has it ([`field`]).
+pub fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    field(v.as_object()?, key)
+}
+
+/// `o[key]`, found by scanning the members of a small object: cheaper than hashing the key, and
+/// the objects of a definition (tasks, metadata, mappings) have a handful of members.
+pub fn field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if o.len() <= 16 {
+        o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        o.get(key)
+    }
 }
 
 /// A meter's versions (empty when absent or not a list).
@@ -123,10 +138,6 @@ pub fn is_source(task: &Value) -> bool {
 /// version's input?" (CSV typing in `simulate`, `test`, `meter test` and the sandbox).
 pub fn event_schema<'a>(meter: &'a Value, version: Option<&Value>) -> Option<&'a Value> {
     let schemas = meter.get(keys::SCHEMAS)?.as_array()?;
-    let bare = |n: &str| match n.rfind('(') {
-        Some(i) if n.ends_with(')') => n[..i].trim_end().to_string(),
-        _ => n.to_string(),
-    };
     let named = version
         .map_or(&[][..], tasks)
         .iter()
@@ -137,14 +148,32 @@ pub fn event_schema<'a>(meter: &'a Value, version: Option<&Value>) -> Option<&'a
         })
         .flatten()
         .filter_map(Value::as_str)
-        .find_map(|name| {
-            schemas.iter().find(|s| {
-                s.get(keys::NAME)
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| bare(n) == bare(name))
-            })
-        });
+        .find_map(|name| event_definition_named(schemas, name));
     named.or_else(|| schemas.first())?.get(keys::SCHEMA)
+}
+
+/// The event definition's schema (`schemas[].schema`) that a task's `schemaName` or `schemaId`
+/// names: names compare with a trailing ` (…)` ignored on either side, as [`event_schema`] reads
+/// them.
+pub fn event_schema_named<'a>(meter: &'a Value, name: &str) -> Option<&'a Value> {
+    let schemas = meter.get(keys::SCHEMAS)?.as_array()?;
+    event_definition_named(schemas, name)?.get(keys::SCHEMA)
+}
+
+/// The entry of `schemas` whose name is `name`, a trailing ` (…)` ignored on either side.
+fn event_definition_named<'a>(schemas: &'a [Value], name: &str) -> Option<&'a Value> {
+    fn bare(n: &str) -> &str {
+        match n.rfind('(') {
+            Some(i) if n.ends_with(')') => n[..i].trim_end(),
+            _ => n,
+        }
+    }
+    let wanted = bare(name);
+    schemas.iter().find(|s| {
+        s.get(keys::NAME)
+            .and_then(Value::as_str)
+            .is_some_and(|n| bare(n) == wanted)
+    })
 }
 
 /// An upstream reference of a task, resolved.
@@ -242,6 +271,20 @@ impl<'a> TaskGraph<'a> {
     /// The tasks upstream first (unknown predecessors ignored); `Err` with the tasks that are
     /// on a cycle or downstream of one when the graph has a cycle.
     pub fn topological_order(&self) -> Result<Vec<usize>, Vec<usize>> {
+        let order = self.upstream_first();
+        if order.len() == self.tasks.len() {
+            return Ok(order);
+        }
+        let mut ordered = vec![false; self.tasks.len()];
+        for &i in &order {
+            ordered[i] = true;
+        }
+        Err((0..self.tasks.len()).filter(|&i| !ordered[i]).collect())
+    }
+
+    /// The tasks each after its predecessors (Kahn's algorithm; unknown predecessors ignored),
+    /// leaving out the tasks on a cycle or downstream of one.
+    pub fn upstream_first(&self) -> Vec<usize> {
         let n = self.tasks.len();
         let mut indegree: Vec<usize> = self
             .preds
@@ -267,11 +310,7 @@ impl<'a> TaskGraph<'a> {
             }
             at += 1;
         }
-        if order.len() == n {
-            Ok(order)
-        } else {
-            Err((0..n).filter(|&i| indegree[i] > 0).collect())
-        }
+        order
     }
 }
 
@@ -295,6 +334,13 @@ mod tests {
         assert_eq!(g.preds(1), [Pred::Task(2), Pred::Unknown("zz")]);
         assert_eq!(g.successors(2), [1]);
         assert_eq!(g.by_id("p").map(task_id), Some(Some("p")));
+        assert_eq!((g.position("zz"), g.position("")), (None, None));
+        // An id used twice resolves to its last task.
+        let twice = [
+            task("a", json!("SOURCE"), json!([])),
+            task("a", json!("SINK"), json!([])),
+        ];
+        assert_eq!(TaskGraph::new(&twice).position("a"), Some(1));
         assert_eq!(g.kind(0), Some(NodeKind::Sink));
         assert_eq!(g.topological_order(), Ok(vec![2, 1, 0]));
     }

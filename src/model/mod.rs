@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 pub mod date_pattern;
+pub mod flow;
 pub mod graph;
 pub mod identity;
 pub mod keys;

@@ -40,6 +40,7 @@ const CASES: &[Case] = &[
     ("MC0107/bad.yaml", "MC0107", "/versions/0/tasks/3/name", 65, None),
     ("MC0108/bad.json", "MC0108", "/versions/0/tasks/3/predecessors", 134, Some("SINK task requires predecessors")),
     ("MC0108/bad.yaml", "MC0108", "/versions/0/tasks/3/predecessors", 87, Some("SINK task requires predecessors")),
+    ("MC0116/bad.yaml", "MC0116", "/versions/0/tasks/3/metadata/fieldMappings/2/field", 79, None),
     ("MC0130/bad.json", "MC0130", "/name", 3, Some("Meter name cannot be blank")),
     ("MC0130/bad.yaml", "MC0130", "/name", 2, Some("Meter name cannot be blank")),
     ("MC0131/bad.json", "MC0131", "/versions/0/tasks/2/metadata/aggregationFields/1/targetField", 88, Some("Duplicate aggregation targetField: total")),
@@ -145,7 +146,7 @@ fn every_zuora_rule_reports_code_pointer_line_and_zuoras_message() {
 
 #[test]
 fn warnings_alone_keep_a_file_valid() {
-    for dir in ["MC0152", "MC0163"] {
+    for dir in ["MC0116", "MC0152", "MC0163"] {
         let path = format!("tests/fixtures/rules/{dir}/bad.yaml");
         let (code, out, _) = run(meterctl().args(["validate", &path]));
         assert_eq!(code, 0, "{out}");

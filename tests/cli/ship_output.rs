@@ -376,7 +376,7 @@ fn findings_folder() -> tempfile::TempDir {
     let text = meterctl::canonical::to_canonical_string(&bad, meterctl::load::Format::Yaml);
     fs::write(dir.path().join("bad.yaml"), text).unwrap();
     fs::copy(
-        "examples/meters/api-calls.yaml",
+        "examples/meters/compute-minutes.yaml",
         dir.path().join("good.yaml"),
     )
     .unwrap();

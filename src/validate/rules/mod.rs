@@ -12,6 +12,7 @@
 //! task). Their messages end with Zuora's own message, quoted, so users recognise it.
 
 mod event_schema;
+mod field_flow;
 mod graph;
 mod mappings;
 mod meter;
@@ -149,6 +150,10 @@ rule!(INVALID_TIME_FORMAT, "MC0115", "invalid-time-format", Error,
     "an event property's timeFormat is not a valid Java date pattern",
     "`timeFormat` says how a datetime property is written: a java.text.SimpleDateFormat pattern (e.g. yyyy-MM-dd'T'HH:mm:ss, literal text in single quotes) or Zuora's epoch_ms / epoch_s. meterctl parses it as Java does; the message says why it is refused (an unknown pattern letter, an unterminated quote, no date or time field).",
     Some(event_schema::invalid_time_format));
+rule!(UNPRODUCED_FIELD, "MC0116", "unproduced-field", Warning,
+    "a task reads a field that no upstream task produces",
+    "meterctl follows the fields through each version's task graph: a SOURCE produces the properties of the event definition it names (schemaName or schemaId, either dialect); FILTER, DEDUPLICATE and PARTITION pass them on; MAP adds its targets and drops excludedFields and sources it renames; AGGREGATOR produces only groupFields, extraKeepFields and its aggregation targets; ACCUMULATOR and the lookups add their targets (appendFields[].eventField, rateField, responseToOutputMapper[].eventField, outputAmountField); SCRIPT_MAP produces the properties of its output schemaId; fan-in is the union of the predecessors. A field a task reads (a filter rule's sourceField, groupFields, aggregationFields[].field, extraKeepFields, an EventTime eventTimeField, sortField, a MAP row's sourceField, specificFields, lookup key fields, a sink's fieldMappings[].field) that reaches it from no upstream task is missing from every event at run time (a filter sees it blank, an aggregation skips it, a required usage mapping makes an error record), and Zuora's import does not check this. Names compare exactly (case-sensitive, as Zuora's field names are); a path such as usage.quantity or items[0] counts as produced when its first segment is. Fix the name, or produce the field upstream (an aggregator keeps a field through extraKeepFields or groupFields). Nothing is reported downstream of what the flow cannot know: an operator it does not model, a script without schemaId, a source without an event definition in the file, placeholders.",
+    Some(field_flow::check));
 rule!(DUPLICATE_GLOBAL_ID, "MC0120", "duplicate-global-id", Error,
     "two files in the repository have the same globalId",
     "globalId is a meter's portable identity: import updates the meter that has it. Two files with one globalId would overwrite each other. Give one a new globalId.",
@@ -331,6 +336,7 @@ pub static RULES: &[&Rule] = &[
     &UNKNOWN_EVENT_ID_FIELD,
     &SEVERAL_EVENT_TIME_FIELDS,
     &INVALID_TIME_FORMAT,
+    &UNPRODUCED_FIELD,
     &DUPLICATE_GLOBAL_ID,
     &DUPLICATE_METER_NAME,
     &BLANK_METER_NAME,
@@ -499,11 +505,7 @@ fn str_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 /// `o.get(key)`, by scanning the members of a small object (cheaper than hashing the key, and
 /// the objects rules read have a handful of members).
 fn get<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if o.len() <= 16 {
-        o.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        o.get(key)
-    }
+    crate::model::graph::field(o, key)
 }
 
 /// The version's label for messages: `version 0.0.1` or `versions[2]`.
@@ -530,7 +532,8 @@ mod tests {
                "versions": [{"version": "0.0.1", "tasks": tasks}]})
     }
 
-    fn t(id: &str, node: &str, op: &str, metadata: Value, preds: &[&str]) -> Value {
+    /// A task (shared with the rule files' tests).
+    pub(super) fn t(id: &str, node: &str, op: &str, metadata: Value, preds: &[&str]) -> Value {
         let preds: Vec<Value> = preds.iter().map(|p| json!({"id": p})).collect();
         json!({"id": id, "name": id, "nodeType": node, "operatorType": op,
                "metadata": metadata, keys::PREDECESSORS: preds})
@@ -707,7 +710,7 @@ mod tests {
                 "c",
                 "PROCESSOR",
                 "AGGREGATOR",
-                json!({"triggerType": "AllFiles", "eventTimeFormat": "iso",
+                json!({"triggerType": "AllFiles", "eventTimeFormat": "iso", "extraKeepFields": ["d"],
                 "groupFields": ["g"], "aggregationFields": [{"field": "q", "aggregation": "SUM", "targetField": "t"}]}),
                 &["b"]
             ),

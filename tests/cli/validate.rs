@@ -254,16 +254,7 @@ fn repository_wide_uniqueness() {
 fn examples_and_valid_fixtures_pass() {
     let (code, out, _) = run(meterctl().args(["validate", "examples/meters"]));
     assert_eq!(code, 0, "{out}");
-    // One known finding, kept on purpose (README, "Simulate a meter locally"): api-calls'
-    // aggregator drops RequestTime, which its usage sink maps to startDateTime.
-    assert!(
-        out.starts_with("warning[MC0116]: usage sink \"Write API call usage\" maps startDateTime from \"RequestTime\""),
-        "{out}"
-    );
-    assert!(
-        out.ends_with("6 files, 0 invalid: 0 errors, 1 warning\n"),
-        "{out}"
-    );
+    assert_eq!(out, "6 files, 0 invalid: 0 errors, 0 warnings\n");
     for f in ["good.json", "good.yaml"] {
         assert_eq!(
             json_report(&[&format!("tests/fixtures/rules/valid/{f}")]).0,

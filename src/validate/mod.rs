@@ -357,7 +357,9 @@ impl Validator {
         let mut findings = Vec::new();
         self.schemas.check(&doc.value, &mut findings);
         let schema_findings = findings.len();
-        rules::check(&doc.value, &mut findings);
+        rules::check_enabled(&doc.value, &mut findings, |code| {
+            self.severity(code).is_some()
+        });
         supersede_schema_findings(&mut findings, schema_findings);
         let field = |k: &str| doc.value.get(k).and_then(Value::as_str).map(str::to_owned);
         let identity = Identity {

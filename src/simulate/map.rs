@@ -2,6 +2,7 @@
 //! coerced. Transform rows (a JavaScript formula) are not simulated in this step: a task with one
 //! is a [`SimError::NotSimulated`] when the pipeline is built.
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::{number_of, number_value, text_of, OperatorCount, SimError, Step};
@@ -127,9 +128,16 @@ impl Step for MapStep {
         events: Vec<Value>,
         count: &mut OperatorCount,
     ) -> Result<Vec<Value>, SimError> {
-        let mut out = Vec::with_capacity(events.len());
-        for event in events {
-            match self.apply(event) {
+        // Events are independent: a chunk is mapped in parallel, then counted in order.
+        let this = &*self;
+        let mapped: Vec<Result<Value, String>> = events
+            .into_par_iter()
+            .with_min_len(super::PAR_MIN)
+            .map(|e| this.apply(e))
+            .collect();
+        let mut out = Vec::with_capacity(mapped.len());
+        for event in mapped {
+            match event {
                 Ok(e) => out.push(e),
                 Err(message) => count.error(message),
             }

@@ -30,6 +30,10 @@ pub type Batches = Vec<Vec<Value>>;
 /// How many error messages an operator keeps (the count is always exact).
 const MAX_MESSAGES: usize = 10;
 
+/// The fewest events a stateless step (FILTER, MAP) hands one thread at a time: below it a chunk
+/// is not worth splitting.
+const PAR_MIN: usize = 512;
+
 /// What one sink received.
 #[derive(Debug, Clone, Serialize)]
 pub struct SinkOutput {
@@ -287,14 +291,22 @@ impl Dedupe {
 /// same; a string and the number it spells are not).
 fn key_of<'a>(event: &Value, fields: impl Iterator<Item = &'a str>) -> String {
     let mut key = String::new();
+    write_key(&mut key, event, fields);
+    key
+}
+
+/// [`key_of`], appended to `key` (a buffer reused from event to event allocates nothing).
+fn write_key<'a>(key: &mut String, event: &Value, fields: impl Iterator<Item = &'a str>) {
+    use std::fmt::Write;
     for f in fields {
         match event.get(f) {
             None | Some(Value::Null) => key.push('\u{0}'),
-            Some(v) => key.push_str(&v.to_string()),
+            Some(v) => {
+                let _ = write!(key, "{v}"); // writing to a String cannot fail
+            }
         }
         key.push('\u{2}');
     }
-    key
 }
 
 impl Step for Dedupe {

@@ -217,7 +217,7 @@ impl Aggregator {
                 reader,
                 length,
             } => {
-                let text = super::text_of(event.get(field.as_str()))
+                let text = super::text_of(super::field(event, field))
                     .ok_or_else(|| format!("the event time field {field} is missing"))?;
                 let ms = match reader {
                     Some(r) => r.read(&text).map_err(|e| format!("{field}: {e}"))?,
@@ -230,7 +230,7 @@ impl Aggregator {
         };
         let mut values = Vec::with_capacity(self.aggregations.len());
         for a in &self.aggregations {
-            let v = event.get(a.field.as_str()).filter(|v| !v.is_null());
+            let v = super::field(event, &a.field).filter(|v| !v.is_null());
             let n = match (a.kind, v) {
                 (_, None) => None,
                 (Kind::Count, Some(_)) => Some(0.0),

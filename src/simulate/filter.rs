@@ -168,7 +168,7 @@ fn eval(rule: &Rule, event: &Value) -> bool {
             list,
             numbers,
         } => {
-            let raw = event.get(field.as_str());
+            let raw = super::field(event, field);
             if let (Some(Value::Number(n)), Some(numbers)) = (raw, numbers) {
                 let fast = n
                     .as_f64()

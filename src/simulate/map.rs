@@ -75,18 +75,18 @@ impl MapStep {
 
     /// Maps one event; `Err` names a value `targetType` cannot hold.
     fn apply(&self, mut event: Value) -> Result<Value, String> {
-        let Some(obj) = event.as_object_mut() else {
-            return Ok(event);
-        };
         let mut set = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
-            if let Some(v) = obj.get(&row.source) {
+            if let Some(v) = super::field(&event, &row.source) {
                 set.push((
                     &row.target,
                     coerce(v, row.target_type.as_deref(), &row.source)?,
                 ));
             }
         }
+        let Some(obj) = event.as_object_mut() else {
+            return Ok(event);
+        };
         for f in self.excluded.iter().chain(&self.renamed) {
             obj.remove(f);
         }

@@ -163,6 +163,16 @@ fn str_list<'a>(meta: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
+/// An event's field, as `event.get(name)`: a small object (events are) is scanned, which is
+/// cheaper than hashing the name; a big one is looked up.
+fn field<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+    let obj = event.as_object()?;
+    if obj.len() > 16 {
+        return obj.get(name);
+    }
+    obj.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+}
+
 /// A field's value as text, the way comparisons and keys read it: strings as they are, other
 /// scalars as JSON writes them; missing and `null` → `None`.
 fn text_of(v: Option<&Value>) -> Option<std::borrow::Cow<'_, str>> {
@@ -299,7 +309,7 @@ fn key_of<'a>(event: &Value, fields: impl Iterator<Item = &'a str>) -> String {
 fn write_key<'a>(key: &mut String, event: &Value, fields: impl Iterator<Item = &'a str>) {
     use std::fmt::Write;
     for f in fields {
-        match event.get(f) {
+        match field(event, f) {
             None | Some(Value::Null) => key.push('\u{0}'),
             Some(v) => {
                 let _ = write!(key, "{v}"); // writing to a String cannot fail

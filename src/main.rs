@@ -12,12 +12,6 @@ mod shell;
 use cli::Cli;
 use cmd::{AlreadyReported, Outcome};
 
-// mimalloc, not the system allocator: `simulate` parses events on some threads and frees them
-// on others, millions of small maps and strings, where glibc's malloc spends a third of the
-// time (scripts/bench-simulate.sh).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     if let Err(e) = meterctl::settings::check_environment(&<Cli as clap::CommandFactory>::command())
     {

@@ -2,9 +2,16 @@
 //! from an uploaded input file. JSON (an array of objects, or one object), NDJSON (one object per
 //! line) and CSV with a header row (every value a string, as in the file). The format comes from
 //! the file name's extension; without a known one the content decides.
+//!
+//! NDJSON can also be read as a stream ([`NdjsonChunks`]): a block of bytes at a time, cut at
+//! its last line break, its lines parsed in parallel, so memory holds a few chunks, never the
+//! file; [`read_ahead`] runs such a reader on its own thread, ahead of whoever consumes it.
 
 use std::io::Read;
+use std::sync::mpsc;
+use std::thread;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 /// Parses the events in a file's bytes; `name` is the file name (for its extension).
@@ -42,13 +49,201 @@ fn parse_json(text: &str) -> Result<Vec<Value>, String> {
 }
 
 fn parse_ndjson(text: &str) -> Result<Vec<Value>, String> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| format!("line {}: invalid JSON: {e}", i + 1))
-        })
-        .collect()
+    let mut events = Vec::new();
+    for chunk in NdjsonChunks::new(text.as_bytes()) {
+        events.extend(chunk?);
+    }
+    Ok(events)
+}
+
+/// Whether a file name says NDJSON (`.ndjson`, `.jsonl`), the format [`NdjsonChunks`] streams.
+pub fn is_ndjson(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, e)| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"))
+}
+
+/// How many bytes of NDJSON one chunk holds by default: about 5,000 events of 200 bytes.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// NDJSON events read from a byte stream a chunk at a time. Each item is the events of one block
+/// of about [`CHUNK_BYTES`] bytes (cut after its last line break, so no line is split; a longer
+/// line makes a longer block), parsed in parallel and in file order. Blank lines are skipped; an
+/// error names its line (`line 7: invalid JSON: …`) and ends the stream. With
+/// [`NdjsonChunks::schema`], every event is typed by [`coerce_to_schema`] as it is parsed.
+pub struct NdjsonChunks<R> {
+    reader: R,
+    /// Bytes read but not yet parsed: the start of a line whose end is still to come.
+    carry: Vec<u8>,
+    /// Lines before `carry`.
+    lines: usize,
+    chunk_bytes: usize,
+    schema: Option<Value>,
+    started: bool,
+    done: bool,
+}
+
+impl<R: Read> NdjsonChunks<R> {
+    /// A reader of `reader` in chunks of [`CHUNK_BYTES`].
+    pub fn new(reader: R) -> NdjsonChunks<R> {
+        NdjsonChunks {
+            reader,
+            carry: Vec::new(),
+            lines: 0,
+            chunk_bytes: CHUNK_BYTES,
+            schema: None,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// Chunks of about `bytes` bytes instead (at least one).
+    pub fn chunk_bytes(mut self, bytes: usize) -> NdjsonChunks<R> {
+        self.chunk_bytes = bytes.max(1);
+        self
+    }
+
+    /// Types each event by an event schema ([`coerce_to_schema`]) as it is parsed.
+    pub fn schema(mut self, schema: Option<Value>) -> NdjsonChunks<R> {
+        self.schema = schema;
+        self
+    }
+
+    /// Reads the next block: whole lines, or the rest of the input at its end (`None`: nothing
+    /// left).
+    fn block(&mut self) -> Result<Option<Vec<u8>>, String> {
+        let mut block = std::mem::take(&mut self.carry);
+        let mut want = self.chunk_bytes;
+        loop {
+            let before = block.len();
+            let more = want.saturating_sub(before).max(1) as u64;
+            (&mut self.reader)
+                .take(more)
+                .read_to_end(&mut block)
+                .map_err(|e| format!("cannot read the events: {e}"))?;
+            if block.len() - before < more as usize {
+                // The end of the input.
+                return Ok((!block.is_empty()).then_some(block));
+            }
+            if let Some(cut) = block[before..].iter().rposition(|&b| b == b'\n') {
+                self.carry = block.split_off(before + cut + 1);
+                return Ok(Some(block));
+            }
+            // No line break yet: a line longer than a block.
+            want = block.len() + self.chunk_bytes;
+        }
+    }
+
+    fn parse(&mut self, block: &[u8]) -> Result<Vec<Value>, String> {
+        let first = self.lines + 1;
+        let mut text = std::str::from_utf8(block).map_err(|e| {
+            let line = first
+                + block[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+            format!("line {line}: the line is not UTF-8 text")
+        })?;
+        if !self.started {
+            self.started = true;
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        self.lines += text.matches('\n').count();
+        let schema = self.schema.as_ref();
+        let parsed: Vec<Result<Value, serde_json::Error>> = lines
+            .par_iter()
+            .with_min_len(256)
+            .map(|(_, l)| {
+                let mut event = serde_json::from_str(l)?;
+                if let Some(schema) = schema {
+                    coerce_to_schema(std::slice::from_mut(&mut event), schema);
+                }
+                Ok(event)
+            })
+            .collect();
+        parsed
+            .into_iter()
+            .zip(&lines)
+            .map(|(event, (i, _))| {
+                event.map_err(|e| format!("line {}: invalid JSON: {e}", first + i))
+            })
+            .collect()
+    }
+}
+
+impl<R: Read> Iterator for NdjsonChunks<R> {
+    type Item = Result<Vec<Value>, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let events = match self.block() {
+                Ok(Some(block)) => self.parse(&block),
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => Err(e),
+            };
+            match events {
+                // A block of blank lines: read on.
+                Ok(events) if events.is_empty() => continue,
+                Ok(events) => return Some(Ok(events)),
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Runs `items` on a thread of its own, at most `depth` items ahead of the consumer, so that
+/// producing them (reading and parsing events) overlaps using them (running a pipeline). Memory
+/// holds at most `depth + 2` items. A panic on the producing thread is raised again here.
+pub fn read_ahead<I>(items: I, depth: usize) -> ReadAhead<I::Item>
+where
+    I: Iterator + Send + 'static,
+    I::Item: Send + 'static,
+{
+    let (tx, rx) = mpsc::sync_channel(depth);
+    let producer = thread::spawn(move || {
+        for item in items {
+            if tx.send(item).is_err() {
+                break; // the consumer stopped
+            }
+        }
+    });
+    ReadAhead {
+        rx,
+        producer: Some(producer),
+    }
+}
+
+/// The iterator [`read_ahead`] returns.
+pub struct ReadAhead<T> {
+    rx: mpsc::Receiver<T>,
+    producer: Option<thread::JoinHandle<()>>,
+}
+
+impl<T> Iterator for ReadAhead<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        match self.rx.recv() {
+            Ok(item) => Some(item),
+            Err(_) => {
+                if let Some(Err(panic)) = self.producer.take().map(thread::JoinHandle::join) {
+                    std::panic::resume_unwind(panic);
+                }
+                None
+            }
+        }
+    }
 }
 
 /// CSV with a header row, read by the `csv` crate (RFC 4180: quoted fields may hold commas,
@@ -237,6 +432,65 @@ mod tests {
         );
         assert!(csv("id,note\n1,\"").is_err());
         assert!(csv("\"id,note\n").is_err());
+    }
+
+    /// Every chunk size reads the same events as the whole file, in order.
+    #[test]
+    fn ndjson_chunks_of_any_size_read_the_same_events() {
+        let text = "\u{feff}{\"a\": 1}\r\n\n{\"a\": \"\u{e9}t\u{e9}\", \"long\": \"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n  \n{\"a\": 3}";
+        let whole = parse_events("a.ndjson", text.as_bytes()).unwrap();
+        assert_eq!(whole.len(), 3);
+        for size in [1, 2, 7, 16, 1000] {
+            let chunks: Vec<Vec<Value>> = NdjsonChunks::new(text.as_bytes())
+                .chunk_bytes(size)
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(chunks.iter().all(|c| !c.is_empty()), "{size}");
+            assert_eq!(chunks.concat(), whole, "{size}");
+        }
+        assert_eq!(NdjsonChunks::new(&b""[..]).count(), 0);
+        assert_eq!(NdjsonChunks::new(&b"\n\n"[..]).count(), 0);
+    }
+
+    #[test]
+    fn ndjson_errors_name_their_line_whatever_the_chunk() {
+        let text = "{\"a\": 1}\n\n{\"a\": 2}\n{\"a\": }\n{\"a\": 4}\n{\"a\"\n";
+        for size in [1, 5, 1 << 20] {
+            let mut chunks = NdjsonChunks::new(text.as_bytes()).chunk_bytes(size);
+            let err = chunks.find_map(Result::err).unwrap();
+            assert!(err.starts_with("line 4: invalid JSON: "), "{size}: {err}");
+            assert!(
+                chunks.next().is_none(),
+                "the stream ends at its first error"
+            );
+        }
+        let bad = b"{\"a\": 1}\n{\"a\": \"\xff\"}\n";
+        let err = NdjsonChunks::new(&bad[..])
+            .chunk_bytes(3)
+            .find_map(Result::err)
+            .unwrap();
+        assert_eq!(err, "line 2: the line is not UTF-8 text");
+    }
+
+    #[test]
+    fn ndjson_chunks_type_events_by_the_schema_and_read_ahead_keeps_order() {
+        let text: String = (0..2000)
+            .map(|i| format!("{{\"n\": \"{i}\", \"e\": \"\"}}\n"))
+            .collect();
+        let schema = json!({"properties": {"n": {"type": "integer"}}});
+        let chunks = NdjsonChunks::new(std::io::Cursor::new(text.into_bytes()))
+            .chunk_bytes(1000)
+            .schema(Some(schema));
+        let events: Vec<Value> = read_ahead(chunks, 2)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .concat();
+        assert_eq!(events.len(), 2000);
+        assert!(events
+            .iter()
+            .enumerate()
+            .all(|(i, e)| *e == json!({"n": i})));
+        assert!(is_ndjson("x/Events.NDJSON") && is_ndjson("a.jsonl") && !is_ndjson("a.json"));
     }
 
     #[test]

@@ -1,13 +1,21 @@
 //! `meterctl simulate`: runs a meter version's pipeline locally over events from a file and
-//! prints what each sink receives (the library's [`meterctl::simulate`] engine).
+//! prints what each sink receives (the library's [`meterctl::simulate`] engine). NDJSON input is
+//! read in chunks on a thread of its own while the engine runs the previous chunk; with
+//! `--format ndjson` the sinks' records are written out as each chunk produces them.
 
 use anyhow::Context;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::{Outcome, Shell};
 use crate::cli::{SimulateArgs, SimulateFormat};
+use meterctl::events::{self, NdjsonChunks};
 use meterctl::fsutil::display;
 use meterctl::model::{graph, keys};
+use meterctl::simulate::{Engine, SinkOutput};
+
+/// Chunks parsed ahead of the engine: memory holds at most this many plus two.
+const READ_AHEAD: usize = 2;
 
 pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let doc = meterctl::load::load_file(&args.meter).map_err(|d| anyhow::anyhow!("{d}"))?;
@@ -27,33 +35,38 @@ pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
             .last()
             .with_context(|| format!("{} has no versions to simulate", display(&args.meter)))?,
     };
-    let bytes = std::fs::read(&args.events)
-        .with_context(|| format!("cannot read {}", display(&args.events)))?;
+    let cannot = |e: meterctl::simulate::SimError| {
+        anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter))
+    };
+    let mut engine = Engine::new(version, &Default::default()).map_err(cannot)?;
+    let schema = graph::event_schema(meter, Some(version));
     let name = args.events.to_string_lossy().into_owned();
-    let mut events = meterctl::events::parse_events(&name, &bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.events)))?;
-    if let Some(schema) = graph::event_schema(meter, Some(version)) {
-        meterctl::events::coerce_to_schema(&mut events, schema);
+    let cannot_read = || format!("cannot read {}", display(&args.events));
+    let chunks: Box<dyn Iterator<Item = Result<Vec<Value>, String>>> = if events::is_ndjson(&name) {
+        let file = std::fs::File::open(&args.events).with_context(cannot_read)?;
+        let reader = NdjsonChunks::new(file).schema(schema.cloned());
+        Box::new(events::read_ahead(reader, READ_AHEAD))
+    } else {
+        // JSON and CSV files are read whole.
+        let bytes = std::fs::read(&args.events).with_context(cannot_read)?;
+        let mut events = events::parse_events(&name, &bytes);
+        if let (Ok(events), Some(schema)) = (&mut events, schema) {
+            events::coerce_to_schema(events, schema);
+        }
+        Box::new(std::iter::once(events))
+    };
+    let stream = matches!(args.format, SimulateFormat::Ndjson);
+    for chunk in chunks {
+        let events = chunk.map_err(|e| anyhow::anyhow!("{}: {e}", display(&args.events)))?;
+        engine.push(events).map_err(cannot)?;
+        if stream {
+            print_records(&out, &engine.drain_sinks())?;
+        }
     }
-    let sim = meterctl::simulate::run(version, &Default::default(), vec![events])
-        .map_err(|e| anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter)))?;
+    let sim = engine.finish().map_err(cannot)?;
     match args.format {
         SimulateFormat::Json => out.print_json(&serde_json::to_value(&sim)?)?,
-        SimulateFormat::Ndjson => {
-            let mut text = String::new();
-            for sink in &sim.sinks {
-                for record in &sink.records {
-                    text.push_str(&json!({"sink": sink.task, "record": record}).to_string());
-                    text.push('\n');
-                }
-                for e in &sink.errors {
-                    let line = json!({"sink": sink.task, "record": e.record, "error": e.error});
-                    text.push_str(&line.to_string());
-                    text.push('\n');
-                }
-            }
-            out.print(&text)?;
-        }
+        SimulateFormat::Ndjson => print_records(&out, &sim.sinks)?,
         SimulateFormat::Table => out.print(&table(&sim.sinks))?,
     }
     for c in &sim.operators {
@@ -153,4 +166,38 @@ fn table(sinks: &[meterctl::simulate::SinkOutput]) -> String {
         }
     }
     text
+}
+
+/// One `--format ndjson` line: a record a sink received (with `error` for an error record).
+#[derive(Serialize)]
+struct Line<'a> {
+    sink: &'a str,
+    record: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+/// Writes what the sinks received, one line per record: each sink's records, then its errors.
+fn print_records(out: &Shell, sinks: &[SinkOutput]) -> anyhow::Result<()> {
+    let mut text = Vec::new();
+    for sink in sinks {
+        let lines = sink.records.iter().map(|record| (record, None));
+        let errors = sink
+            .errors
+            .iter()
+            .map(|e| (&e.record, Some(e.error.as_str())));
+        for (record, error) in lines.chain(errors) {
+            let line = Line {
+                sink: &sink.task,
+                record,
+                error,
+            };
+            serde_json::to_writer(&mut text, &line)?;
+            text.push(b'\n');
+        }
+    }
+    if !text.is_empty() {
+        out.print(&String::from_utf8(text)?)?;
+    }
+    Ok(())
 }

@@ -3,13 +3,14 @@
 //! `targetField` per aggregation (SUM MIN MAX AVG COUNT DELTA). Events stream through: memory
 //! holds one accumulator per group and window, never the events.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::fmt::Write;
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::dates::Reader;
-use super::{key_of, number_of, number_value, str_list, OperatorCount, SimError, Step};
+use super::{number_of, number_value, str_list, write_key, OperatorCount, SimError, Step};
 use crate::clock;
 
 /// An aggregation function (shared with ACCUMULATOR).
@@ -99,6 +100,18 @@ impl Acc {
     }
 }
 
+/// What [`Aggregator::prepare`] works out for one event.
+struct Prepared {
+    /// The window's start (0 outside EventTime windows).
+    window: i64,
+    /// The event time (EventTime windows).
+    time: Option<i64>,
+    /// The window and the group fields' values.
+    key: String,
+    /// Each aggregation's number (`None`: the field is missing or `null`).
+    values: Vec<Option<f64>>,
+}
+
 struct Group {
     window: i64,
     kept: Map<String, Value>,
@@ -111,7 +124,7 @@ pub(super) struct Aggregator {
     keep_fields: Vec<String>,
     aggregations: Vec<Aggregation>,
     window: Window,
-    index: HashMap<(i64, String), usize>,
+    index: HashMap<String, usize>,
     groups: Vec<Group>,
     seq: i64,
 }
@@ -124,7 +137,7 @@ pub(super) fn values(
 ) -> Result<Vec<Option<f64>>, String> {
     let mut values = Vec::with_capacity(aggregations.len());
     for a in aggregations {
-        let v = event.get(a.field.as_str()).filter(|v| !v.is_null());
+        let v = super::field(event, &a.field).filter(|v| !v.is_null());
         let n = match (a.kind, v) {
             (_, None) => None,
             (Kind::Count, Some(_)) => Some(0.0),
@@ -268,31 +281,56 @@ impl Aggregator {
         })
     }
 
-    /// Adds one event to its group; `Err` says why it cannot be aggregated.
-    fn add(&mut self, event: &Value) -> Result<(), String> {
-        self.seq += 1;
+    /// What one event contributes, worked out without the groups (so a chunk's events are
+    /// prepared in parallel); `Err` says why it cannot be aggregated.
+    fn prepare(&self, event: &Value) -> Result<Prepared, String> {
         let (window, time) = match &self.window {
             Window::EventTime {
                 field,
                 reader,
                 length,
             } => {
-                let text = super::text_of(event.get(field.as_str()))
+                let text = super::text_of(super::field(event, field))
                     .ok_or_else(|| format!("the event time field {field} is missing"))?;
                 let ms = match reader {
                     Some(r) => r.read(&text).map_err(|e| format!("{field}: {e}"))?,
                     None => clock::parse_time(&text)
                         .ok_or_else(|| format!("{field}: \"{text}\" is not a date-time"))?,
                 };
-                (window_start(ms, *length), ms)
+                (window_start(ms, *length), Some(ms))
             }
-            _ => (0, self.seq),
+            _ => (0, None),
         };
         let values = values(&self.aggregations, event)?;
-        let key = key_of(event, self.group_fields.iter().map(String::as_str));
-        let at = match self.index.entry((window, key)) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(slot) => {
+        let mut key = String::new();
+        let _ = write!(key, "{window}\u{3}"); // writing to a String cannot fail
+        write_key(
+            &mut key,
+            event,
+            self.group_fields.iter().map(String::as_str),
+        );
+        Ok(Prepared {
+            window,
+            time,
+            key,
+            values,
+        })
+    }
+
+    /// Adds one prepared event to its group. Every event, an error too, takes the next arrival
+    /// number (the time of DELTA outside EventTime windows).
+    fn add(&mut self, event: &Value, prepared: Result<Prepared, String>) -> Result<(), String> {
+        self.seq += 1;
+        let Prepared {
+            window,
+            time,
+            key,
+            values,
+        } = prepared?;
+        let time = time.unwrap_or(self.seq);
+        let at = match self.index.get(key.as_str()) {
+            Some(&at) => at,
+            None => {
                 let kept = self
                     .group_fields
                     .iter()
@@ -304,7 +342,8 @@ impl Aggregator {
                     kept,
                     accs: vec![Acc::default(); self.aggregations.len()],
                 });
-                *slot.insert(self.groups.len() - 1)
+                self.index.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
             }
         };
         for (acc, n) in self.groups[at].accs.iter_mut().zip(values) {
@@ -339,11 +378,23 @@ impl Step for Aggregator {
         events: Vec<Value>,
         count: &mut OperatorCount,
     ) -> Result<Vec<Value>, SimError> {
-        for event in events {
-            if let Err(message) = self.add(&event) {
+        // Keys, times and values in parallel; then the groups, in arrival order.
+        let this = &*self;
+        let prepared: Vec<Result<Prepared, String>> = events
+            .par_iter()
+            .with_min_len(super::PAR_MIN)
+            .map(|e| this.prepare(e))
+            .collect();
+        for (event, prepared) in events.iter().zip(prepared) {
+            if let Err(message) = self.add(event, prepared) {
                 count.error(message);
             }
         }
+        // Freeing the events is work too: in parallel.
+        events
+            .into_par_iter()
+            .with_min_len(super::PAR_MIN)
+            .for_each(drop);
         Ok(Vec::new())
     }
 

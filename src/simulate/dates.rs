@@ -179,8 +179,19 @@ impl Reader {
         if twelve && pm == Some(true) {
             h += 12;
         }
-        let iso = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z");
-        let utc = clock::parse_time(&iso).ok_or_else(bad)?;
+        // The ranges `clock::parse_time` accepts for an ISO date-time (a day past the month's
+        // end rolls over, as there).
+        let valid = (0..=9999).contains(&y)
+            && (1..=12).contains(&mo)
+            && (1..=31).contains(&d)
+            && h <= 23
+            && mi <= 59
+            && s <= 60;
+        if !valid {
+            return Err(bad());
+        }
+        let utc =
+            clock::days_from_civil(y, mo, d) * 86_400_000 + (h * 3600 + mi * 60 + s) * 1000 + ms;
         Ok(utc - offset_min * 60_000)
     }
 }
@@ -247,6 +258,20 @@ mod tests {
             "\"2026/01/05\" does not match the date format"
         );
         assert!(read("yyyy-MM-dd", "2026-13-05").is_err());
+        // Out of range as an ISO date-time is, whatever the pattern's field widths.
+        for bad in [
+            "2026-01-32 00:00:00",
+            "2026-01-05 24:00:00",
+            "2026-01-05 23:60:00",
+        ] {
+            assert!(read("yyyy-MM-dd HH:mm:ss", bad).is_err(), "{bad}");
+        }
+        assert!(read("y-MM-dd", "10000-01-05").is_err());
+        assert_eq!(
+            read("yyyy-MM-dd HH:mm:ss", "2026-02-30 23:59:60").as_deref(),
+            Ok("2026-03-03T00:00:00.000+0000"),
+            "a day past the month's end rolls over, as clock::parse_time does"
+        );
         assert!(read("yyyy-ww", "2026-01")
             .unwrap_err()
             .contains("letter 'w'"));

@@ -3,6 +3,7 @@
 //! received it), `excludedFields` are dropped, `targetType` is coerced. Formulas run in the
 //! task's own JavaScript context ([`super::js`]).
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::js::{Failure, Func, Js};
@@ -14,18 +15,25 @@ struct Row {
     source: Option<String>,
     target: String,
     target_type: Option<String>,
-    /// A transform row's compiled formula.
-    formula: Option<Func>,
+    /// A transform row's formula: its index in [`MapStep::funcs`].
+    formula: Option<usize>,
 }
 
-/// A compiled MAP task.
-pub(super) struct MapStep {
+/// The rows of a MAP, plain data (shared by threads when the MAP has no JavaScript).
+struct Rows {
     excluded: Vec<String>,
     rows: Vec<Row>,
     /// Sources renamed away: dropped from the event unless a row also keeps them by name.
     renamed: Vec<String>,
-    /// The task's JavaScript, when it has a transform row. Last: the rows' formulas belong to
-    /// its runtime and are dropped first.
+}
+
+/// A compiled MAP task.
+pub(super) struct MapStep {
+    rows: Rows,
+    /// The transform rows' compiled formulas.
+    funcs: Vec<Func>,
+    /// The task's JavaScript, when it has a transform row. Last: the formulas belong to its
+    /// runtime and are dropped first.
     js: Option<Js>,
 }
 
@@ -40,6 +48,7 @@ impl MapStep {
             .map(str::to_string)
             .collect();
         let mut rows = Vec::new();
+        let mut funcs = Vec::new();
         let mut js = None;
         let empty = Vec::new();
         let list = meta
@@ -76,12 +85,13 @@ impl MapStep {
                     Some(engine) => &*engine,
                     slot @ None => &*slot.insert(Js::new(task, &ctx.script_limits)?),
                 };
-                Some(compile(engine, formula).map_err(|e| match e {
+                funcs.push(compile(engine, formula).map_err(|e| match e {
                     Failure::Limit(e) => e,
                     Failure::Thrown(m) => config(format!(
                         "the formula of mapFields[{k}] ({target}) does not compile: {m}"
                     )),
-                })?)
+                })?);
+                Some(funcs.len() - 1)
             } else {
                 return Err(config(format!(
                     "mapFields[{k}] has transformType {kind:?}; use direct or transform"
@@ -101,46 +111,23 @@ impl MapStep {
             .cloned()
             .collect();
         Ok(MapStep {
-            excluded,
-            rows,
-            renamed,
+            rows: Rows {
+                excluded,
+                rows,
+                renamed,
+            },
+            funcs,
             js,
         })
     }
 
-    /// Maps one event. `Failure::Thrown` is the event's error (a formula threw, a value
-    /// `targetType` cannot hold); `Failure::Limit` stops the run.
-    fn apply(&self, mut event: Value) -> Result<Value, Failure> {
-        if !event.is_object() {
-            return Ok(event);
-        }
+    /// Maps one event: its formulas first, in the task's JavaScript context, then the rows.
+    fn apply(&self, event: Value) -> Result<Value, Failure> {
         let results = match &self.js {
-            Some(js) => self.formulas(js, &event)?,
-            None => Vec::new(),
+            Some(js) if event.is_object() => self.formulas(js, &event)?,
+            _ => Vec::new(),
         };
-        let mut results = results.into_iter();
-        let Some(obj) = event.as_object_mut() else {
-            return Ok(event);
-        };
-        let mut set = Vec::with_capacity(self.rows.len());
-        for row in &self.rows {
-            if row.formula.is_some() {
-                if let Some(v) = results.next().flatten() {
-                    let field = format!("{} (from its formula)", row.target);
-                    set.push((&row.target, coerce(&v, row.target_type.as_deref(), &field)?));
-                }
-            } else if let Some(v) = row.source.as_ref().and_then(|src| obj.get(src)) {
-                let field = row.source.as_deref().unwrap_or_default();
-                set.push((&row.target, coerce(v, row.target_type.as_deref(), field)?));
-            }
-        }
-        for f in self.excluded.iter().chain(&self.renamed) {
-            obj.remove(f);
-        }
-        for (target, v) in set {
-            obj.insert(target.clone(), v);
-        }
-        Ok(event)
+        self.rows.apply(event, results)
     }
 
     /// Each transform row's result on `event`, in row order (`None`: `undefined`, which sets
@@ -149,8 +136,10 @@ impl MapStep {
         js.run(|scope| {
             let ev = scope.json(Some(event))?;
             let mut out = Vec::new();
-            for row in &self.rows {
-                let Some(f) = &row.formula else { continue };
+            for row in &self.rows.rows {
+                let Some(f) = row.formula.map(|i| &self.funcs[i]) else {
+                    continue;
+                };
                 let value = match &row.source {
                     Some(src) => scope.field(&ev, src)?,
                     None => scope.json(None)?,
@@ -165,6 +154,40 @@ impl MapStep {
             }
             Ok(out)
         })
+    }
+}
+
+impl Rows {
+    /// Maps one event, given its transform rows' `results` in row order. `Failure::Thrown` is
+    /// the event's error (a formula threw, a value `targetType` cannot hold).
+    fn apply(&self, mut event: Value, results: Vec<Option<Value>>) -> Result<Value, Failure> {
+        if !event.is_object() {
+            return Ok(event);
+        }
+        let mut results = results.into_iter();
+        let mut set = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            if row.formula.is_some() {
+                if let Some(v) = results.next().flatten() {
+                    let field = format!("{} (from its formula)", row.target);
+                    set.push((&row.target, coerce(&v, row.target_type.as_deref(), &field)?));
+                }
+            } else if let Some(src) = &row.source {
+                if let Some(v) = super::field(&event, src) {
+                    set.push((&row.target, coerce(v, row.target_type.as_deref(), src)?));
+                }
+            }
+        }
+        let Some(obj) = event.as_object_mut() else {
+            return Ok(event);
+        };
+        for f in self.excluded.iter().chain(&self.renamed) {
+            obj.remove(f);
+        }
+        for (target, v) in set {
+            obj.insert(target.clone(), v);
+        }
+        Ok(event)
     }
 }
 
@@ -228,6 +251,26 @@ impl Step for MapStep {
         count: &mut OperatorCount,
     ) -> Result<Vec<Value>, SimError> {
         let mut out = Vec::with_capacity(events.len());
+        if self.js.is_none() {
+            // Direct rows only: events are independent, so a chunk is mapped in parallel,
+            // then counted in order.
+            let rows = &self.rows;
+            let mapped: Vec<Result<Value, Failure>> = events
+                .into_par_iter()
+                .with_min_len(super::PAR_MIN)
+                .map(|e| rows.apply(e, Vec::new()))
+                .collect();
+            for event in mapped {
+                match event {
+                    Ok(e) => out.push(e),
+                    Err(Failure::Thrown(message)) => count.error(message),
+                    Err(Failure::Limit(e)) => return Err(e),
+                }
+            }
+            return Ok(out);
+        }
+        // Formulas run one event at a time in the task's JavaScript context; a limit stops
+        // the run at once.
         for event in events {
             match self.apply(event) {
                 Ok(e) => out.push(e),

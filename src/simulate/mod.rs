@@ -37,6 +37,10 @@ pub type Batches = Vec<Vec<Value>>;
 /// How many error messages an operator keeps (the count is always exact).
 const MAX_MESSAGES: usize = 10;
 
+/// The fewest events a stateless step (FILTER, MAP) hands one thread at a time: below it a chunk
+/// is not worth splitting.
+const PAR_MIN: usize = 512;
+
 /// What one sink received.
 #[derive(Debug, Clone, Serialize)]
 pub struct SinkOutput {
@@ -173,6 +177,16 @@ fn str_list<'a>(meta: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default()
+}
+
+/// An event's field, as `event.get(name)`: a small object (events are) is scanned, which is
+/// cheaper than hashing the name; a big one is looked up.
+fn field<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
+    let obj = event.as_object()?;
+    if obj.len() > 16 {
+        return obj.get(name);
+    }
+    obj.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
 }
 
 /// A field's value as text, the way comparisons and keys read it: strings as they are, other
@@ -359,14 +373,22 @@ impl Dedupe {
 /// same; a string and the number it spells are not).
 fn key_of<'a>(event: &Value, fields: impl Iterator<Item = &'a str>) -> String {
     let mut key = String::new();
+    write_key(&mut key, event, fields);
+    key
+}
+
+/// [`key_of`], appended to `key` (a buffer reused from event to event allocates nothing).
+fn write_key<'a>(key: &mut String, event: &Value, fields: impl Iterator<Item = &'a str>) {
+    use std::fmt::Write;
     for f in fields {
-        match event.get(f) {
+        match field(event, f) {
             None | Some(Value::Null) => key.push('\u{0}'),
-            Some(v) => key.push_str(&v.to_string()),
+            Some(v) => {
+                let _ = write!(key, "{v}"); // writing to a String cannot fail
+            }
         }
         key.push('\u{2}');
     }
-    key
 }
 
 impl Step for Dedupe {

@@ -209,3 +209,78 @@ fn table_format_shows_each_sink_and_an_accumulators_running_totals() {
          Drop (NOOP, task noop): 0 records, 0 errors\n"
     );
 }
+
+/// Events for api-calls.yaml: `n` events over 40 accounts and three days.
+fn api_events(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({"RequestId": format!("req-{i:07}"), "AccountNumber": format!("A{:08}", i % 40),
+                   "ChargeNumber": "C-00000042", "Endpoint": "/v1/orders/{id}", "HttpStatus": 200,
+                   "RequestTime": format!("2026-01-0{}T{:02}:12:44", 5 + i % 3, i % 24),
+                   "Calls": i % 7, "Unit": "Call", "Padding": "x".repeat(60)})
+        })
+        .collect()
+}
+
+#[test]
+fn ndjson_streams_in_chunks_with_the_result_of_the_whole_file() {
+    // About 2 MB: more than one chunk of the streaming reader.
+    let events = api_events(12_000);
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = dir.path().join("events.ndjson");
+    let lines: String = events.iter().map(|e| format!("{e}\n")).collect();
+    assert!(lines.len() > 1 << 21);
+    std::fs::write(&ndjson, lines).unwrap();
+    let whole = dir.path().join("events.json");
+    std::fs::write(&whole, Value::Array(events).to_string()).unwrap();
+    let simulate = |file: &std::path::Path, format: &str| {
+        let (code, out, err) = output(
+            meterctl()
+                .args([
+                    "simulate",
+                    "examples/meters/api-calls.yaml",
+                    "--format",
+                    format,
+                ])
+                .arg("--events")
+                .arg(file),
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let streamed = simulate(&ndjson, "json");
+    assert_eq!(streamed, simulate(&whole, "json"));
+    let sim: Value = serde_json::from_str(&streamed).unwrap();
+    assert_eq!(sim["operators"][0]["input"], 12_000);
+    // 40 accounts × 3 days, every record an error record (no startDateTime reaches the sink).
+    let errors = sim["sinks"][0]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 120);
+    let records: Vec<Value> = simulate(&ndjson, "ndjson")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 120);
+    for (line, e) in records.iter().zip(errors) {
+        assert_eq!(line["record"], e["record"]);
+        assert_eq!(line["error"], e["error"]);
+    }
+}
+
+#[test]
+fn a_bad_ndjson_line_is_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.ndjson");
+    let mut text: String = api_events(3).iter().map(|e| format!("{e}\n")).collect();
+    text.push_str("\n{\"RequestId\": \"req-9\",}\n");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = output(
+        meterctl()
+            .args(["simulate", "examples/meters/api-calls.yaml", "--events"])
+            .arg(&file),
+    );
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("events.ndjson: line 5: invalid JSON: trailing comma"),
+        "{err}"
+    );
+}

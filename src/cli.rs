@@ -331,6 +331,11 @@ pub struct SimulateArgs {
     #[arg(long = "version", value_name = "V")]
     pub meter_version: Option<String>,
 
+    /// Lookup tables for the lookup operators: a YAML or JSON mapping such as
+    /// `{subscriptions: [...]}`, or a test case holding `lookups:`.
+    #[arg(long, value_name = "FILE")]
+    pub lookups: Option<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: SimulateFormat,

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use serde_json::Value;
 
 use super::{Outcome, Shell};
 use crate::cli::{SandboxCommand, SandboxServeArgs};
@@ -17,7 +16,7 @@ pub(super) fn run(command: SandboxCommand, out: Shell) -> anyhow::Result<Outcome
 
 fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
     let lookups = match &args.lookups {
-        Some(path) => lookup_tables(path)?,
+        Some(path) => super::simulate::lookup_tables(path)?,
         None => Default::default(),
     };
     let config = ServerConfig {
@@ -65,34 +64,4 @@ fn serve(args: SandboxServeArgs, out: Shell) -> anyhow::Result<Outcome> {
     }
     server.wait();
     Ok(Outcome::Clean)
-}
-
-/// The tables of `--lookups FILE`: the file's mapping, or its `lookups:` when it is a test case.
-fn lookup_tables(path: &std::path::Path) -> anyhow::Result<serde_json::Map<String, Value>> {
-    let shown = meterctl::fsutil::display(path);
-    let (bytes, format) = meterctl::load::read_file(path).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let value = match format {
-        meterctl::load::Format::Json => {
-            serde_json::from_slice::<Value>(&bytes).map_err(|e| anyhow::anyhow!("{e}"))
-        }
-        meterctl::load::Format::Yaml => std::str::from_utf8(&bytes)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .and_then(|t| meterctl::yaml::parse_value(t).map_err(|e| anyhow::anyhow!("{e}"))),
-    }
-    .with_context(|| format!("{shown}: cannot read the lookup tables"))?;
-    let tables = match value.get("lookups") {
-        Some(inner) => inner.clone(),
-        None => value,
-    };
-    match tables {
-        Value::Object(tables) => Ok(tables),
-        other => anyhow::bail!(
-            "{shown}: the lookup tables must be a mapping of table names to rows, such as `subscriptions: [...]`, not {}",
-            match other {
-                Value::Array(_) => "a list",
-                Value::Null => "empty",
-                _ => "a single value",
-            }
-        ),
-    }
 }

@@ -38,7 +38,14 @@ pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let cannot = |e: meterctl::simulate::SimError| {
         anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter))
     };
-    let mut engine = Engine::new(version, &Default::default()).map_err(cannot)?;
+    let ctx = meterctl::simulate::Context {
+        lookups: match &args.lookups {
+            Some(path) => lookup_tables(path)?,
+            None => Default::default(),
+        },
+        ..Default::default()
+    };
+    let mut engine = Engine::new(version, &ctx).map_err(cannot)?;
     let schema = graph::event_schema(meter, Some(version));
     let name = args.events.to_string_lossy().into_owned();
     let cannot_read = || format!("cannot read {}", display(&args.events));
@@ -200,4 +207,36 @@ fn print_records(out: &Shell, sinks: &[SinkOutput]) -> anyhow::Result<()> {
         out.print(&String::from_utf8(text)?)?;
     }
     Ok(())
+}
+
+/// The tables of `--lookups FILE`: the file's mapping, or its `lookups:` when it is a test case.
+pub(super) fn lookup_tables(
+    path: &std::path::Path,
+) -> anyhow::Result<serde_json::Map<String, Value>> {
+    let shown = meterctl::fsutil::display(path);
+    let (bytes, format) = meterctl::load::read_file(path).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let value = match format {
+        meterctl::load::Format::Json => {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| anyhow::anyhow!("{e}"))
+        }
+        meterctl::load::Format::Yaml => std::str::from_utf8(&bytes)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .and_then(|t| meterctl::yaml::parse_value(t).map_err(|e| anyhow::anyhow!("{e}"))),
+    }
+    .with_context(|| format!("{shown}: cannot read the lookup tables"))?;
+    let tables = match value.get("lookups") {
+        Some(inner) => inner.clone(),
+        None => value,
+    };
+    match tables {
+        Value::Object(tables) => Ok(tables),
+        other => anyhow::bail!(
+            "{shown}: the lookup tables must be a mapping of table names to rows, such as `subscriptions: [...]`, not {}",
+            match other {
+                Value::Array(_) => "a list",
+                Value::Null => "empty",
+                _ => "a single value",
+            }
+        ),
+    }
 }

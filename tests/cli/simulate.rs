@@ -285,3 +285,49 @@ fn a_bad_ndjson_line_is_named_by_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn lookups_come_from_a_tables_file_or_a_test_case() {
+    let run = |lookups: &str| {
+        output(meterctl().args([
+            "simulate",
+            "examples/meters/active-seats.yaml",
+            "--events",
+            "examples/events/seat-snapshots.ndjson",
+            "--format",
+            "json",
+            "--lookups",
+            lookups,
+        ]))
+    };
+    // A test case's lookups: block.
+    let (code, out, err) = run("examples/tests/active-seats.test.yaml");
+    assert_eq!(code, 0, "{err}");
+    let sim: Value = serde_json::from_str(&out).unwrap();
+    let usage = sim["sinks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["operator"] == "ZUORA_USAGE");
+    assert_eq!(usage.unwrap()["records"].as_array().unwrap().len(), 3);
+    // A bare tables file; a list is refused, naming the file.
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables.yaml");
+    std::fs::write(&tables, "subscriptions: []\n").unwrap();
+    let (code, out, err) = run(tables.to_str().unwrap());
+    assert_eq!(code, 0, "{err}");
+    let sim: Value = serde_json::from_str(&out).unwrap();
+    let lookup = sim["operators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["operator"] == "SUBSCRIPTION_LOOKUP");
+    assert!(lookup.unwrap()["errors"].as_u64().unwrap() > 0, "{sim}");
+    std::fs::write(&tables, "- a\n").unwrap();
+    let (code, _, err) = run(tables.to_str().unwrap());
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tables.yaml: the lookup tables must be a mapping"),
+        "{err}"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod color;
 pub mod diff;
+pub mod simulate;
 pub mod step_summary;
 pub mod summary;
 pub mod test;

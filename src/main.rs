@@ -43,6 +43,16 @@ fn main() -> ExitCode {
     // Like git and diff(1): a closed stdout pipe (`meterctl diff a b | head`) ends the process
     // with SIGPIPE, so `set -o pipefail` sees it fail, instead of printing being cut short and
     // the exit code claiming "nothing found". The sandbox server keeps Rust's default (ignore).
+    if matches!(
+        cli.command,
+        cli::Command::Simulate(_) | cli::Command::Test(_)
+    ) {
+        // The simulator frees each chunk of events and parses the next into the same amount of
+        // memory: keeping freed pages (never purging) saves the kernel clearing them again,
+        // 7% of a million-event run; the peak stays what the live chunks need.
+        // SAFETY: sets an option of the allocator in use; any value of this option is valid.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
     if !matches!(cli.command, cli::Command::Sandbox { .. }) {
         restore_sigpipe();
     } else {

@@ -102,17 +102,28 @@ impl Js {
     /// function when it is one. `Ok(None)`: the script ran but its value is not a function.
     /// A syntax error or an exception is `Failure::Thrown`.
     pub(super) fn function(&self, source: &str) -> Result<Option<Func>, Failure> {
+        self.eval(source, |ctx, value| {
+            value
+                .into_function()
+                .map(|f| Func(Persistent::save(ctx, f)))
+        })
+    }
+
+    /// Evaluates `source` as a script (global scope), within the time limit, and hands what it
+    /// evaluates to to `keep`. A syntax error or an exception is `Failure::Thrown`.
+    fn eval<T>(
+        &self,
+        source: &str,
+        keep: impl for<'js> FnOnce(&Ctx<'js>, JsValue<'js>) -> Option<T>,
+    ) -> Result<Option<T>, Failure> {
         self.context.with(|ctx| {
             self.start();
             let value = ctx
-                .eval::<rquickjs::Value, _>(source)
+                .eval::<JsValue, _>(source)
                 .catch(&ctx)
                 .map_err(|e| self.failure(e));
             self.stop();
-            let value = value?;
-            Ok(value
-                .into_function()
-                .map(|f| Func(Persistent::save(&ctx, f))))
+            Ok(keep(&ctx, value?))
         })
     }
 
@@ -291,16 +302,8 @@ pub(super) struct Kept(Persistent<Object<'static>>);
 impl Js {
     /// Evaluates `source` to an object kept across calls; `Ok(None)` when it is not an object.
     pub(super) fn object(&self, source: &str) -> Result<Option<Kept>, Failure> {
-        self.context.with(|ctx| {
-            self.start();
-            let value = ctx
-                .eval::<rquickjs::Value, _>(source)
-                .catch(&ctx)
-                .map_err(|e| self.failure(e));
-            self.stop();
-            Ok(value?
-                .into_object()
-                .map(|o| Kept(Persistent::save(&ctx, o))))
+        self.eval(source, |ctx, value| {
+            value.into_object().map(|o| Kept(Persistent::save(ctx, o)))
         })
     }
 }

@@ -1114,3 +1114,38 @@ fn sandbox_serve_reads_lookup_tables_and_refuses_a_file_that_holds_none() {
         "{stderr}"
     );
 }
+
+#[test]
+fn meter_test_names_an_operator_s_first_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let meter = rendered_api_calls(dir.path());
+    // A request without its Unit, which the event definition requires: the sandbox rejects it
+    // at the source (as Zuora checks events), where `simulate` (no such check) lets it reach the
+    // usage sink, which rejects the day's record (uom is required). README: "What a run or a
+    // test computes".
+    let events = dir.path().join("no-unit.ndjson");
+    std::fs::write(
+        &events,
+        "{\"RequestId\": \"r1\", \"AccountNumber\": \"A9\", \"ChargeNumber\": \"C-1\", \
+         \"Endpoint\": \"/x\", \"HttpStatus\": 200, \"RequestTime\": \"2026-01-05T09:12:44\", \
+         \"Calls\": 1}\n",
+    )
+    .unwrap();
+    let events = events.to_str().unwrap();
+    let want = simulated_counts(&meter, events);
+    let shape: Vec<(u64, u64, u64)> = want.iter().map(|c| (c.1, c.2, c.3)).collect();
+    assert_eq!(shape, [(1, 1, 0), (1, 1, 0), (1, 0, 1)]);
+    let server = sandbox(quick());
+    import(&server, &meter);
+    let (code, stdout, _) = out(meterctl(&server).args(["meter", "test", "101", "--data", events]));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("TESTING_FAILED")
+            && stdout.contains("Gateway request events         ZUORA_BULK_API      1       0       1\n")
+            && stdout.ends_with(
+                "Gateway request events: 1 error (70000000): 1 records fail the event definition \
+                 (a required or eventIdFields field missing, or a value not of its declared type)\n"
+            ),
+        "{stdout}"
+    );
+}

@@ -130,11 +130,9 @@ fn operator_table(ops: &[Value]) -> String {
             .as_str()
             .map(|m| format!(": {m}"))
             .unwrap_or_default();
-        text.push_str(&format!(
-            "{}: {} errors{code}{first}\n",
-            label(o),
-            count(&o["totalErrorCount"])
-        ));
+        let n = count(&o["totalErrorCount"]);
+        let noun = if n == "1" { "error" } else { "errors" };
+        text.push_str(&format!("{}: {n} {noun}{code}{first}\n", label(o)));
     }
     text
 }

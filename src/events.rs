@@ -154,7 +154,7 @@ impl<R: Read> NdjsonChunks<R> {
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .collect();
-        self.lines += text.matches('\n').count();
+        self.lines += block.iter().filter(|&&b| b == b'\n').count();
         let schema = self.schema.as_ref();
         let parsed: Vec<Result<Value, serde_json::Error>> = lines
             .par_iter()

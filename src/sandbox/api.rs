@@ -957,6 +957,29 @@ struct Job {
     inputs: Vec<Input>,
 }
 
+impl Job {
+    /// Takes a copy of the meter and the inputs the request names (under the state lock).
+    fn read(ten: &Tenant, meter: &MeterRecord, body: &mut Value) -> Result<Job, Response> {
+        Ok(Job {
+            definition: meter.definition.clone(),
+            meter_id: meter.id,
+            revision: meter.revision,
+            inputs: inputs(ten, body)?,
+        })
+    }
+
+    /// Parses the inputs' events and runs `version` over them (without the state lock); the
+    /// inputs are consumed, the rest of the job is kept for the record.
+    fn process(
+        &mut self,
+        version: &str,
+        ctx: &crate::simulate::Context,
+    ) -> super::state::Processed {
+        let events = input_events(std::mem::take(&mut self.inputs));
+        process_batches(&self.definition, version, events, ctx)
+    }
+}
+
 /// `POST /meters/run/{meterId}/{version}`. The request is checked under the state lock; the
 /// events are parsed and simulated without it (a large upload holds no other request back);
 /// then, under the lock again, the checks a concurrent request may have changed are made
@@ -990,18 +1013,12 @@ fn run(
     if let Some(r) = refused {
         return Handled::Now(r);
     }
-    let job = match inputs(ten, &mut body) {
-        Ok(inputs) => Job {
-            definition: meter.definition.clone(),
-            meter_id: meter.id,
-            revision: meter.revision,
-            inputs,
-        },
+    let mut job = match Job::read(ten, meter, &mut body) {
+        Ok(job) => job,
         Err(r) => return Handled::Now(r),
     };
     drop(state);
-    let events = input_events(job.inputs);
-    let processed = process_batches(&job.definition, version, events, &shared.context);
+    let processed = job.process(version, &shared.context);
     let all_bad = processed.events > 0 && processed.good == 0;
     let streaming = is_streaming(&job.definition, version)
         || body["runtimeSourceConfigs"]
@@ -1079,18 +1096,12 @@ fn debug(
             "a test (debug) run takes sourceOptions, not runtimeSourceConfigs",
         );
     }
-    let job = match inputs(ten, &mut body) {
-        Ok(inputs) => Job {
-            definition: meter.definition.clone(),
-            meter_id: meter.id,
-            revision: meter.revision,
-            inputs,
-        },
+    let mut job = match Job::read(ten, meter, &mut body) {
+        Ok(job) => job,
         Err(r) => return r,
     };
     drop(state);
-    let events = input_events(job.inputs);
-    let processed = process_batches(&job.definition, version, events, &shared.context);
+    let processed = job.process(version, &shared.context);
     let operators = operators_json(&job.definition, version, &processed.counts);
     let failed = processed.counts.iter().any(|c| c.errors > 0);
     let status = if failed {

@@ -161,6 +161,30 @@ fn join<'a>(values: impl IntoIterator<Item = Option<Cow<'a, str>>>) -> Option<St
     Some(key)
 }
 
+/// The row of `index` (key → row) whose key is the event's values of `fields`; `None` when a
+/// field is missing or no row has that key.
+fn find_row(fields: &[String], index: &HashMap<String, usize>, event: &Value) -> Option<usize> {
+    let key = join(fields.iter().map(|f| text_of(event.get(f.as_str()))))?;
+    index.get(&key).copied()
+}
+
+/// `no row of lookups.TABLE matches F1 "v1", F2 missing`: the event's values of the key fields,
+/// each named as `(name, field)` gives it.
+fn no_row<'a>(
+    table: &str,
+    fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    event: &Value,
+) -> String {
+    let values: Vec<String> = fields
+        .into_iter()
+        .map(|(name, f)| match text_of(event.get(f)) {
+            Some(v) => format!("{name} \"{v}\""),
+            None => format!("{name} missing"),
+        })
+        .collect();
+    format!("no row of lookups.{table} matches {}", values.join(", "))
+}
+
 /// An event as a mutable object (the source guarantees objects; anything else passes as is).
 fn set(event: &mut Value, field: &str, value: Value) {
     if let Some(o) = event.as_object_mut() {
@@ -348,23 +372,11 @@ impl Step for Enrich {
     ) -> Result<Vec<Value>, SimError> {
         let mut out = Vec::with_capacity(events.len());
         for mut event in events {
-            let key = join(
-                self.event_fields
-                    .iter()
-                    .map(|f| text_of(event.get(f.as_str()))),
-            );
-            let Some(&at) = key.as_ref().and_then(|k| self.index.get(k)) else {
+            let Some(at) = find_row(&self.event_fields, &self.index, &event) else {
                 let table = self.table;
-                let fields = &self.event_fields;
+                let fields = self.event_fields.iter().map(|f| (f.as_str(), f.as_str()));
                 no_data(event, self.keep, count, &mut out, |event| {
-                    let values: Vec<String> = fields
-                        .iter()
-                        .map(|f| match text_of(event.get(f.as_str())) {
-                            Some(v) => format!("{f} \"{v}\""),
-                            None => format!("{f} missing"),
-                        })
-                        .collect();
-                    format!("no row of lookups.{table} matches {}", values.join(", "))
+                    no_row(table, fields, event)
                 });
                 continue;
             };

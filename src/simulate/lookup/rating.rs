@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::super::{number_of, number_value, str_list, text_of, OperatorCount, SimError, Step};
-use super::{join, s, set, Site, BILLING_KEYS, BILLING_RATINGS, RATINGS};
+use super::{find_row, join, no_row, s, set, Site, BILLING_KEYS, BILLING_RATINGS, RATINGS};
 use crate::model::keys;
 
 // RATING
@@ -93,24 +93,9 @@ impl Step for Rating {
     ) -> Result<Vec<Value>, SimError> {
         let mut out = Vec::with_capacity(events.len());
         for mut event in events {
-            let key = join(
-                self.key_fields
-                    .iter()
-                    .map(|f| text_of(event.get(f.as_str()))),
-            );
-            let Some(&at) = key.as_ref().and_then(|k| self.index.get(k)) else {
-                let values: Vec<String> = self
-                    .key_fields
-                    .iter()
-                    .map(|f| match text_of(event.get(f.as_str())) {
-                        Some(v) => format!("{f} \"{v}\""),
-                        None => format!("{f} missing"),
-                    })
-                    .collect();
-                count.error(format!(
-                    "no row of lookups.{RATINGS} matches {}",
-                    values.join(", ")
-                ));
+            let Some(at) = find_row(&self.key_fields, &self.index, &event) else {
+                let fields = self.key_fields.iter().map(|f| (f.as_str(), f.as_str()));
+                count.error(no_row(RATINGS, fields, &event));
                 continue;
             };
             let amount = match &self.prices[at] {
@@ -236,18 +221,8 @@ impl Step for BillingRating {
                     out.push(event);
                 }
                 None => {
-                    let values: Vec<String> = self
-                        .keys
-                        .iter()
-                        .map(|(k, f)| match text_of(event.get(f.as_str())) {
-                            Some(v) => format!("{k} \"{v}\""),
-                            None => format!("{k} missing"),
-                        })
-                        .collect();
-                    count.error(format!(
-                        "no row of lookups.{BILLING_RATINGS} matches {}",
-                        values.join(", ")
-                    ));
+                    let fields = self.keys.iter().map(|(k, f)| (*k, f.as_str()));
+                    count.error(no_row(BILLING_RATINGS, fields, &event));
                 }
             }
         }

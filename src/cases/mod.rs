@@ -296,36 +296,33 @@ impl Runner {
             .resolve(path, spec.meter.as_deref())
             .map_err(|m| at("/meter", m))?;
         let meter = found.value;
-        let wanted = spec
-            .version
-            .as_deref()
-            .or_else(|| meter.get(keys::LATEST_VERSION).and_then(Value::as_str));
-        let version = match wanted {
-            Some(v) => graph::version(meter, v).ok_or_else(|| {
-                let have: Vec<&str> = graph::versions(meter)
-                    .iter()
-                    .filter_map(|v| v.get(keys::VERSION).and_then(Value::as_str))
-                    .collect();
-                at(
-                    "/version",
-                    format!(
-                        "{} has no version {v}; it has {}",
-                        display(&found.path),
-                        if have.is_empty() {
-                            "none".into()
-                        } else {
-                            have.join(", ")
-                        }
+        let version =
+            graph::chosen_version(meter, spec.version.as_deref()).map_err(
+                |missing| match missing {
+                    Some(v) => {
+                        let have: Vec<&str> = graph::versions(meter)
+                            .iter()
+                            .filter_map(|v| v.get(keys::VERSION).and_then(Value::as_str))
+                            .collect();
+                        at(
+                            "/version",
+                            format!(
+                                "{} has no version {v}; it has {}",
+                                display(&found.path),
+                                if have.is_empty() {
+                                    "none".into()
+                                } else {
+                                    have.join(", ")
+                                }
+                            ),
+                        )
+                    }
+                    None => at(
+                        "/meter",
+                        format!("{} has no versions to run", display(&found.path)),
                     ),
-                )
-            })?,
-            None => graph::versions(meter).last().ok_or_else(|| {
-                at(
-                    "/meter",
-                    format!("{} has no versions to run", display(&found.path)),
-                )
-            })?,
-        };
+                },
+            )?;
         let meter_ref = MeterRef {
             path: found.path.clone(),
             name: [keys::NAME, keys::GLOBAL_ID]

@@ -10,7 +10,7 @@ use super::{Outcome, Shell};
 use crate::cli::{SimulateArgs, SimulateFormat};
 use meterctl::events::{self, NdjsonChunks};
 use meterctl::fsutil::display;
-use meterctl::model::{graph, keys};
+use meterctl::model::graph;
 use meterctl::report;
 use meterctl::simulate::{Engine, SinkOutput};
 
@@ -20,21 +20,15 @@ const READ_AHEAD: usize = 2;
 pub(super) fn run(args: SimulateArgs, out: Shell) -> anyhow::Result<Outcome> {
     let doc = meterctl::load::load_file(&args.meter).map_err(|d| anyhow::anyhow!("{d}"))?;
     let meter = &doc.value;
-    let wanted = args
-        .meter_version
-        .as_deref()
-        .or_else(|| meter.get(keys::LATEST_VERSION).and_then(Value::as_str));
-    let version = match wanted {
-        Some(v) => graph::version(meter, v).with_context(|| {
-            format!(
+    let version = graph::chosen_version(meter, args.meter_version.as_deref()).map_err(
+        |missing| match missing {
+            Some(v) => anyhow::anyhow!(
                 "{} has no version {v}; give one of its versions with --version",
                 display(&args.meter)
-            )
-        })?,
-        None => graph::versions(meter)
-            .last()
-            .with_context(|| format!("{} has no versions to simulate", display(&args.meter)))?,
-    };
+            ),
+            None => anyhow::anyhow!("{} has no versions to simulate", display(&args.meter)),
+        },
+    )?;
     let cannot = |e: meterctl::simulate::SimError| {
         anyhow::anyhow!("cannot simulate {}: {e}", display(&args.meter))
     };

@@ -75,6 +75,19 @@ pub fn version<'a>(meter: &'a Value, version: &str) -> Option<&'a Value> {
         .find(|v| str_of(v, keys::VERSION) == Some(version))
 }
 
+/// The version a run means: `wanted`, else the meter's `latestVersion`, else its last version.
+/// `Err(Some(v))`: the meter has no version `v`; `Err(None)`: it has no versions at all.
+pub fn chosen_version<'a>(
+    meter: &'a Value,
+    wanted: Option<&str>,
+) -> Result<&'a Value, Option<String>> {
+    let wanted = wanted.or_else(|| meter.get(keys::LATEST_VERSION).and_then(Value::as_str));
+    match wanted {
+        Some(v) => version(meter, v).ok_or_else(|| Some(v.to_string())),
+        None => versions(meter).last().ok_or(None),
+    }
+}
+
 /// A version's tasks (empty when absent or not a list).
 pub fn tasks(version: &Value) -> &[Value] {
     version
@@ -316,6 +329,22 @@ impl<'a> TaskGraph<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn chosen_version_is_the_wanted_then_latest_then_last() {
+        let m = serde_json::json!({"latestVersion": "0.0.1",
+            "versions": [{"version": "0.0.1"}, {"version": "0.0.2"}]});
+        assert_eq!(chosen_version(&m, None).unwrap()["version"], "0.0.1");
+        assert_eq!(
+            chosen_version(&m, Some("0.0.2")).unwrap()["version"],
+            "0.0.2"
+        );
+        assert_eq!(chosen_version(&m, Some("9")), Err(Some("9".into())));
+        let bare = serde_json::json!({"versions": [{"version": "0.0.1"}, {"version": "0.0.2"}]});
+        assert_eq!(chosen_version(&bare, None).unwrap()["version"], "0.0.2");
+        assert_eq!(chosen_version(&serde_json::json!({}), None), Err(None));
+    }
+
     use super::*;
     use serde_json::json;
 

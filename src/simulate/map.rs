@@ -169,12 +169,16 @@ impl Rows {
         for row in &self.rows {
             if row.formula.is_some() {
                 if let Some(v) = results.next().flatten() {
-                    let field = format!("{} (from its formula)", row.target);
-                    set.push((&row.target, coerce(&v, row.target_type.as_deref(), &field)?));
+                    let value = coerce(&v, row.target_type.as_deref()).map_err(|why| {
+                        Failure::Thrown(format!("{} (from its formula) is {v}, {why}", row.target))
+                    })?;
+                    set.push((&row.target, value));
                 }
             } else if let Some(src) = &row.source {
                 if let Some(v) = super::field(&event, src) {
-                    set.push((&row.target, coerce(v, row.target_type.as_deref(), src)?));
+                    let value = coerce(v, row.target_type.as_deref())
+                        .map_err(|why| Failure::Thrown(format!("{src} is {v}, {why}")))?;
+                    set.push((&row.target, value));
                 }
             }
         }
@@ -213,7 +217,7 @@ fn compile(js: &Js, formula: &str) -> Result<Func, Failure> {
 
 /// Coerces a value to a `targetType` (`string`/`text`, `number`/`long`/`integer`/`double`/
 /// `decimal`, `boolean`); other or no type: unchanged. `null` stays `null`.
-fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, Failure> {
+fn coerce(v: &Value, target_type: Option<&str>) -> Result<Value, &'static str> {
     if v.is_null() {
         return Ok(Value::Null);
     }
@@ -223,22 +227,14 @@ fn coerce(v: &Value, target_type: Option<&str>, field: &str) -> Result<Value, Fa
             match (v, number_of(v)) {
                 (Value::Number(_), _) => v.clone(),
                 (_, Some(f)) => number_value(f),
-                _ => {
-                    return Err(Failure::Thrown(format!(
-                        "{field} is {v}, which is not a number"
-                    )))
-                }
+                _ => return Err("which is not a number"),
             }
         }
         Some("boolean" | "bool") => match v {
             Value::Bool(_) => v.clone(),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => {
-                return Err(Failure::Thrown(format!(
-                    "{field} is {v}, which is not true or false"
-                )))
-            }
+            _ => return Err("which is not true or false"),
         },
         _ => v.clone(),
     })
